@@ -1,0 +1,21 @@
+import type { Result } from '../result.js';
+
+/** A JSON-serialisable value, the only kind a Reading may carry (it becomes an event payload). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a decoder makes of one frame: named fields, ready to become an event payload. */
+export type Reading = { [field: string]: JsonValue };
+
+/** Context some formats need beyond the bytes (BLE address for BTHome encryption, a Modbus request). */
+export interface DecodeContext {
+  /** BLE MAC address as "aa:bb:cc:dd:ee:ff" (any case). */
+  address?: string;
+  /** Anything else a specific decoder documents. */
+  [key: string]: unknown;
+}
+
+/** Turns one frame into a Reading, or a reason naming the byte or field that was wrong. Pure. */
+export interface Decoder {
+  readonly kind: string;
+  decode(bytes: Uint8Array, context?: DecodeContext): Result<Reading>;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // e2e suites start brokers and socat processes; keep them from fighting over 2 cores.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
