@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { IClientOptions } from 'mqtt';
+import { gatewayClientId } from '../protocol/client-id.js';
+import type { DeviceRef } from '../protocol/ids.js';
+import {
+  DEFAULT_DOMAIN,
+  PORT_MQTT,
+  PORT_MQTTS,
+  PORT_WSS,
+  TLS_CIPHER_SUITES,
+  TLS_MIN_VERSION,
+  TOKEN_AUTH_USERNAME,
+} from '../protocol/limits.js';
+
+/** How the gateway reaches the service (seed: MQTT client connection). */
+export type Transport = 'tcp' | 'tls' | 'wss';
+
+/** Everything needed to open the one gateway connection. */
+export interface EndpointOptions {
+  orgId: string;
+  gateway: DeviceRef;
+  /** The gateway's authentication token: the MQTT password. Never logged. */
+  token: string;
+  transport: Transport;
+  /** Messaging domain; the host is `{orgId}.messaging.{domain}`. */
+  domain?: string;
+  /** Overrides the host entirely (a local broker, the embedded platform). */
+  host?: string;
+  port?: number;
+  /** PEM file with the CA chain that signs the server certificate. */
+  caFile?: string;
+  /** PEM text, as an alternative to caFile. */
+  ca?: string | Buffer;
+  /** Certificate checks; on unless turned off explicitly. */
+  rejectUnauthorized?: boolean;
+  /** WebSocket path, for `wss`. */
+  wsPath?: string;
+  cleanSession?: boolean;
+  keepaliveSeconds?: number;
+}
+
+/** A resolved connection: the URL to show people, the options for mqtt.js, and warnings to log once. */
+export interface ResolvedEndpoint {
+  url: string;
+  clientId: string;
+  options: IClientOptions;
+  warnings: string[];
+}
+
+/** Pure translation from our options to mqtt.js options (no sockets), so the rules are tested alone. */
+export function resolveEndpoint(endpoint: EndpointOptions): ResolvedEndpoint {
+  const host = endpoint.host ?? `${endpoint.orgId}.messaging.${endpoint.domain ?? DEFAULT_DOMAIN}`;
+  const defaultPort = { tcp: PORT_MQTT, tls: PORT_MQTTS, wss: PORT_WSS }[endpoint.transport];
+  const port = endpoint.port ?? defaultPort;
+  const protocol = { tcp: 'mqtt', tls: 'mqtts', wss: 'wss' } as const;
+  const clientId = gatewayClientId(endpoint.orgId, endpoint.gateway);
+  const warnings: string[] = [];
+  const options: IClientOptions = {
+    protocol: protocol[endpoint.transport],
+    host,
+    hostname: host,
+    port,
+    clientId,
+    username: TOKEN_AUTH_USERNAME,
+    password: endpoint.token,
+    protocolVersion: 4,
+    clean: endpoint.cleanSession ?? true,
+    keepalive: endpoint.keepaliveSeconds ?? 60,
+    connectTimeout: 15_000,
+    resubscribe: false,
+  };
+  if (endpoint.transport === 'tcp') {
+    warnings.push(`connecting without TLS on port ${port}: the gateway token travels in clear; use transport "tls" or "wss"`);
+  } else {
+    const rejectUnauthorized = endpoint.rejectUnauthorized ?? true;
+    if (!rejectUnauthorized) {
+      warnings.push('TLS certificate checks are turned off (rejectUnauthorized: false): the server is not authenticated');
+    }
+    const ca = endpoint.ca ?? (endpoint.caFile ? readFileSync(endpoint.caFile) : undefined);
+    const tls = {
+      rejectUnauthorized,
+      minVersion: TLS_MIN_VERSION as 'TLSv1.2',
+      ciphers: TLS_CIPHER_SUITES.join(':'),
+      // SNI carries host names only; an IP address there is refused by Node.
+      ...(isIP(host) ? {} : { servername: host }),
+      ...(ca ? { ca } : {}),
+    };
+    Object.assign(options, tls);
+    if (endpoint.transport === 'wss') {
+      options.path = endpoint.wsPath ?? '/mqtt';
+      // mqtt.js hands only some TLS options to ws; give it all of them.
+      options.wsOptions = { ...tls } as IClientOptions['wsOptions'];
+    }
+  }
+  const path = endpoint.transport === 'wss' ? (options.path ?? '') : '';
+  return { url: `${protocol[endpoint.transport]}://${host}:${port}${path}`, clientId, options, warnings };
+}

@@ -1,0 +1,278 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { BehaviorSubject, type Observable, Subject } from 'rxjs';
+import type { Logger } from '../logging.js';
+import { type DmTopic, parseDmTopic } from '../protocol/device-management.js';
+import type { DeviceRef } from '../protocol/ids.js';
+import { MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
+import { type GatewayNotification, parseNotification } from '../protocol/notification.js';
+import { commandTopic, eventTopic, notifyTopic, parseCommandTopic } from '../protocol/topics.js';
+import { type EndpointOptions, resolveEndpoint } from './endpoint.js';
+import { PayloadTooLargeError, SessionClosedError, UnsupportedQosError } from './errors.js';
+import { type BackoffOptions, nextBackoffMs, TakeoverDetector } from './reconnect-policy.js';
+
+/** Where the one gateway connection stands. */
+export interface SessionStatus {
+  state: 'connecting' | 'online' | 'offline' | 'closed';
+  at: number;
+  /** Plain words on why the state changed, when we know. */
+  reason?: string;
+  /** Set when the connection keeps being taken over by another client with our client id. */
+  conflict?: boolean;
+}
+
+/** A command addressed to the gateway or a device behind it (seed: Subscribing to commands). */
+export interface InboundCommand {
+  topic: string;
+  device: DeviceRef;
+  commandId: string;
+  format: string;
+  payload: Buffer;
+}
+
+/** A device management message from the platform (seed: Managed gateways). */
+export interface InboundDmMessage {
+  topic: DmTopic;
+  payload: Buffer;
+}
+
+/** Options for the session: the endpoint plus reconnect behaviour. */
+export interface GatewaySessionOptions extends EndpointOptions {
+  reconnect?: Partial<BackoffOptions>;
+}
+
+/** What an outgoing publish may ask for. QoS 2 is refused; retain is never set. */
+export interface PublishOptions {
+  qos?: 0 | 1;
+}
+
+export type EventPayload = Uint8Array | string;
+
+/**
+ * The one MQTT connection of the gateway (seed: MQTT client connection). It knows MQTT and the
+ * Watson IoT topic rules, never serial or BLE. Subscriptions are remembered and restored after
+ * every reconnect; publishes made while offline are queued by mqtt.js and sent on reconnect.
+ */
+export class GatewaySession {
+  readonly clientId: string;
+  readonly url: string;
+  readonly gateway: DeviceRef;
+  readonly commands$: Observable<InboundCommand>;
+  readonly notifications$: Observable<GatewayNotification>;
+  readonly dm$: Observable<InboundDmMessage>;
+  readonly status$: Observable<SessionStatus>;
+
+  private readonly client: MqttClient;
+  private readonly subscriptions = new Map<string, 0 | 1>();
+  private readonly commands = new Subject<InboundCommand>();
+  private readonly notifications = new Subject<GatewayNotification>();
+  private readonly dm = new Subject<InboundDmMessage>();
+  private readonly status = new BehaviorSubject<SessionStatus>({ state: 'connecting', at: Date.now() });
+  private readonly backoff: BackoffOptions;
+  private readonly takeover = new TakeoverDetector();
+  private readonly notify: string;
+  private attempt = 0;
+  private connectedAt = 0;
+  private closing = false;
+  private lastError: string | undefined;
+
+  constructor(
+    options: GatewaySessionOptions,
+    private readonly logger: Logger,
+  ) {
+    const endpoint = resolveEndpoint(options);
+    this.clientId = endpoint.clientId;
+    this.url = endpoint.url;
+    this.gateway = options.gateway;
+    this.notify = notifyTopic(options.gateway);
+    this.backoff = { initialMs: 1000, maxMs: 60_000, ...options.reconnect };
+    for (const warning of endpoint.warnings) logger.warn({ url: this.url }, warning);
+    this.commands$ = this.commands.asObservable();
+    this.notifications$ = this.notifications.asObservable();
+    this.dm$ = this.dm.asObservable();
+    this.status$ = this.status.asObservable();
+    this.client = mqtt.connect({
+      ...endpoint.options,
+      reconnectPeriod: this.backoff.initialMs,
+      reconnectOnConnackError: true,
+      manualConnect: true,
+    });
+    this.subscriptions.set(commandTopic(this.gateway.typeId, this.gateway.deviceId), 1);
+    this.subscriptions.set(this.notify, 1);
+    this.wire();
+  }
+
+  /** Opens the connection; resolves on the first CONNACK or rejects on the first refusal/error. */
+  start(): Promise<void> {
+    this.logger.info({ url: this.url, clientId: this.clientId }, 'connecting gateway session');
+    const ready = new Promise<void>((resolve, reject) => {
+      const onConnect = () => {
+        this.client.off('error', onError);
+        resolve();
+      };
+      const onError = (error: Error) => {
+        this.client.off('connect', onConnect);
+        reject(error);
+      };
+      this.client.once('connect', onConnect);
+      this.client.once('error', onError);
+    });
+    this.client.connect();
+    return ready;
+  }
+
+  /** The current status, synchronously. */
+  get current(): SessionStatus {
+    return this.status.value;
+  }
+
+  /**
+   * Publishes an event for the gateway or a device behind it on its own topic (seed: Publishing events).
+   * Refuses QoS 2 and payloads over 131072 bytes before anything is sent; never retained.
+   * Resolves when written (QoS 0) or acknowledged (QoS 1).
+   */
+  publishEvent(device: DeviceRef, eventId: string, format: string, payload: EventPayload, options: PublishOptions = {}): Promise<void> {
+    return this.publish(eventTopic(device, eventId, format), payload, options);
+  }
+
+  /** Publishes on any topic with the same rules as events (used for device management messages). */
+  publish(topic: string, payload: EventPayload, options: PublishOptions = {}): Promise<void> {
+    const qos = options.qos ?? 0;
+    if (qos !== 0 && qos !== 1) return Promise.reject(new UnsupportedQosError(qos));
+    if (this.closing) return Promise.reject(new SessionClosedError());
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+    if (size > MAX_PAYLOAD_BYTES) return Promise.reject(new PayloadTooLargeError(topic, size));
+    const body = typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    return new Promise((resolve, reject) => {
+      this.client.publish(topic, body, { qos, retain: false }, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Subscribes now (if online) and after every reconnect. A refused filter (SUBACK 128) is logged, not fatal. */
+  async subscribe(filter: string, qos: 0 | 1 = 1): Promise<boolean> {
+    this.subscriptions.set(filter, qos);
+    if (!this.client.connected) return false;
+    return this.subscribeNow(filter, qos);
+  }
+
+  /** Forgets a subscription and unsubscribes if online. */
+  async unsubscribe(filter: string): Promise<void> {
+    this.subscriptions.delete(filter);
+    if (this.client.connected) await this.client.unsubscribeAsync(filter).catch(() => undefined);
+  }
+
+  /** Subscribes to every command for one device behind the gateway. */
+  subscribeCommands(device: DeviceRef): Promise<boolean> {
+    return this.subscribe(commandTopic(device.typeId, device.deviceId), 1);
+  }
+
+  /** Publishes still waiting for PUBACK, and queued while offline. */
+  get inFlight(): number {
+    return Object.keys((this.client as unknown as { outgoing: object }).outgoing ?? {}).length +
+      ((this.client as unknown as { queue?: unknown[] }).queue?.length ?? 0);
+  }
+
+  /** Disconnects cleanly and completes every stream. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.client.endAsync().catch(() => undefined);
+    this.status.next({ state: 'closed', at: Date.now(), reason: 'closed by the gateway' });
+    this.commands.complete();
+    this.notifications.complete();
+    this.dm.complete();
+    this.status.complete();
+  }
+
+  private async subscribeNow(filter: string, qos: 0 | 1): Promise<boolean> {
+    try {
+      const granted = await this.client.subscribeAsync(filter, { qos });
+      const refused = granted.some((grant) => grant.qos === 128);
+      if (refused) this.logger.warn({ filter }, 'the broker refused the subscription (SUBACK 128)');
+      return !refused;
+    } catch (error) {
+      // mqtt.js rejects on SUBACK 128; the session carries on either way.
+      this.logger.warn({ filter, err: (error as Error).message }, 'subscription failed');
+      return false;
+    }
+  }
+
+  private wire(): void {
+    const client = this.client;
+    client.on('connect', (connack) => {
+      this.attempt = 0;
+      this.connectedAt = Date.now();
+      this.lastError = undefined;
+      client.options.reconnectPeriod = this.backoff.initialMs;
+      this.status.next({ state: 'online', at: this.connectedAt });
+      this.logger.info({ url: this.url, sessionPresent: connack.sessionPresent }, 'gateway session online');
+      for (const [filter, qos] of this.subscriptions) void this.subscribeNow(filter, qos);
+    });
+    // Runs before mqtt.js schedules its reconnect timer, so the next attempt uses our back-off.
+    client.prependListener('close', () => {
+      if (this.closing) return;
+      const wasOnline = this.status.value.state === 'online';
+      const delay = nextBackoffMs(this.backoff, this.attempt++);
+      client.options.reconnectPeriod = delay;
+      if (!wasOnline) return;
+      const now = Date.now();
+      const conflict = this.takeover.record(this.connectedAt, now);
+      const reason = conflict
+        ? `the connection was taken over ${this.takeover.count} times within ${this.takeover.windowMs / 1000} s: ` +
+          `another client is probably using the client id ${this.clientId}, and only one connection per client id is allowed`
+        : (this.lastError ?? 'the connection closed');
+      if (conflict) this.logger.error({ clientId: this.clientId }, reason);
+      else this.logger.warn({ url: this.url, retryInMs: delay }, `gateway session offline: ${reason}`);
+      this.status.next({ state: 'offline', at: now, reason, conflict });
+    });
+    client.on('reconnect', () => {
+      if (this.status.value.state !== 'offline') return;
+      this.status.next({ state: 'connecting', at: Date.now(), reason: this.status.value.reason });
+    });
+    client.on('error', (error: Error & { code?: number | string }) => {
+      // Without this listener mqtt.js errors would crash the process.
+      this.lastError = describeConnectionError(error);
+      this.logger.warn({ url: this.url }, `gateway session error: ${this.lastError}`);
+      if (this.status.value.state !== 'online') {
+        this.status.next({ state: 'offline', at: Date.now(), reason: this.lastError });
+      }
+    });
+    client.on('message', (topic, payload) => this.route(topic, payload));
+  }
+
+  private route(topic: string, payload: Buffer): void {
+    if (topic === this.notify) {
+      const parsed = parseNotification(payload);
+      if (parsed.ok) this.notifications.next(parsed.value);
+      else this.logger.warn({ topic }, `unreadable notification: ${parsed.reason}`);
+      return;
+    }
+    if (topic.startsWith('iotdm-1/')) {
+      const parsed = parseDmTopic(topic);
+      if (parsed.ok) this.dm.next({ topic: parsed.value, payload });
+      else this.logger.warn({ topic }, `unreadable device management topic: ${parsed.reason}`);
+      return;
+    }
+    const command = parseCommandTopic(topic);
+    if (command.ok) {
+      this.commands.next({ topic, ...command.value, payload });
+      return;
+    }
+    this.logger.warn({ topic }, `message on an unexpected topic: ${command.reason}`);
+  }
+}
+
+/** Turns CONNACK codes and socket errors into words a person can act on. */
+export function describeConnectionError(error: Error & { code?: number | string }): string {
+  switch (error.code) {
+    case 2:
+      return 'the service rejected the client id (CONNACK 2): check orgId, typeId and deviceId';
+    case 4:
+      return 'the service refused the token (CONNACK 4, bad user name or password)';
+    case 5:
+      return 'the service says this gateway is not authorized (CONNACK 5)';
+    case 'ECONNREFUSED':
+      return `connection refused: ${error.message}`;
+    default:
+      return error.message;
+  }
+}

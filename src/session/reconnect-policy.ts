@@ -1,0 +1,44 @@
+/** Exponential back-off bounds for reconnects. */
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based): exponential up to maxMs, with "equal jitter"
+ * (half fixed, half random) so a fleet of gateways does not reconnect in lock-step.
+ */
+export function nextBackoffMs(options: BackoffOptions, attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/**
+ * Spots a client-id conflict: connections that the broker closes soon after CONNACK, again and again,
+ * are what a second client with the same id causes (each connection takes over the other).
+ */
+export class TakeoverDetector {
+  private closes: number[] = [];
+
+  constructor(
+    readonly windowMs = 60_000,
+    readonly threshold = 3,
+    readonly shortLivedMs = 15_000,
+  ) {}
+
+  /** Records a broker-side close; returns true when the pattern says "conflict". */
+  record(connectedAt: number, closedAt: number): boolean {
+    if (closedAt - connectedAt > this.shortLivedMs) {
+      this.closes = [];
+      return false;
+    }
+    this.closes = this.closes.filter((at) => closedAt - at <= this.windowMs);
+    this.closes.push(closedAt);
+    return this.closes.length >= this.threshold;
+  }
+
+  /** Short-lived closes within the window. */
+  get count(): number {
+    return this.closes.length;
+  }
+}
