@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { UsageError } from './arguments.js';
+import { registerPlatformCommand } from './platform-command.js';
+
+/** Builds the `wiotp-gateway` command line. */
+export function buildProgram(): Command {
+  const program = new Command('wiotp-gateway')
+    .description('Bridge serial and Bluetooth LE peripherals to a Watson IoT Platform-style MQTT service')
+    .showHelpAfterError();
+  registerPlatformCommand(program);
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`wiotp-gateway: ${message}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { createLogger } from '../logging.js';
+import { type ApplicationCredentials, EmbeddedPlatform, type GatewayCredentials } from '../platform/platform.js';
+import { validateDeviceRef, validateOrgId } from '../protocol/ids.js';
+import { parseInteger, repeatable, UsageError } from './arguments.js';
+
+/** `TYPE:ID:TOKEN` → gateway credentials; the token may contain ":". */
+export function parseGatewayArgument(value: string): GatewayCredentials {
+  const [typeId = '', deviceId = '', ...rest] = value.split(':');
+  const token = rest.join(':');
+  const ref = validateDeviceRef({ typeId, deviceId });
+  if (!ref.ok) throw new UsageError(`--gateway ${typeId}:${deviceId}:…: ${ref.reason}`);
+  if (!token) throw new UsageError(`--gateway ${typeId}:${deviceId}: expected TYPE:ID:TOKEN, the token is missing`);
+  return { typeId, deviceId, token };
+}
+
+/** `APIKEY:TOKEN` → application credentials. */
+export function parseAppArgument(value: string): ApplicationCredentials {
+  const index = value.indexOf(':');
+  if (index <= 0 || index === value.length - 1) throw new UsageError(`--app expects APIKEY:TOKEN`);
+  return { apiKey: value.slice(0, index), token: value.slice(index + 1) };
+}
+
+/** Registers `wiotp-gateway platform`: the embedded Watson IoT platform as a process. */
+export function registerPlatformCommand(program: Command): Command {
+  return program
+    .command('platform')
+    .description('run the embedded Watson IoT platform (aedes) on loopback, enforcing the service rules')
+    .requiredOption('--org <orgId>', 'organization id, e.g. abc123')
+    .option('--host <address>', 'interface to listen on', '127.0.0.1')
+    .option('--port <n>', 'plain MQTT port (0 picks a free one)', parseInteger('--port'))
+    .option('--tls-port <n>', 'MQTT over TLS port (needs --cert and --key)', parseInteger('--tls-port'))
+    .option('--ws-port <n>', 'WebSocket port (wss when --cert and --key are given)', parseInteger('--ws-port'))
+    .option('--cert <file>', 'PEM certificate for TLS and wss')
+    .option('--key <file>', 'PEM private key for TLS and wss')
+    .option('--gateway <TYPE:ID:TOKEN>', 'a gateway allowed to connect (repeatable)', repeatable(parseGatewayArgument), [])
+    .option('--app <APIKEY:TOKEN>', 'an application allowed to connect (repeatable)', repeatable(parseAppArgument), [])
+    .option('--max-pending <n>', 'registrations pending at once per gateway', parseInteger('--max-pending'), 10)
+    .option('--max-active <n>', 'active devices per gateway connection', parseInteger('--max-active'), 500)
+    .option('--registration-delay <ms>', 'simulated time a registration takes', parseInteger('--registration-delay'), 0)
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(async (options) => {
+      const org = validateOrgId(options.org);
+      if (!org.ok) throw new UsageError(`--org: ${org.reason}`);
+      if (options.port === undefined && options.tlsPort === undefined && options.wsPort === undefined) {
+        options.port = 1883;
+      }
+      if (options.tlsPort !== undefined && (!options.cert || !options.key)) {
+        throw new UsageError('--tls-port needs --cert FILE and --key FILE');
+      }
+      const logger = createLogger({ level: options.logLevel, name: 'platform' });
+      const platform = await EmbeddedPlatform.start({
+        orgId: options.org,
+        gateways: options.gateway,
+        applications: options.app,
+        maxActiveDevices: options.maxActive,
+        registration: { maxPending: options.maxPending, delayMs: options.registrationDelay },
+        listeners: {
+          host: options.host,
+          port: options.port,
+          tlsPort: options.tlsPort,
+          wsPort: options.wsPort,
+          cert: options.cert ? readFileSync(options.cert) : undefined,
+          key: options.key ? readFileSync(options.key) : undefined,
+        },
+        logger,
+      });
+      for (const address of platform.addresses) process.stdout.write(`listening on ${address.url}\n`);
+      await untilSignal();
+      await platform.close();
+    });
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,212 @@
+import { connect as tlsConnect } from 'node:tls';
+import type { MqttClient } from 'mqtt';
+import { firstValueFrom, filter } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logging.js';
+import type { EmbeddedPlatform } from '../../src/platform/platform.js';
+import { MAX_PAYLOAD_BYTES, TLS_CIPHER_SUITES } from '../../src/protocol/limits.js';
+import { PayloadTooLargeError, UnsupportedQosError } from '../../src/session/errors.js';
+import { GatewaySession, type GatewaySessionOptions } from '../../src/session/gateway-session.js';
+import { makeCertificate } from '../support/certificates.js';
+import { connectApplication, connectRawGateway, GATEWAY, messages$, ORG, startPlatform } from '../support/platform.js';
+import { nextMatching, until } from '../support/wait.js';
+
+let platform: EmbeddedPlatform | undefined;
+const sessions: GatewaySession[] = [];
+const clients: MqttClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((session) => session.close()));
+  for (const client of clients.splice(0)) client.end(true);
+  await platform?.close();
+  platform = undefined;
+});
+
+function portOf(protocol: 'mqtt' | 'mqtts' | 'wss' = 'mqtt'): number {
+  const address = platform!.addresses.find((a) => a.protocol === protocol);
+  if (!address) throw new Error(`no ${protocol} listener`);
+  return address.port;
+}
+
+function session(overrides: Partial<GatewaySessionOptions> = {}, logger = silentLogger()): GatewaySession {
+  const created = new GatewaySession(
+    {
+      orgId: ORG,
+      gateway: { typeId: GATEWAY.typeId, deviceId: GATEWAY.deviceId },
+      token: GATEWAY.token,
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port: portOf(),
+      reconnect: { initialMs: 50, maxMs: 200 },
+      ...overrides,
+    },
+    logger,
+  );
+  sessions.push(created);
+  return created;
+}
+
+async function application() {
+  const app = await connectApplication(platform!.url());
+  clients.push(app);
+  await app.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+');
+  return app;
+}
+
+describe('GatewaySession over tcp', () => {
+  it('connects as g:org:type:id with use-token-auth and publishes an event on the device topic', async () => {
+    platform = await startPlatform();
+    const app = await application();
+    const gw = session();
+    expect(gw.clientId).toBe(`g:${ORG}:rpi:gw1`);
+    await gw.start();
+    const arriving = nextMatching(messages$(app));
+    await gw.publishEvent({ typeId: 'mydevice', deviceId: 'device1' }, 'status', 'json', '{"ok":true}', { qos: 1 });
+    const message = await arriving;
+    expect(message.topic).toBe('iot-2/type/mydevice/id/device1/evt/status/fmt/json');
+    expect(message.retain).toBe(false);
+  });
+
+  it('refuses a payload over 131072 bytes with a typed error before sending, and stays connected', async () => {
+    platform = await startPlatform();
+    const app = await application();
+    const gw = session();
+    await gw.start();
+    const big = new Uint8Array(MAX_PAYLOAD_BYTES + 1);
+    const error = await gw.publishEvent({ typeId: 't', deviceId: 'd' }, 'e', 'bin', big).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as PayloadTooLargeError).size).toBe(MAX_PAYLOAD_BYTES + 1);
+    // Still online: the platform would have disconnected us had it been sent.
+    const arriving = nextMatching(messages$(app));
+    await gw.publishEvent({ typeId: 't', deviceId: 'd' }, 'e', 'bin', new Uint8Array(MAX_PAYLOAD_BYTES), { qos: 1 });
+    expect((await arriving).payload.length).toBe(MAX_PAYLOAD_BYTES);
+    expect(gw.current.state).toBe('online');
+  });
+
+  it('refuses QoS 2', async () => {
+    platform = await startPlatform();
+    const gw = session();
+    await gw.start();
+    await expect(gw.publishEvent({ typeId: 't', deviceId: 'd' }, 'e', 'json', '{}', { qos: 2 as 1 })).rejects.toBeInstanceOf(
+      UnsupportedQosError,
+    );
+  });
+
+  it('delivers commands for the gateway and for subscribed devices on commands$', async () => {
+    platform = await startPlatform();
+    const gw = session();
+    await gw.start();
+    await gw.subscribeCommands({ typeId: 'mydevice', deviceId: 'device1' });
+    const app = await application();
+    const forDevice = nextMatching(gw.commands$, (c) => c.device.deviceId === 'device1');
+    const forGateway = nextMatching(gw.commands$, (c) => c.device.deviceId === GATEWAY.deviceId);
+    await until(() => platform!.activeDevices(GATEWAY) === 1, 2000, 'device subscription registered');
+    await app.publishAsync('iot-2/type/mydevice/id/device1/cmd/blink/fmt/json', '{"n":2}', { qos: 1 });
+    await app.publishAsync('iot-2/type/rpi/id/gw1/cmd/reboot/fmt/txt', 'now', { qos: 1 });
+    expect(await forDevice).toMatchObject({ commandId: 'blink', format: 'json', device: { typeId: 'mydevice' } });
+    expect((await forGateway).payload.toString()).toBe('now');
+  });
+
+  it('surfaces platform notifications on notifications$, typed', async () => {
+    platform = await startPlatform();
+    const gw = session();
+    await gw.start();
+    const notification = nextMatching(gw.notifications$);
+    await gw.publish('not/an/allowed/topic', 'x', { qos: 1 });
+    expect(await notification).toMatchObject({ reason: 'topic-not-allowed', request: 'publish', topic: 'not/an/allowed/topic' });
+  });
+
+  it('reconnects after the platform restarts on the same port and restores its subscriptions', async () => {
+    platform = await startPlatform();
+    const port = portOf();
+    const gw = session();
+    await gw.start();
+    await gw.subscribeCommands({ typeId: 'mydevice', deviceId: 'device1' });
+    const offline = nextMatching(gw.status$, (s) => s.state === 'offline');
+    await platform.close();
+    await offline;
+    platform = await startPlatform({ listeners: { port } });
+    await nextMatching(gw.status$, (s) => s.state === 'online', 5000);
+    const app = await application();
+    const command = nextMatching(gw.commands$);
+    await until(() => platform!.activeDevices(GATEWAY) === 1, 3000, 'subscriptions restored');
+    await app.publishAsync('iot-2/type/mydevice/id/device1/cmd/ping/fmt/json', '{}', { qos: 1 });
+    expect((await command).commandId).toBe('ping');
+  });
+
+  it('reports a client-id conflict in plain words when another client keeps taking the connection over', async () => {
+    platform = await startPlatform();
+    const gw = session();
+    await gw.start();
+    const conflict = nextMatching(gw.status$, (s) => s.conflict === true, 10_000);
+    // A rival that reconnects as fast as it is kicked out, like a second gateway with the same identity.
+    const rival = await connectRawGateway(platform.url(), { reconnectPeriod: 20 });
+    clients.push(rival);
+    const status = await conflict;
+    expect(status.reason).toMatch(/another client is probably using the client id g:abc123:rpi:gw1/);
+  });
+
+  it('rejects a wrong token on start with CONNACK 4 in plain words', async () => {
+    platform = await startPlatform();
+    const gw = session({ token: 'wrong' });
+    await expect(gw.start()).rejects.toMatchObject({ code: 4 });
+    const status = await firstValueFrom(gw.status$.pipe(filter((s) => s.state === 'offline')));
+    expect(status.reason).toMatch(/refused the token/);
+  });
+});
+
+describe('GatewaySession over TLS and secure WebSockets', () => {
+  it.each(['tls', 'wss'] as const)('connects over %s with the CA file, and fails without it', async (transport) => {
+    const certificate = await makeCertificate();
+    platform = await startPlatform({ listeners: { port: 0, tlsPort: 0, wsPort: 0, cert: certificate.cert, key: certificate.key } });
+    const port = portOf(transport === 'tls' ? 'mqtts' : 'wss');
+    const app = await connectApplication(platform.url(), 'app-tls');
+    clients.push(app);
+    await app.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+');
+    const trusted = session({ transport, port, caFile: certificate.certFile, wsPath: '/mqtt' });
+    await trusted.start();
+    const arriving = nextMatching(messages$(app));
+    await trusted.publishEvent({ typeId: 't', deviceId: 'd' }, 'e', 'json', '{}', { qos: 1 });
+    expect((await arriving).topic).toBe('iot-2/type/t/id/d/evt/e/fmt/json');
+    await trusted.close();
+
+    const untrusted = session({ transport, port, reconnect: { initialMs: 60_000, maxMs: 60_000 } });
+    await expect(untrusted.start()).rejects.toThrow(/self-signed|certificate/i);
+  });
+
+  it('connects without the CA only when certificate checks are turned off, and warns', async () => {
+    const certificate = await makeCertificate();
+    platform = await startPlatform({ listeners: { port: 0, tlsPort: 0, cert: certificate.cert, key: certificate.key } });
+    const warnings: string[] = [];
+    const logger = silentLogger();
+    logger.warn = ((_obj: unknown, message?: string) => {
+      warnings.push(String(message));
+    }) as typeof logger.warn;
+    const gw = session({ transport: 'tls', port: portOf('mqtts'), rejectUnauthorized: false }, logger);
+    await gw.start();
+    expect(warnings.some((w) => /certificate checks are turned off/.test(w))).toBe(true);
+  });
+
+  it('serves TLS 1.2 only, with exactly the four cipher suites of the seed', async () => {
+    const certificate = await makeCertificate();
+    platform = await startPlatform({ listeners: { port: 0, tlsPort: 0, cert: certificate.cert, key: certificate.key } });
+    const port = portOf('mqtts');
+    const handshake = (options: Record<string, unknown>) =>
+      new Promise<{ protocol: string | null; cipher: string }>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port, ca: certificate.cert, ...options }, () => {
+          resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+          socket.destroy();
+        });
+        socket.on('error', reject);
+      });
+    const negotiated = await handshake({});
+    expect(negotiated.protocol).toBe('TLSv1.2');
+    expect(TLS_CIPHER_SUITES).toContain(negotiated.cipher);
+    for (const suite of TLS_CIPHER_SUITES) {
+      expect((await handshake({ ciphers: suite, maxVersion: 'TLSv1.2' })).cipher).toBe(suite);
+    }
+    await expect(handshake({ minVersion: 'TLSv1.3' })).rejects.toThrow();
+    await expect(handshake({ ciphers: 'ECDHE-RSA-CHACHA20-POLY1305', maxVersion: 'TLSv1.2' })).rejects.toThrow();
+    await expect(handshake({ ciphers: 'AES128-SHA', maxVersion: 'TLSv1.2' })).rejects.toThrow();
+  });
+});
