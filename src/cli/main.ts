@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { UsageError } from './arguments.js';
+import { registerDemoCommand } from './demo-command.js';
 import { registerPlatformCommand } from './platform-command.js';
 
 /** Builds the `wiotp-gateway` command line. */
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .description('Bridge serial and Bluetooth LE peripherals to a Watson IoT Platform-style MQTT service')
     .showHelpAfterError();
   registerPlatformCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

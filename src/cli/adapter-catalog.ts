@@ -1,0 +1,24 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createSerialAdapter } from '../../adapters/serial/serial-adapter.js';
+import { createSimulatedAdapter } from '../../adapters/simulated/simulated-adapter.js';
+import type { AdapterFactory } from '../adapter.js';
+import type { AdapterCatalog } from '../pipeline/gateway.js';
+
+/** The adapters this build ships, plus plugin loading by npm name or path (relative to `baseDir`). */
+export function builtInCatalog(baseDir = process.cwd()): AdapterCatalog {
+  return {
+    builtIn: {
+      serial: createSerialAdapter as AdapterFactory,
+      simulated: createSimulatedAdapter as AdapterFactory,
+    },
+    async loadPlugin(specifier: string): Promise<AdapterFactory> {
+      const isPath = specifier.startsWith('.') || isAbsolute(specifier);
+      const target = isPath ? pathToFileURL(resolve(baseDir, specifier)).href : specifier;
+      const module = (await import(target)) as { createAdapter?: unknown; default?: { createAdapter?: unknown } };
+      const factory = module.createAdapter ?? module.default?.createAdapter;
+      if (typeof factory !== 'function') throw new Error(`plugin ${specifier} does not export a createAdapter function`);
+      return factory as AdapterFactory;
+    },
+  };
+}

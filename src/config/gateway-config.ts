@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+const id = z.string().regex(/^[A-Za-z0-9_.-]{1,36}$/, '1–36 characters of A-Z a-z 0-9 - _ .');
+
+/** Where the gateway token comes from: inline, a file, or an environment variable (exactly one). */
+export const authSchema = z
+  .object({
+    token: z.string().min(1).optional(),
+    tokenFile: z.string().min(1).optional(),
+    tokenEnv: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((auth) => [auth.token, auth.tokenFile, auth.tokenEnv].filter(Boolean).length === 1, {
+    message: 'give exactly one of token, tokenFile, tokenEnv',
+  });
+
+/** The connection to the service (seed: MQTT client connection). */
+export const connectionSchema = z
+  .object({
+    transport: z.enum(['tcp', 'tls', 'wss']).default('tls'),
+    domain: z.string().min(1).optional(),
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    caFile: z.string().min(1).optional(),
+    rejectUnauthorized: z.boolean().default(true),
+    wsPath: z.string().optional(),
+    cleanSession: z.boolean().default(true),
+    keepaliveSeconds: z.number().int().min(5).max(65535).default(60),
+    reconnect: z
+      .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(60_000) })
+      .strict()
+      .default({ initialMs: 1000, maxMs: 60_000 }),
+  })
+  .strict();
+
+/** One serial port (or `tcp://host:port` serial server) and the profile of what is plugged into it. */
+export const serialPortSchema = z
+  .object({
+    path: z.string().min(1),
+    profile: z.string().min(1),
+    baudRate: z.number().int().positive().optional(),
+    /** Overrides the profile's device template for this port. */
+    deviceId: z.string().optional(),
+  })
+  .strict();
+
+/** The adapters to start; `plugin` loads an npm package or a local module exporting `createAdapter`. */
+export const adapterConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('serial'), ports: z.array(serialPortSchema).min(1) }).strict(),
+  z
+    .object({
+      kind: z.literal('simulated'),
+      devices: z
+        .array(
+          z
+            .object({
+              emulator: z.string().min(1),
+              profile: z.string().min(1),
+              channel: z.string().min(1).optional(),
+              intervalMs: z.number().int().positive().default(1000),
+              options: z.record(z.string(), z.unknown()).default({}),
+            })
+            .strict(),
+        )
+        .min(1),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('ble'),
+      profiles: z.array(z.string().min(1)).min(1),
+      scan: z.enum(['passive', 'active']).default('passive'),
+      maxConnections: z.number().int().positive().default(4),
+      hciDevice: z.number().int().min(0).optional(),
+      simulated: z.boolean().default(false),
+      keys: z.record(z.string(), z.string().regex(/^[0-9a-fA-F]{32}$/)).default({}),
+    })
+    .strict(),
+  z.object({ kind: z.literal('plugin'), module: z.string().min(1), options: z.unknown().optional() }).strict(),
+]);
+
+/** The gateway configuration file (YAML or JSON). */
+export const gatewayConfigSchema = z
+  .object({
+    org: z.string().regex(/^[a-z0-9]{1,36}$/, 'lowercase letters and digits'),
+    gateway: z.object({ typeId: id, deviceId: id }).strict(),
+    auth: authSchema,
+    connection: connectionSchema.default({
+      transport: 'tls',
+      rejectUnauthorized: true,
+      cleanSession: true,
+      keepaliveSeconds: 60,
+      reconnect: { initialMs: 1000, maxMs: 60_000 },
+    }),
+    publish: z
+      .object({ qos: z.union([z.literal(0), z.literal(1)]).default(1) })
+      .strict()
+      .default({ qos: 1 }),
+    /** Extra folders or files with hardware profiles, besides the built-in ones. */
+    profilePaths: z.array(z.string()).default([]),
+    adapters: z.array(adapterConfigSchema).min(1),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
+  })
+  .strict();
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type AdapterConfig = z.infer<typeof adapterConfigSchema>;

@@ -1,0 +1,99 @@
+import type { Adapter, AdapterContext, AdapterFactory } from '../adapter.js';
+import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
+import type { HardwareProfile } from '../config/profile-schema.js';
+import type { Logger } from '../logging.js';
+import { GatewaySession } from '../session/gateway-session.js';
+import { Pipeline } from './pipeline.js';
+
+/** Built-in adapter kinds and a loader for plugins, handed in by the CLI (adapters live outside src/). */
+export interface AdapterCatalog {
+  builtIn: Partial<Record<AdapterConfig['kind'], AdapterFactory>>;
+  /** Loads a plugin module and returns its `createAdapter`. */
+  loadPlugin(specifier: string): Promise<AdapterFactory>;
+}
+
+/** A running gateway: one session, its adapters and the pipeline between them. */
+export interface RunningGateway {
+  session: GatewaySession;
+  pipeline: Pipeline;
+  adapters: Adapter[];
+  close(): Promise<void>;
+}
+
+/** Builds the adapters a config lists; an unknown profile or adapter kind fails before any I/O. */
+export async function createAdapters(
+  config: GatewayConfig,
+  profiles: ReadonlyMap<string, HardwareProfile>,
+  catalog: AdapterCatalog,
+  logger: Logger,
+): Promise<Adapter[]> {
+  const context: AdapterContext = {
+    logger,
+    profile(name) {
+      const profile = profiles.get(name);
+      if (!profile) throw new Error(`no hardware profile named "${name}"; known: ${[...profiles.keys()].join(', ')}`);
+      return profile;
+    },
+  };
+  const adapters: Adapter[] = [];
+  for (const [index, adapterConfig] of config.adapters.entries()) {
+    const childLogger = logger.child({ adapter: adapterConfig.kind });
+    const factory =
+      adapterConfig.kind === 'plugin' ? await catalog.loadPlugin(adapterConfig.module) : catalog.builtIn[adapterConfig.kind];
+    if (!factory) throw new Error(`adapters[${index}].kind: "${adapterConfig.kind}" is not available in this build`);
+    const options = adapterConfig.kind === 'plugin' ? adapterConfig.options : adapterConfig;
+    adapters.push(factory(options, { ...context, logger: childLogger }));
+  }
+  return adapters;
+}
+
+/** Connects the session, starts adapters and pipeline. The session's first connection may still be pending. */
+export async function startGateway(options: {
+  config: GatewayConfig;
+  token: string;
+  profiles: ReadonlyMap<string, HardwareProfile>;
+  catalog: AdapterCatalog;
+  logger: Logger;
+}): Promise<RunningGateway> {
+  const { config, logger } = options;
+  const adapters = await createAdapters(config, options.profiles, options.catalog, logger);
+  const connection = config.connection;
+  const session = new GatewaySession(
+    {
+      orgId: config.org,
+      gateway: config.gateway,
+      token: options.token,
+      transport: connection.transport,
+      domain: connection.domain,
+      host: connection.host,
+      port: connection.port,
+      caFile: connection.caFile,
+      rejectUnauthorized: connection.rejectUnauthorized,
+      wsPath: connection.wsPath,
+      cleanSession: connection.cleanSession,
+      keepaliveSeconds: connection.keepaliveSeconds,
+      reconnect: connection.reconnect,
+    },
+    logger.child({ component: 'session' }),
+  );
+  const pipeline = new Pipeline({
+    adapters,
+    profiles: options.profiles,
+    sink: session,
+    commands: session,
+    logger: logger.child({ component: 'pipeline' }),
+    qos: config.publish.qos,
+  });
+  // Adapters and pipeline run even while the service is unreachable; mqtt.js queues until it connects.
+  session.start().catch((error: Error) => logger.warn(`first connection attempt failed: ${error.message}; retrying`));
+  await pipeline.start();
+  return {
+    session,
+    pipeline,
+    adapters,
+    async close() {
+      await pipeline.close();
+      await session.close();
+    },
+  };
+}

@@ -1,0 +1,228 @@
+import { type Observable, Subject, Subscription } from 'rxjs';
+import type { Adapter, Frame, FrameSource } from '../adapter.js';
+import { createDecoder } from '../codecs/codec-spec.js';
+import type { Decoder } from '../codecs/decoder.js';
+import { createFrameEncoder } from '../codecs/framing/framing-spec.js';
+import type { FrameEncoder } from '../codecs/framing/deframer.js';
+import type { HardwareProfile } from '../config/profile-schema.js';
+import type { Logger } from '../logging.js';
+import { type DeviceRef, deviceKey } from '../protocol/ids.js';
+import type { InboundCommand } from '../session/gateway-session.js';
+import { encodeCommand } from './command-encoding.js';
+import { resolveDevice } from './device-template.js';
+import { mapReading } from './event-mapping.js';
+import { RejectLog } from './reject-log.js';
+
+/** Where uplink events go: the session directly, or a wrapper that adds admission or storage. */
+export interface EventSink {
+  publishEvent(device: DeviceRef, eventId: string, format: string, payload: string, options: { qos: 0 | 1 }): Promise<void>;
+}
+
+/** The session side the pipeline needs: commands in, subscriptions out. */
+export interface CommandSource {
+  readonly commands$: Observable<InboundCommand>;
+  subscribeCommands(device: DeviceRef): Promise<boolean>;
+}
+
+/** A frame or command the pipeline could not handle, with the stage and a reason naming the field or byte. */
+export interface PipelineReject {
+  stage: 'framing' | 'decode' | 'device' | 'publish' | 'command';
+  reason: string;
+  source?: FrameSource;
+  device?: DeviceRef;
+  at: number;
+}
+
+/** Counters the pipeline keeps (metrics and the health topic read them). */
+export interface PipelineStats {
+  frames: number;
+  events: number;
+  published: number;
+  rejects: Record<PipelineReject['stage'], number>;
+  commandsDelivered: number;
+  devices: number;
+}
+
+/** A device seen behind the gateway: where its frames come from, so commands can go back there. */
+export interface DeviceRoute {
+  device: DeviceRef;
+  adapter: Adapter;
+  source: FrameSource;
+  profile: HardwareProfile;
+}
+
+interface ProfileRuntime {
+  profile: HardwareProfile;
+  decoder: Decoder;
+  encoder: FrameEncoder | undefined;
+  /** True when the device id depends only on the source, so it can be cached per channel. */
+  sourceOnlyDevice: boolean;
+}
+
+/**
+ * The only place that knows both bytes and MQTT: frames → codec → events on the device's own topic;
+ * commands → the device's profile encoder → its adapter. Bad input is counted and logged; the stream goes on.
+ */
+export class Pipeline {
+  readonly rejects$: Observable<PipelineReject>;
+  readonly devices$: Observable<DeviceRoute>;
+  readonly stats: PipelineStats = {
+    frames: 0,
+    events: 0,
+    published: 0,
+    rejects: { framing: 0, decode: 0, device: 0, publish: 0, command: 0 },
+    commandsDelivered: 0,
+    devices: 0,
+  };
+
+  private readonly rejects = new Subject<PipelineReject>();
+  private readonly newDevices = new Subject<DeviceRoute>();
+  private readonly routes = new Map<string, DeviceRoute>();
+  private readonly runtimes = new Map<string, ProfileRuntime>();
+  private readonly deviceBySource = new Map<string, DeviceRef>();
+  private readonly subscription = new Subscription();
+  private readonly rejectLog: RejectLog;
+
+  constructor(
+    private readonly options: {
+      adapters: Adapter[];
+      profiles: ReadonlyMap<string, HardwareProfile>;
+      sink: EventSink;
+      commands: CommandSource;
+      logger: Logger;
+      qos: 0 | 1;
+    },
+  ) {
+    this.rejects$ = this.rejects.asObservable();
+    this.devices$ = this.newDevices.asObservable();
+    this.rejectLog = new RejectLog(options.logger);
+  }
+
+  /** Subscribes to every adapter and to commands, then starts the adapters. */
+  async start(): Promise<void> {
+    for (const adapter of this.options.adapters) {
+      this.subscription.add(adapter.frames$.subscribe((frame) => this.safeUplink(adapter, frame)));
+      this.subscription.add(
+        adapter.rejects$.subscribe((reject) =>
+          this.reject({ stage: 'framing', reason: reject.reason, source: reject.source, at: reject.at }),
+        ),
+      );
+    }
+    this.subscription.add(this.options.commands.commands$.subscribe((command) => void this.downlink(command)));
+    await Promise.all(this.options.adapters.map((adapter) => adapter.start()));
+  }
+
+  /** Devices seen so far. */
+  get routesByDevice(): ReadonlyMap<string, DeviceRoute> {
+    return this.routes;
+  }
+
+  async close(): Promise<void> {
+    this.subscription.unsubscribe();
+    await Promise.all(this.options.adapters.map((adapter) => adapter.close()));
+    this.rejects.complete();
+    this.newDevices.complete();
+  }
+
+  private runtime(name: string): ProfileRuntime | undefined {
+    let runtime = this.runtimes.get(name);
+    if (!runtime) {
+      const profile = this.options.profiles.get(name);
+      if (!profile) return undefined;
+      const usesReading = `${profile.device.typeId}${profile.device.deviceId}`.includes('{reading.');
+      runtime = {
+        profile,
+        decoder: createDecoder(profile.codec),
+        encoder: profile.framing ? createFrameEncoder(profile.framing) : undefined,
+        sourceOnlyDevice: !usesReading,
+      };
+      this.runtimes.set(name, runtime);
+    }
+    return runtime;
+  }
+
+  /** A bug in a decoder must cost one frame, never the daemon. */
+  private safeUplink(adapter: Adapter, frame: Frame): void {
+    try {
+      this.uplink(adapter, frame);
+    } catch (error) {
+      this.reject({ stage: 'decode', reason: `internal error: ${(error as Error).message}`, source: frame.source, at: frame.at });
+    }
+  }
+
+  private uplink(adapter: Adapter, frame: Frame): void {
+    this.stats.frames++;
+    const runtime = this.runtime(frame.profile);
+    if (!runtime) return this.reject({ stage: 'decode', reason: `no hardware profile named "${frame.profile}"`, source: frame.source, at: frame.at });
+    const decoded = runtime.decoder.decode(frame.bytes, frame.context);
+    if (!decoded.ok) return this.reject({ stage: 'decode', reason: decoded.reason, source: frame.source, at: frame.at });
+    const reading = decoded.value;
+    const sourceKey = `${adapter.name}|${frame.source.channel}|${frame.source.vars.slave ?? ''}|${frame.source.vars.address ?? ''}`;
+    let device = runtime.sourceOnlyDevice ? this.deviceBySource.get(sourceKey) : undefined;
+    if (!device) {
+      const template = {
+        typeId: runtime.profile.device.typeId,
+        deviceId: String(frame.source.vars['slave.deviceId'] ?? frame.source.vars['override.deviceId'] ?? runtime.profile.device.deviceId),
+      };
+      const resolved = resolveDevice(template, frame.source.vars, reading);
+      if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at });
+      device = resolved.value;
+      if (runtime.sourceOnlyDevice) this.deviceBySource.set(sourceKey, device);
+      this.remember(device, adapter, frame.source, runtime.profile);
+    }
+    for (const event of mapReading(runtime.profile.events, reading)) {
+      this.stats.events++;
+      const payload = JSON.stringify(event.payload);
+      this.options.sink.publishEvent(device, event.eventId, event.format, payload, { qos: this.options.qos }).then(
+        () => {
+          this.stats.published++;
+        },
+        (error: Error) => this.reject({ stage: 'publish', reason: error.message, device, source: frame.source, at: Date.now() }),
+      );
+    }
+  }
+
+  private remember(device: DeviceRef, adapter: Adapter, source: FrameSource, profile: HardwareProfile): void {
+    const key = deviceKey(device);
+    const known = this.routes.get(key);
+    const route: DeviceRoute = { device, adapter, source, profile };
+    this.routes.set(key, route);
+    if (known) return;
+    this.stats.devices = this.routes.size;
+    this.options.logger.info({ device: key, channel: source.channel, profile: profile.name }, 'new device');
+    this.newDevices.next(route);
+    if (profile.commands.length > 0) void this.options.commands.subscribeCommands(device);
+  }
+
+  private async downlink(command: InboundCommand): Promise<void> {
+    const route = this.routes.get(deviceKey(command.device));
+    const fail = (reason: string) => this.reject({ stage: 'command', reason, device: command.device, at: Date.now() });
+    if (!route) return fail(`command ${command.commandId} for ${deviceKey(command.device)}: no such device behind this gateway`);
+    const rule = route.profile.commands.find((candidate) => candidate.commandId === command.commandId);
+    if (!rule) {
+      const known = route.profile.commands.map((c) => c.commandId).join(', ') || 'none';
+      return fail(`command ${command.commandId} is not declared by profile ${route.profile.name} (declared: ${known}); nothing written`);
+    }
+    if (rule.format !== command.format) {
+      return fail(`command ${command.commandId}: format "${command.format}", expected "${rule.format}"; nothing written`);
+    }
+    const encoded = encodeCommand(rule, command.payload, route.source.vars);
+    if (!encoded.ok) return fail(`${encoded.reason}; nothing written`);
+    const runtime = this.runtime(route.profile.name);
+    const bytes = rule.framed && runtime?.encoder ? runtime.encoder(encoded.value) : encoded.value;
+    if (!route.adapter.write) return fail(`adapter ${route.adapter.name} cannot write; nothing written`);
+    try {
+      await route.adapter.write(route.source.channel, bytes);
+      this.stats.commandsDelivered++;
+      this.options.logger.info({ device: deviceKey(command.device), commandId: command.commandId }, 'command delivered');
+    } catch (error) {
+      fail(`command ${command.commandId}: write to ${route.source.channel} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private reject(reject: PipelineReject): void {
+    this.stats.rejects[reject.stage]++;
+    this.rejectLog.record(reject);
+    this.rejects.next(reject);
+  }
+}
