@@ -52,6 +52,7 @@ export interface Adapter {
   readonly frames$: Observable<Frame>;
   /** Framing-level rejects, counted and logged by the pipeline; the stream goes on. */
   readonly rejects$: Observable<FrameReject>;
+  /** Each channel's state; a new subscriber first gets every channel's current state. */
   readonly status$: Observable<ChannelStatus>;
   /** Opens channels; resolves when the adapter is running (channels may still be connecting). */
   start(): Promise<void>;

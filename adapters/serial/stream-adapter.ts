@@ -1,4 +1,4 @@
-import { defer, Observable, retry, Subject, type Subscription, takeUntil, timer } from 'rxjs';
+import { concat, defer, from, Observable, retry, Subject, type Subscription, takeUntil, timer } from 'rxjs';
 import type { Adapter, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import { createDeframer } from '../../src/codecs/framing/framing-spec.js';
 import type { HardwareProfile } from '../../src/config/profile-schema.js';
@@ -34,6 +34,7 @@ export class StreamAdapter implements Adapter {
   private readonly stop$ = new Subject<void>();
   private readonly open = new Map<string, { channel: ByteChannel; master?: ModbusMaster }>();
   private readonly subscriptions: Subscription[] = [];
+  private readonly current = new Map<string, ChannelStatus>();
 
   constructor(
     readonly name: string,
@@ -43,7 +44,8 @@ export class StreamAdapter implements Adapter {
   ) {
     this.frames$ = this.frames.asObservable();
     this.rejects$ = this.rejects.asObservable();
-    this.status$ = this.status.asObservable();
+    // A late subscriber first learns where every channel stands now.
+    this.status$ = concat(defer(() => from([...this.current.values()])), this.status);
   }
 
   async start(): Promise<void> {
@@ -89,6 +91,7 @@ export class StreamAdapter implements Adapter {
     const status: ChannelStatus = { adapter: this.name, channel, state, at: Date.now(), ...(reason ? { reason } : {}) };
     if (state === 'offline') this.logger.warn({ channel }, `channel offline: ${reason}`);
     else this.logger.info({ channel }, `channel ${state}`);
+    this.current.set(channel, status);
     this.status.next(status);
   }
 

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { UsageError } from './arguments.js';
+import { registerDecodeCommand } from './decode-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerPlatformCommand } from './platform-command.js';
+import { registerRunCommand } from './run-command.js';
 
 /** Builds the `wiotp-gateway` command line. */
 export function buildProgram(): Command {
@@ -10,6 +12,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerPlatformCommand(program);
   registerDemoCommand(program);
+  registerRunCommand(program);
+  registerDecodeCommand(program);
   return program;
 }
 

@@ -82,8 +82,12 @@ export function encodeCommand(rule: CommandRule, payload: Uint8Array, target: Re
       const value = params.value[encode.valueParam];
       if (typeof slave !== 'number' || slave < 1 || slave > 247) return fail(`command ${rule.commandId}: slave address is ${slave}; expected 1–247`);
       if (typeof value !== 'number') return fail(`command ${rule.commandId}: param "${encode.valueParam}" must be a number`);
-      const raw = Math.round(value / encode.scale);
-      if (raw < 0 || raw > 0xffff) return fail(`command ${rule.commandId}: ${value} does not fit a 16-bit register at scale ${encode.scale}`);
+      const scaled = Math.round(value / encode.scale);
+      if (scaled < -0x8000 || scaled > 0xffff) {
+        return fail(`command ${rule.commandId}: ${value} does not fit a 16-bit register at scale ${encode.scale}`);
+      }
+      // Negative values go out as two's complement, as signed registers hold them.
+      const raw = scaled < 0 ? scaled + 0x10000 : scaled;
       const frame = Uint8Array.of(slave, 0x06, encode.register >> 8, encode.register & 0xff, raw >> 8, raw & 0xff);
       return ok(appendCrc16Modbus(frame));
     }

@@ -1,6 +1,6 @@
 import { type Observable, Subject, Subscription } from 'rxjs';
 import type { Adapter, Frame, FrameSource } from '../adapter.js';
-import { createDecoder } from '../codecs/codec-spec.js';
+import { type CodecSpec, createDecoder } from '../codecs/codec-spec.js';
 import type { Decoder } from '../codecs/decoder.js';
 import { createFrameEncoder } from '../codecs/framing/framing-spec.js';
 import type { FrameEncoder } from '../codecs/framing/deframer.js';
@@ -80,6 +80,7 @@ export class Pipeline {
   private readonly routes = new Map<string, DeviceRoute>();
   private readonly runtimes = new Map<string, ProfileRuntime>();
   private readonly deviceBySource = new Map<string, DeviceRef>();
+  private readonly extraDecoders = new WeakMap<CodecSpec, Decoder>();
   private readonly subscription = new Subscription();
   private readonly rejectLog: RejectLog;
 
@@ -124,6 +125,15 @@ export class Pipeline {
     this.newDevices.complete();
   }
 
+  private decoderFor(spec: CodecSpec): Decoder {
+    let decoder = this.extraDecoders.get(spec);
+    if (!decoder) {
+      decoder = createDecoder(spec);
+      this.extraDecoders.set(spec, decoder);
+    }
+    return decoder;
+  }
+
   private runtime(name: string): ProfileRuntime | undefined {
     let runtime = this.runtimes.get(name);
     if (!runtime) {
@@ -154,7 +164,9 @@ export class Pipeline {
     this.stats.frames++;
     const runtime = this.runtime(frame.profile);
     if (!runtime) return this.reject({ stage: 'decode', reason: `no hardware profile named "${frame.profile}"`, source: frame.source, at: frame.at });
-    const decoded = runtime.decoder.decode(frame.bytes, frame.context);
+    // A frame may name its own codec (a BLE characteristic within a GATT profile, say).
+    const decoder = frame.context?.codec ? this.decoderFor(frame.context.codec as CodecSpec) : runtime.decoder;
+    const decoded = decoder.decode(frame.bytes, frame.context);
     if (!decoded.ok) return this.reject({ stage: 'decode', reason: decoded.reason, source: frame.source, at: frame.at });
     const reading = decoded.value;
     const sourceKey = `${adapter.name}|${frame.source.channel}|${frame.source.vars.slave ?? ''}|${frame.source.vars.address ?? ''}`;

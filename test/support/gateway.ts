@@ -1,0 +1,41 @@
+import { builtInCatalog } from '../../src/cli/adapter-catalog.js';
+import { type GatewayConfig, gatewayConfigSchema } from '../../src/config/gateway-config.js';
+import { loadProfiles } from '../../src/config/load.js';
+import { silentLogger } from '../../src/logging.js';
+import { type RunningGateway, startGateway } from '../../src/pipeline/gateway.js';
+import { GATEWAY, ORG } from './platform.js';
+
+/** A gateway config pointing at a local platform port, with the given adapters. */
+export function testGatewayConfig(port: number, adapters: unknown[], extra: Record<string, unknown> = {}): GatewayConfig {
+  return gatewayConfigSchema.parse({
+    org: ORG,
+    gateway: { typeId: GATEWAY.typeId, deviceId: GATEWAY.deviceId },
+    auth: { token: GATEWAY.token },
+    connection: { transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialMs: 50, maxMs: 500 } },
+    adapters,
+    ...extra,
+  });
+}
+
+/** Starts the real gateway (session, adapters, pipeline) and waits until its session is online. */
+export async function startTestGateway(port: number, adapters: unknown[], extra: Record<string, unknown> = {}): Promise<RunningGateway> {
+  const profiles = loadProfiles();
+  if (!profiles.ok) throw new Error(profiles.reason);
+  const gateway = await startGateway({
+    config: testGatewayConfig(port, adapters, extra),
+    token: GATEWAY.token,
+    profiles: profiles.value,
+    catalog: builtInCatalog(),
+    logger: silentLogger(),
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('gateway session not online within 5 s')), 5000);
+    const subscription = gateway.session.status$.subscribe((status) => {
+      if (status.state !== 'online') return;
+      clearTimeout(timer);
+      queueMicrotask(() => subscription.unsubscribe());
+      resolve();
+    });
+  });
+  return gateway;
+}
