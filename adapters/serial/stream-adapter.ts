@@ -100,7 +100,10 @@ export class StreamAdapter implements Adapter {
     return new Observable<ChannelEvent>((subscriber) => {
       const channel = spec.create();
       const profile = spec.profile;
-      const source = (): FrameSource => ({ adapter: this.name, channel: spec.channel, vars: { ...channel.vars, ...spec.vars } });
+      // Built once the channel is open (its vars are known then), shared by every frame of this connection.
+      let cachedSource: FrameSource | undefined;
+      const source = (): FrameSource =>
+        (cachedSource ??= { adapter: this.name, channel: spec.channel, vars: { ...channel.vars, ...spec.vars } });
       let flushTimer: NodeJS.Timeout | undefined;
       let master: ModbusMaster | undefined;
       let closed = false;
@@ -114,9 +117,15 @@ export class StreamAdapter implements Adapter {
       const modbus = profile.codec.kind === 'modbus-rtu' ? profile.codec.poll : undefined;
       const deframer = modbus || !profile.framing ? undefined : createDeframer(profile.framing);
       if (modbus) {
+        const slaveSources = new Map<number, FrameSource>();
         master = new ModbusMaster(channel, modbus, (event) => {
-          const vars = { ...channel.vars, ...spec.vars, slave: event.kind === 'failure' ? event.slave : event.poll.slave, 'slave.deviceId': event.poll?.deviceId };
-          const frameSource = { adapter: this.name, channel: spec.channel, vars };
+          const slave = event.kind === 'failure' ? event.slave : event.poll.slave;
+          let frameSource = slaveSources.get(slave);
+          if (!frameSource) {
+            const vars = { ...channel.vars, ...spec.vars, slave, 'slave.deviceId': event.poll?.deviceId };
+            frameSource = { adapter: this.name, channel: spec.channel, vars };
+            slaveSources.set(slave, frameSource);
+          }
           if (event.kind === 'response') {
             const frame: Frame = { source: frameSource, profile: profile.name, at: event.at, bytes: event.bytes, context: { poll: event.poll } };
             subscriber.next({ kind: 'frame', frame });

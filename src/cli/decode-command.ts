@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CODEC_KINDS, type CodecSpec, codecSpecSchema, createDecoder } from '../codecs/codec-spec.js';
-import { createDeframer } from '../codecs/framing/framing-spec.js';
-import { loadProfiles, validate } from '../config/load.js';
+import { CODEC_KINDS } from '../codecs/codec-kinds.js';
+import type { CodecSpec } from '../codecs/codec-spec.js';
+import type { Deframer } from '../codecs/framing/deframer.js';
 import { UsageError } from './arguments.js';
 
 /** Turns a command-line frame into bytes: hex (spaces, colons and 0x allowed) or, with --text, the text itself. */
@@ -29,9 +29,12 @@ export function registerDecodeCommand(program: Command): Command {
     .option('--text', 'frames are text, not hex')
     .option('--mac <address>', 'BLE address, for BTHome encryption')
     .option('--key <hex>', 'BTHome encryption key (32 hex digits)')
-    .action((frames: string[], options: { codec?: string; options?: string; profile?: string; file?: string; text?: boolean; mac?: string; key?: string }) => {
+    .action(async (frames: string[], options: { codec?: string; options?: string; profile?: string; file?: string; text?: boolean; mac?: string; key?: string }) => {
+      const { codecSpecSchema, createDecoder } = await import('../codecs/codec-spec.js');
+      const { createDeframer } = await import('../codecs/framing/framing-spec.js');
+      const { loadProfiles, validate } = await import('../config/load.js');
       let spec: CodecSpec;
-      let framing = undefined as ReturnType<typeof createDeframer> | undefined;
+      let framing: Deframer | undefined;
       if (options.profile) {
         const profiles = loadProfiles();
         if (!profiles.ok) throw new UsageError(profiles.reason);

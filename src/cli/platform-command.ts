@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createLogger } from '../logging.js';
-import { type ApplicationCredentials, EmbeddedPlatform, type GatewayCredentials } from '../platform/platform.js';
 import { validateDeviceRef, validateOrgId } from '../protocol/ids.js';
+import type { ApplicationCredentials, GatewayCredentials } from '../platform/platform.js';
 import { parseInteger, repeatable, UsageError } from './arguments.js';
 
 /** `TYPE:ID:TOKEN` → gateway credentials; the token may contain ":". */
@@ -41,6 +40,8 @@ export function registerPlatformCommand(program: Command): Command {
     .option('--registration-delay <ms>', 'simulated time a registration takes', parseInteger('--registration-delay'), 0)
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (options) => {
+      const { EmbeddedPlatform } = await import('../platform/platform.js');
+      const { createLogger } = await import('../logging.js');
       const org = validateOrgId(options.org);
       if (!org.ok) throw new UsageError(`--org: ${org.reason}`);
       if (options.port === undefined && options.tlsPort === undefined && options.wsPort === undefined) {

@@ -1,9 +1,5 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadGatewayConfig, loadProfiles, resolveToken } from '../config/load.js';
-import { createLogger } from '../logging.js';
-import { startGateway } from '../pipeline/gateway.js';
-import { builtInCatalog } from './adapter-catalog.js';
 import { UsageError } from './arguments.js';
 import { untilSignal } from './platform-command.js';
 
@@ -15,6 +11,10 @@ export function registerRunCommand(program: Command): Command {
     .requiredOption('-c, --config <file>', 'gateway config file')
     .option('--check', 'validate the config and profiles, print a summary, and exit')
     .action(async (options: { config: string; check?: boolean }) => {
+      const { builtInCatalog } = await import('./adapter-catalog.js');
+      const { startGateway } = await import('../pipeline/gateway.js');
+      const { createLogger } = await import('../logging.js');
+      const { loadGatewayConfig, loadProfiles, resolveToken } = await import('../config/load.js');
       const config = loadGatewayConfig(options.config);
       if (!config.ok) throw new UsageError(config.reason);
       const baseDir = dirname(resolve(options.config));

@@ -27,8 +27,7 @@ const OPTION_SCHEMAS = {
   gatt: gattOptionsSchema,
 } as const;
 
-/** Every codec kind, for help texts and the CLI. */
-export const CODEC_KINDS = [...Object.keys(OPTION_SCHEMAS), 'modbus-rtu'] as const;
+export { CODEC_KINDS } from './codec-kinds.js';
 
 
 const modbusEntry = z

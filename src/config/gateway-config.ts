@@ -68,12 +68,29 @@ export const adapterConfigSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('ble'),
+      /** Hardware profiles (transport kind ble) by name; an advertiser belongs to the first one that matches. */
       profiles: z.array(z.string().min(1)).min(1),
+      /** Active scanning asks for scan responses (names). noble's HCI bindings always scan actively. */
       scan: z.enum(['passive', 'active']).default('passive'),
+      /** GATT connections held at once (most adapters manage 5–10). */
       maxConnections: z.number().int().positive().default(4),
+      /** 0 for hci0; sets NOBLE_HCI_DEVICE_ID. */
       hciDevice: z.number().int().min(0).optional(),
+      /** Use the simulated radio (adapters/ble/simulated-radio.ts) instead of a Bluetooth adapter. */
       simulated: z.boolean().default(false),
-      keys: z.record(z.string(), z.string().regex(/^[0-9a-fA-F]{32}$/)).default({}),
+      /** BTHome encryption keys by MAC address (any case, ":" or "-" or nothing between pairs). */
+      keys: z
+        .record(z.string().regex(/^[0-9a-f]{2}([:-]?)(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}$/i, 'expected a MAC address like "aa:bb:cc:dd:ee:ff"'), z.string().regex(/^[0-9a-fA-F]{32}$/))
+        .default({}),
+      /** Back-off between GATT reconnects (and retries to open the radio). */
+      reconnect: z
+        .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(30_000) })
+        .strict()
+        .default({ initialMs: 1000, maxMs: 30_000 }),
+      /** A GATT connect, discovery or write that takes longer than this fails (and is retried). */
+      requestTimeoutMs: z.number().int().positive().default(15_000),
+      /** An advertiser not heard for this long is reported offline. */
+      staleAfterMs: z.number().int().min(100).default(120_000),
     })
     .strict(),
   z.object({ kind: z.literal('plugin'), module: z.string().min(1), options: z.unknown().optional() }).strict(),

@@ -18,50 +18,80 @@ export const serialTransportSchema = z
   })
   .strict();
 
+const bleUuid = z
+  .string()
+  .regex(
+    /^(?:0x)?(?:[0-9a-f]{4}|[0-9a-f]{8}|[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i,
+    'expected a Bluetooth UUID: 4 or 8 hex digits ("2a37", "0xFCD2") or 128 bits ("6e400002-b5a3-f393-e0a9-e50e24dcca9e")',
+  );
+const bleAddress = z
+  .string()
+  .regex(/^[0-9a-f]{2}([:-]?)(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}$/i, 'expected a MAC address like "aa:bb:cc:dd:ee:ff"');
+
 /** How to reach a BLE peripheral: advertisements only, or a GATT connection. */
 export const bleTransportSchema = z
   .object({
     kind: z.literal('ble'),
     mode: z.enum(['advertisement', 'gatt']).default('advertisement'),
-    /** Which advertisement part to decode: manufacturer data or the service data of one UUID. */
+    /**
+     * Which advertisement part becomes the frame: manufacturer data (company id included, optionally only
+     * that company's), or the service data of one UUID (UUID excluded). Default: the manufacturer data.
+     */
     source: z
       .union([
         z.object({ manufacturerData: z.number().int().min(0).max(0xffff).optional() }).strict(),
-        z.object({ serviceData: z.string().min(4) }).strict(),
+        z.object({ serviceData: bleUuid }).strict(),
       ])
       .optional(),
+    /** Which advertisers this profile describes; every given criterion must hold. */
     filter: z
       .object({
-        serviceUuids: z.array(z.string()).optional(),
+        /** Advertised service UUIDs or service data UUIDs; any of them. */
+        serviceUuids: z.array(bleUuid).optional(),
+        /** Exact name, or a pattern with `*` ("Ruuvi *"). Many devices send it only in scan responses (scan: active). */
         localName: z.string().optional(),
         manufacturerId: z.number().int().min(0).max(0xffff).optional(),
-        addresses: z.array(z.string()).optional(),
+        addresses: z.array(bleAddress).optional(),
       })
       .strict()
       .default({}),
-    /** At most one event per interval per device (ms), and/or only when the reading changed. */
+    /** Per device: at most one frame per interval (ms), and/or only when the bytes changed. */
     rateLimit: z.object({ intervalMs: z.number().int().min(0).default(0), onChange: z.boolean().default(false) }).strict().default({ intervalMs: 0, onChange: false }),
     gatt: z
       .object({
-        service: z.string().optional(),
+        /** Default service of the characteristics below; without it, any service that has them. */
+        service: bleUuid.optional(),
         characteristics: z
           .array(
             z
               .object({
-                uuid: z.string(),
+                uuid: bleUuid,
+                service: bleUuid.optional(),
+                /** Subscribe to notifications (or indications). */
                 notify: z.boolean().default(true),
+                /** Read the value on connect and then every pollMs. */
                 pollMs: z.number().int().positive().optional(),
+                /** Decodes this characteristic's values instead of the profile's codec (sent as `context.codec`). */
                 codec: codecSpecSchema.optional(),
               })
               .strict(),
           )
           .default([]),
-        write: z.object({ uuid: z.string(), withoutResponse: z.boolean().default(false) }).strict().optional(),
+        /** Where commands are written. */
+        write: z.object({ uuid: bleUuid, service: bleUuid.optional(), withoutResponse: z.boolean().default(false) }).strict().optional(),
       })
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((transport, ctx) => {
+    if (transport.mode === 'gatt' && !transport.gatt?.characteristics.length && !transport.gatt?.write) {
+      ctx.addIssue({ code: 'custom', path: ['gatt'], message: 'mode gatt needs gatt.characteristics or gatt.write' });
+    }
+    if (transport.mode === 'advertisement' && transport.gatt) {
+      ctx.addIssue({ code: 'custom', path: ['gatt'], message: 'gatt is only used with mode: gatt' });
+    }
+  });
 
 const matchValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
 

@@ -7,18 +7,42 @@ export type TemplateVars = Record<string, string | number | undefined>;
 
 const PLACEHOLDER = /\{([A-Za-z0-9_.-]+)\}/g;
 
+type Part = { literal: string } | { reading: string } | { variable: string };
+
+const compiled = new Map<string, Part[]>();
+
+/** Splits a template once into literal and placeholder parts (templates are filled for every frame). */
+function compile(template: string): Part[] {
+  let parts = compiled.get(template);
+  if (parts) return parts;
+  parts = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    if (match.index > last) parts.push({ literal: template.slice(last, match.index) });
+    const name = match[1] ?? '';
+    parts.push(name.startsWith('reading.') ? { reading: name.slice('reading.'.length) } : { variable: name });
+    last = match.index + match[0].length;
+  }
+  if (last < template.length) parts.push({ literal: template.slice(last) });
+  compiled.set(template, parts);
+  return parts;
+}
+
 /** Fills `{name}` placeholders; the reason names the placeholder that has no value. */
 export function fillTemplate(template: string, vars: TemplateVars, reading?: Reading): Result<string> {
-  let missing: string | undefined;
-  const text = template.replace(PLACEHOLDER, (_match, name: string) => {
-    const value = name.startsWith('reading.') ? reading?.[name.slice('reading.'.length)] : vars[name];
-    if (value === undefined || value === null || typeof value === 'object') {
-      missing ??= name;
-      return '';
+  let text = '';
+  for (const part of compile(template)) {
+    if ('literal' in part) {
+      text += part.literal;
+      continue;
     }
-    return String(value);
-  });
-  if (missing) return fail(`template "${template}": {${missing}} has no value for this frame`);
+    const value = 'reading' in part ? reading?.[part.reading] : vars[part.variable];
+    if (value === undefined || value === null || typeof value === 'object') {
+      const name = 'reading' in part ? `reading.${part.reading}` : part.variable;
+      return fail(`template "${template}": {${name}} has no value for this frame`);
+    }
+    text += String(value);
+  }
   return ok(text);
 }
 

@@ -79,10 +79,14 @@ export class Pipeline {
   private readonly newDevices = new Subject<DeviceRoute>();
   private readonly routes = new Map<string, DeviceRoute>();
   private readonly runtimes = new Map<string, ProfileRuntime>();
-  private readonly deviceBySource = new Map<string, DeviceRef>();
+  private readonly deviceBySource = new WeakMap<FrameSource, DeviceRef>();
   private readonly extraDecoders = new WeakMap<CodecSpec, Decoder>();
   private readonly subscription = new Subscription();
   private readonly rejectLog: RejectLog;
+  private readonly publishOptions: { qos: 0 | 1 };
+  private readonly countPublished = () => {
+    this.stats.published++;
+  };
 
   constructor(
     private readonly options: {
@@ -97,6 +101,7 @@ export class Pipeline {
     this.rejects$ = this.rejects.asObservable();
     this.devices$ = this.newDevices.asObservable();
     this.rejectLog = new RejectLog(options.logger);
+    this.publishOptions = { qos: options.qos };
   }
 
   /** Subscribes to every adapter and to commands, then starts the adapters. */
@@ -169,8 +174,8 @@ export class Pipeline {
     const decoded = decoder.decode(frame.bytes, frame.context);
     if (!decoded.ok) return this.reject({ stage: 'decode', reason: decoded.reason, source: frame.source, at: frame.at });
     const reading = decoded.value;
-    const sourceKey = `${adapter.name}|${frame.source.channel}|${frame.source.vars.slave ?? ''}|${frame.source.vars.address ?? ''}`;
-    let device = runtime.sourceOnlyDevice ? this.deviceBySource.get(sourceKey) : undefined;
+    // Frame sources are shared per connection (and per Modbus slave), so the device is cached on them.
+    let device = runtime.sourceOnlyDevice ? this.deviceBySource.get(frame.source) : undefined;
     if (!device) {
       const template = {
         typeId: runtime.profile.device.typeId,
@@ -179,17 +184,15 @@ export class Pipeline {
       const resolved = resolveDevice(template, frame.source.vars, reading);
       if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at });
       device = resolved.value;
-      if (runtime.sourceOnlyDevice) this.deviceBySource.set(sourceKey, device);
-      this.remember(device, adapter, frame.source, runtime.profile);
+      if (runtime.sourceOnlyDevice) this.deviceBySource.set(frame.source, device);
+      // Cheap identity check that also follows a device to a new port or connection.
+      if (this.routes.get(deviceKey(device))?.source !== frame.source) this.remember(device, adapter, frame.source, runtime.profile);
     }
     for (const event of mapReading(runtime.profile.events, reading)) {
       this.stats.events++;
       const payload = JSON.stringify(event.payload);
-      this.options.sink.publishEvent(device, event.eventId, event.format, payload, { qos: this.options.qos }).then(
-        () => {
-          this.stats.published++;
-        },
-        (error: Error) => this.reject({ stage: 'publish', reason: error.message, device, source: frame.source, at: Date.now() }),
+      this.options.sink.publishEvent(device, event.eventId, event.format, payload, this.publishOptions).then(this.countPublished, (error: Error) =>
+        this.reject({ stage: 'publish', reason: error.message, device, source: frame.source, at: Date.now() }),
       );
     }
   }

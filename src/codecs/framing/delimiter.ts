@@ -6,8 +6,9 @@ import { byteCount, FrameBuffer, hexByte, plainBytes } from './frame-buffer.js';
 export interface DelimitedSplit {
   /** Framing name that starts every reason, e.g. "SLIP". */
   readonly label: string;
-  /** The delimiter bytes (at least one) and how reasons name them, e.g. "END (0xC0)". */
+  /** The delimiter bytes (at least one). */
   readonly delimiter: Uint8Array;
+  /** How reasons name the delimiter, e.g. "END (0xC0)". */
   readonly delimiterName: string;
   /** Most bytes a piece may hold between delimiters; more is rejected and skipped to the next delimiter. */
   readonly maxPieceLength: number;
@@ -66,6 +67,7 @@ export function createDelimitedDeframer(split: DelimitedSplit): Deframer {
     return -1;
   }
 
+  /** Finishes the piece that ends with the delimiter at `chunk[end - n, end)`. */
   function complete(chunk: Uint8Array, start: number, end: number, out: Result<Uint8Array>[]): void {
     const pieceLength = pending.length + (end - start) - n;
     if (pieceLength > split.maxPieceLength) {
@@ -137,7 +139,7 @@ function describe(delimiter: Uint8Array): string {
 
 /** Frames end at a delimiter; a frame over maxLength is rejected and the stream resyncs at the next one. */
 export function createDelimiterDeframer(options: DelimiterOptions): Deframer {
-  const delimiter = options.delimiter.slice();
+  const delimiter = Uint8Array.from(options.delimiter);
   const include = options.includeDelimiter ?? false;
   const maxLength = options.maxLength ?? 4096;
   return createDelimitedDeframer({

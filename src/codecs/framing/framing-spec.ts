@@ -124,7 +124,7 @@ export function createDeframer(spec: FramingSpec): Deframer {
 export function createFrameEncoder(spec: FramingSpec): FrameEncoder {
   switch (spec.kind) {
     case 'delimiter': {
-      const delimiter = spec.delimiter.slice();
+      const delimiter = Uint8Array.from(spec.delimiter);
       return (payload) => encodeDelimited(payload, delimiter);
     }
     case 'fixed':

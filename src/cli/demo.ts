@@ -1,0 +1,99 @@
+import mqtt from 'mqtt';
+import type { SimulatedAdapter } from '../../adapters/simulated/simulated-adapter.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { gatewayConfigSchema } from '../config/gateway-config.js';
+import { loadProfiles } from '../config/load.js';
+import { createLogger } from '../logging.js';
+import { startGateway } from '../pipeline/gateway.js';
+import { EmbeddedPlatform } from '../platform/platform.js';
+import { ALL_EVENTS_FILTER } from '../protocol/topics.js';
+import { builtInCatalog } from './adapter-catalog.js';
+import { untilSignal } from './platform-command.js';
+
+const ORG = 'demo42';
+const GATEWAY = { typeId: 'demo-gateway', deviceId: 'gw-01', token: 'demo-gateway-token' };
+const APP = { apiKey: 'a-demo42-viewer', token: 'demo-app-token' };
+
+/** The demo's gateway: simulated serial devices of every profile kind. */
+export function demoConfig(port: number): GatewayConfig {
+  return gatewayConfigSchema.parse({
+    org: ORG,
+    gateway: { typeId: GATEWAY.typeId, deviceId: GATEWAY.deviceId },
+    auth: { token: GATEWAY.token },
+    connection: { transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialMs: 200, maxMs: 5000 } },
+    adapters: [
+      {
+        kind: 'simulated',
+        devices: [
+          { emulator: 'json-sensor', profile: 'json-sensor', channel: 'ttyACM0', intervalMs: 2000, options: { id: 'esp-01' } },
+          { emulator: 'gps', profile: 'nmea-gps', channel: 'ttyUSB0', intervalMs: 3000 },
+          { emulator: 'struct-sensor', profile: 'slip-struct-sensor', channel: 'ttyUSB1', intervalMs: 4000 },
+          { emulator: 'modbus-th', profile: 'modbus-th-sensor', channel: 'ttyRS485', options: { slaves: [1] } },
+        ],
+      },
+    ],
+    log: { level: 'warn' },
+  });
+}
+
+function line(text: string): void {
+  process.stdout.write(`${new Date().toISOString().slice(11, 23)}  ${text}\n`);
+}
+
+/** Runs the whole demo on loopback until `duration` seconds pass or Ctrl-C. */
+export async function runDemo(options: { duration?: number; commandAfter: number }): Promise<void> {
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error' });
+  const platform = await EmbeddedPlatform.start({
+    orgId: ORG,
+    gateways: [GATEWAY],
+    applications: [APP],
+    listeners: { port: 0 },
+    logger,
+  });
+  const url = platform.url();
+  const port = Number(url.split(':').pop());
+  line(`platform   listening on ${url} (org ${ORG})`);
+
+  const app = await mqtt.connectAsync(url, { clientId: `a:${ORG}:demo-viewer`, username: APP.apiKey, password: APP.token, reconnectPeriod: 0 });
+  app.on('error', () => undefined);
+  await app.subscribeAsync(ALL_EVENTS_FILTER, { qos: 1 });
+  app.on('message', (topic, payload) => {
+    const [, , typeId, , deviceId, , eventId] = topic.split('/');
+    line(`event      ${typeId}/${deviceId} ${eventId}  ${payload.toString()}`);
+  });
+  line(`app        a:${ORG}:demo-viewer subscribed to ${ALL_EVENTS_FILTER}`);
+
+  const profiles = loadProfiles();
+  if (!profiles.ok) throw new Error(profiles.reason);
+  const gateway = await startGateway({
+    config: demoConfig(port),
+    token: GATEWAY.token,
+    profiles: profiles.value,
+    catalog: builtInCatalog(),
+    logger,
+  });
+  line(`gateway    g:${ORG}:${GATEWAY.typeId}:${GATEWAY.deviceId} started; simulated serial devices attached`);
+  for (const adapter of gateway.adapters) {
+    const actions = (adapter as Partial<SimulatedAdapter>).actions$;
+    actions?.subscribe(({ channel, action }) => line(`device     ${channel}: ${action}  <- command arrived at the device`));
+  }
+  gateway.pipeline.rejects$.subscribe((reject) => line(`rejected   ${reject.stage}: ${reject.reason}`));
+
+  const commands = setTimeout(() => {
+    line('app        sending command "led" {"led":"on"} to mcu-sensor/esp-01');
+    app.publish('iot-2/type/mcu-sensor/id/esp-01/cmd/led/fmt/json', JSON.stringify({ led: 'on' }), { qos: 1 });
+    line('app        sending command "set-temperature-offset" {"value":1.5} to th-sensor/th-ttyRS485-1');
+    app.publish('iot-2/type/th-sensor/id/th-ttyRS485-1/cmd/set-temperature-offset/fmt/json', JSON.stringify({ value: 1.5 }), { qos: 1 });
+  }, options.commandAfter * 1000);
+
+  const stop = options.duration
+    ? new Promise<void>((resolve) => setTimeout(resolve, options.duration! * 1000))
+    : untilSignal().then(() => undefined);
+  await stop;
+  clearTimeout(commands);
+  const stats = gateway.pipeline.stats;
+  line(`summary    frames ${stats.frames}, events published ${stats.published}, commands delivered ${stats.commandsDelivered}, devices ${stats.devices}`);
+  await gateway.close();
+  await app.endAsync();
+  await platform.close();
+}

@@ -1,0 +1,113 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyEnvOverrides, loadGatewayConfig, loadProfile, loadProfiles, resolveToken } from '../../src/config/load.js';
+
+function file(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wiotp-config-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const GOOD = `
+org: abc123
+gateway: { typeId: rpi, deviceId: gw1 }
+auth: { tokenEnv: GW_TOKEN }
+connection: { transport: tls, caFile: /etc/ssl/ca.pem }
+adapters:
+  - kind: serial
+    ports:
+      - { path: /dev/ttyUSB0, profile: nmea-gps }
+`;
+
+describe('gateway config', () => {
+  it('loads a good YAML config and fills defaults', () => {
+    const config = loadGatewayConfig(file('gateway.yaml', GOOD), {});
+    expect(config.ok).toBe(true);
+    if (!config.ok) return;
+    expect(config.value.connection).toMatchObject({ transport: 'tls', rejectUnauthorized: true, keepaliveSeconds: 60 });
+    expect(config.value.publish.qos).toBe(1);
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    const bad = `
+org: ABC
+gateway: { typeId: "r pi", deviceId: gw1 }
+auth: { token: a, tokenFile: b }
+conection: { transport: tls }
+adapters:
+  - kind: serial
+    ports:
+      - { profile: nmea-gps, baudrate: 9600 }
+`;
+    const config = loadGatewayConfig(file('bad.yaml', bad), {});
+    expect(config.ok).toBe(false);
+    if (config.ok) return;
+    const reason = config.reason;
+    expect(reason).toMatch(/bad\.yaml is not valid/);
+    expect(reason).toMatch(/org: lowercase letters and digits/);
+    expect(reason).toMatch(/gateway\.typeId: 1–36 characters/);
+    expect(reason).toMatch(/auth: give exactly one of token, tokenFile, tokenEnv/);
+    expect(reason).toMatch(/\(root\): Unrecognized key: "conection"/);
+    expect(reason).toMatch(/adapters\[0\]\.ports\[0\]\.path: /);
+    expect(reason).toMatch(/adapters\[0\]\.ports\[0\]: Unrecognized key: "baudrate"/);
+  });
+
+  it('lets the environment override the token, host, port and log level', () => {
+    const data = applyEnvOverrides({ org: 'x', auth: { tokenFile: 'f' } }, { WIOTP_TOKEN: 't', WIOTP_HOST: 'h', WIOTP_PORT: '1884', WIOTP_LOG_LEVEL: 'debug' });
+    expect(data).toEqual({ org: 'x', auth: { token: 't' }, connection: { host: 'h', port: 1884 }, log: { level: 'debug' } });
+  });
+
+  it('resolves the token from the environment or a file, and names what is missing', () => {
+    expect(resolveToken({ tokenEnv: 'GW_TOKEN' }, { GW_TOKEN: 's3cret' })).toEqual({ ok: true, value: 's3cret' });
+    expect(resolveToken({ tokenEnv: 'GW_TOKEN' }, {})).toEqual({ ok: false, reason: 'auth.tokenEnv: the environment variable GW_TOKEN is not set' });
+    expect(resolveToken({ tokenFile: file('token', 'abc\n') }, {})).toEqual({ ok: true, value: 'abc' });
+    expect(resolveToken({ tokenFile: '/nonexistent/token' }, {})).toMatchObject({ ok: false, reason: expect.stringMatching(/ENOENT/) });
+  });
+});
+
+describe('hardware profiles', () => {
+  it('loads every built-in profile', () => {
+    const profiles = loadProfiles();
+    if (!profiles.ok) throw new Error(profiles.reason);
+    expect([...profiles.value.keys()]).toEqual(
+      expect.arrayContaining(['nmea-gps', 'modbus-th-sensor', 'json-sensor', 'slip-struct-sensor', 'cobs-struct-sensor']),
+    );
+  });
+
+  it('names the path of a misspelt key and of a bad codec option', () => {
+    const profile = loadProfile(
+      file(
+        'p.yaml',
+        `
+name: p
+transport: { kind: serial, baudrate: 9600 }
+framing: { kind: delimiter }
+codec: { kind: struct, fields: [{ name: a, offset: 0, type: u17 }] }
+device: { typeId: t, deviceId: d }
+`,
+      ),
+    );
+    expect(profile.ok).toBe(false);
+    if (profile.ok) return;
+    expect(profile.reason).toMatch(/transport: Unrecognized key: "baudrate"/);
+    expect(profile.reason).toMatch(/codec\.fields\[0\]\.type: /);
+  });
+
+  it('checks a codec option refinement (a field used twice)', () => {
+    const profile = loadProfile(
+      file(
+        'p.yaml',
+        `
+name: p
+transport: { kind: serial }
+codec: { kind: struct, fields: [{ name: a, offset: 0, type: u8 }, { name: a, offset: 1, type: u8 }] }
+device: { typeId: t, deviceId: d }
+`,
+      ),
+    );
+    expect(profile).toMatchObject({ ok: false, reason: expect.stringMatching(/codec\.fields\[1\]\.name: 'a' is used twice/) });
+  });
+});
