@@ -154,3 +154,72 @@ function parseJsonObject(payload: Uint8Array | string): Result<Record<string, un
     return fail(`message is not JSON: ${(error as Error).message}`);
   }
 }
+
+/** `deviceInfo` of a manage request (device management protocol). */
+export interface DmDeviceInfo {
+  serialNumber?: string;
+  manufacturer?: string;
+  model?: string;
+  deviceClass?: string;
+  description?: string;
+  fwVersion?: string;
+  hwVersion?: string;
+  descriptiveLocation?: string;
+}
+
+/** `d` of `mgmt/manage`: lifetime in seconds (0, or at least 3600), what the device supports, its info. */
+export interface DmManageRequest {
+  lifetime?: number;
+  supports?: { deviceActions?: boolean; firmwareActions?: boolean; [bundleId: string]: boolean | undefined };
+  deviceInfo?: DmDeviceInfo;
+  metadata?: Record<string, unknown>;
+}
+
+/** `d` of `device/update/location`. */
+export interface DmLocation {
+  latitude: number;
+  longitude: number;
+  elevation?: number;
+  accuracy?: number;
+  measuredDateTime?: string;
+}
+
+/** `d` of `add/diag/log`: severity 0 info, 1 warning, 2 error. */
+export interface DmDiagLog {
+  message: string;
+  timestamp: string;
+  severity?: 0 | 1 | 2;
+  data?: string;
+}
+
+/** The `mgmt.firmware` field. */
+export interface DmFirmware {
+  version?: string;
+  name?: string;
+  url?: string;
+  verifier?: string;
+  state?: number;
+  updateStatus?: number;
+  updatedDateTime?: string;
+}
+
+/** `d` of `device/update`, `observe` and `cancel`: fields by name (e.g. "mgmt.firmware", "deviceInfo"). */
+export interface DmFieldsRequest {
+  fields: Array<{ field: string; value?: unknown }>;
+}
+
+/** `d` of a device's `notify`: one observed field's new value. */
+export interface DmNotify {
+  field: string;
+  value: unknown;
+}
+
+/** Validates a manage lifetime: 0 (never expires) or at least 3600 s. */
+export function validateManageLifetime(lifetime: unknown): Result<number> {
+  if (lifetime === undefined) return ok(0);
+  if (typeof lifetime !== 'number' || !Number.isInteger(lifetime) || lifetime < 0) {
+    return fail(`lifetime is ${JSON.stringify(lifetime)}; expected 0 or an integer of at least 3600 seconds`);
+  }
+  if (lifetime !== 0 && lifetime < 3600) return fail(`lifetime is ${lifetime}; expected 0 or at least 3600 seconds`);
+  return ok(lifetime);
+}
