@@ -179,8 +179,9 @@ export class BleAdapter implements Adapter {
 
   private onState(state: string): void {
     if (this.closed || !this.noble) return;
-    if (state === 'unknown' || state === 'resetting') {
-      this.setStatus(RADIO_CHANNEL, 'connecting', `state ${state}`);
+    if (state === 'unknown') return; // not initialised yet: still 'connecting'
+    if (state === 'resetting') {
+      this.setStatus(RADIO_CHANNEL, 'connecting', 'resetting');
       return;
     }
     const problem = describeRadioState(state);

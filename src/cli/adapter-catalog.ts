@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createBleAdapter } from '../../adapters/ble/ble-adapter.js';
 import { createSerialAdapter } from '../../adapters/serial/serial-adapter.js';
 import { createSimulatedAdapter } from '../../adapters/simulated/simulated-adapter.js';
 import type { AdapterFactory } from '../adapter.js';
@@ -11,6 +12,7 @@ export function builtInCatalog(baseDir = process.cwd()): AdapterCatalog {
     builtIn: {
       serial: createSerialAdapter as AdapterFactory,
       simulated: createSimulatedAdapter as AdapterFactory,
+      ble: createBleAdapter as AdapterFactory,
     },
     async loadPlugin(specifier: string): Promise<AdapterFactory> {
       const isPath = specifier.startsWith('.') || isAbsolute(specifier);

@@ -1,4 +1,6 @@
 import mqtt from 'mqtt';
+import type { BleAdapter } from '../../adapters/ble/ble-adapter.js';
+import { SIMULATED_BTHOME_KEY } from '../../adapters/ble/simulated-devices.js';
 import type { SimulatedAdapter } from '../../adapters/simulated/simulated-adapter.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { gatewayConfigSchema } from '../config/gateway-config.js';
@@ -30,6 +32,14 @@ export function demoConfig(port: number): GatewayConfig {
           { emulator: 'struct-sensor', profile: 'slip-struct-sensor', channel: 'ttyUSB1', intervalMs: 4000 },
           { emulator: 'modbus-th', profile: 'modbus-th-sensor', channel: 'ttyRS485', options: { slaves: [1] } },
         ],
+      },
+      // A simulated radio under the real noble: a RuuviTag, BTHome sensors, a pvvx thermometer, a heart-rate strap.
+      {
+        kind: 'ble',
+        profiles: ['ruuvitag', 'bthome-sensor', 'ble-heart-rate'],
+        simulated: true,
+        // The encrypted BTHome sensor's key (bthome.io's published example key).
+        keys: { 'a4:c1:38:00:00:03': SIMULATED_BTHOME_KEY },
       },
     ],
     log: { level: 'warn' },
@@ -76,6 +86,9 @@ export async function runDemo(options: { duration?: number; commandAfter: number
   for (const adapter of gateway.adapters) {
     const actions = (adapter as Partial<SimulatedAdapter>).actions$;
     actions?.subscribe(({ channel, action }) => line(`device     ${channel}: ${action}  <- command arrived at the device`));
+    (adapter as Partial<BleAdapter>).radio?.writes$.subscribe((write) =>
+      line(`device     ${write.address}: wrote ${Buffer.from(write.data).toString('hex')} to ${write.characteristic}  <- command arrived over BLE`),
+    );
   }
   gateway.pipeline.rejects$.subscribe((reject) => line(`rejected   ${reject.stage}: ${reject.reason}`));
 
@@ -84,6 +97,8 @@ export async function runDemo(options: { duration?: number; commandAfter: number
     app.publish('iot-2/type/mcu-sensor/id/esp-01/cmd/led/fmt/json', JSON.stringify({ led: 'on' }), { qos: 1 });
     line('app        sending command "set-temperature-offset" {"value":1.5} to th-sensor/th-ttyRS485-1');
     app.publish('iot-2/type/th-sensor/id/th-ttyRS485-1/cmd/set-temperature-offset/fmt/json', JSON.stringify({ value: 1.5 }), { qos: 1 });
+    line('app        sending command "vibrate" {"hex":"01"} to heart-rate-monitor/e01122334405');
+    app.publish('iot-2/type/heart-rate-monitor/id/e01122334405/cmd/vibrate/fmt/json', JSON.stringify({ hex: '01' }), { qos: 1 });
   }, options.commandAfter * 1000);
 
   const stop = options.duration

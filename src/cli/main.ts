@@ -4,6 +4,7 @@ import { registerDecodeCommand } from './decode-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerPlatformCommand } from './platform-command.js';
 import { registerRunCommand } from './run-command.js';
+import { registerScanCommand } from './scan-command.js';
 
 /** Builds the `wiotp-gateway` command line. */
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerRunCommand(program);
   registerDecodeCommand(program);
+  registerScanCommand(program);
   return program;
 }
 

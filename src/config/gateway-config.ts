@@ -96,6 +96,67 @@ export const adapterConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('plugin'), module: z.string().min(1), options: z.unknown().optional() }).strict(),
 ]);
 
+const deviceInfoText = z.string().min(1);
+
+/**
+ * Device management for the gateway and the devices behind it (seed: Managed gateways). Opt-in: the
+ * gateway manages itself and every device it sees, and answers the platform's requests for them.
+ */
+export const managedGatewaySchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Seconds the platform keeps a device managed without a new manage request: 0 (never expires) or ≥ 3600. */
+    lifetime: z
+      .number()
+      .int()
+      .min(0)
+      .refine((value) => value === 0 || value >= 3600, 'expected 0 (never expires) or at least 3600 seconds')
+      .default(3600),
+    /**
+     * Documentation only: the session's `connection.cleanSession` decides. Say false here to state that requests
+     * queued while the gateway is offline are wanted (see docs/device-management.md for the two caveats).
+     */
+    cleanSession: z.boolean().optional(),
+    /** At most one `device/update/location` per device per interval (the first one is always sent). */
+    locationIntervalMs: z.number().int().min(0).default(60_000),
+    /** How long a request of the gateway waits for the platform's response. */
+    responseTimeoutMs: z.number().int().positive().default(30_000),
+    /** Manage again this many seconds before the lifetime runs out. */
+    remanageAheadSeconds: z.number().int().min(0).default(300),
+    /** After a reboot or factory reset was sent to a device, manage it again after this delay. */
+    remanageDelayMs: z.number().int().min(0).default(5_000),
+    /** How long sending an action's command to a device may take before the action is reported failed. */
+    actionTimeoutMs: z.number().int().positive().default(30_000),
+    /** A manage request that failed or timed out is retried after this delay. */
+    retryMs: z.number().int().positive().default(60_000),
+    /** What the gateway itself supports (its own device actions need a handler wired in; otherwise 501). */
+    supports: z
+      .object({ deviceActions: z.boolean().default(false), firmwareActions: z.boolean().default(false) })
+      .strict()
+      .default({ deviceActions: false, firmwareActions: false }),
+    /** The gateway's own deviceInfo in its manage request. */
+    deviceInfo: z
+      .object({
+        serialNumber: deviceInfoText.optional(),
+        manufacturer: deviceInfoText.optional(),
+        model: deviceInfoText.optional(),
+        deviceClass: deviceInfoText.optional(),
+        description: deviceInfoText.optional(),
+        fwVersion: deviceInfoText.optional(),
+        hwVersion: deviceInfoText.optional(),
+        descriptiveLocation: deviceInfoText.optional(),
+      })
+      .strict()
+      .default({}),
+    /** The gateway's own metadata in its manage request. */
+    metadata: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict()
+  .refine((managed) => managed.lifetime === 0 || managed.remanageAheadSeconds < managed.lifetime, {
+    message: 'remanageAheadSeconds must be less than lifetime',
+    path: ['remanageAheadSeconds'],
+  });
+
 /** The gateway configuration file (YAML or JSON). */
 export const gatewayConfigSchema = z
   .object({
@@ -117,8 +178,11 @@ export const gatewayConfigSchema = z
     profilePaths: z.array(z.string()).default([]),
     adapters: z.array(adapterConfigSchema).min(1),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
+    /** Device management (opt-in). */
+    managed: managedGatewaySchema.optional(),
   })
   .strict();
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type AdapterConfig = z.infer<typeof adapterConfigSchema>;
+export type ManagedGatewayConfig = z.infer<typeof managedGatewaySchema>;

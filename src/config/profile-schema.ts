@@ -151,6 +151,36 @@ export const commandRuleSchema = z
   })
   .strict();
 
+/** A declared command (see `commands`) that carries out one device management action, with fixed payload fields. */
+export const managementCommandSchema = z
+  .object({
+    commandId: z.string().min(1),
+    /** Fixed payload fields; the request's parameters (firmware url, version…) are merged over them. */
+    payload: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+/**
+ * What the platform may ask of this device through device management (seed: Managed gateways), each
+ * action carried out by one of the profile's declared commands. Anything left out is answered 501.
+ */
+export const managementSchema = z
+  .object({
+    reboot: managementCommandSchema.optional(),
+    factoryReset: managementCommandSchema.optional(),
+    firmware: z.object({ download: managementCommandSchema.optional(), update: managementCommandSchema.optional() }).strict().optional(),
+    /** `bundleId/actionId` → command, for `iotdm-1/…/mgmt/custom/{bundleId}/{actionId}`. */
+    customActions: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected "bundleId/actionId"'), managementCommandSchema)
+      .default({}),
+    /** Reading fields that hold the device's position, published as `device/update/location`. */
+    location: z
+      .object({ latitude: z.string().min(1), longitude: z.string().min(1), elevation: z.string().min(1).optional(), accuracy: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /** A hardware profile: how to talk to a peripheral and how its frames become events. Data, not code. */
 export const hardwareProfileSchema = z
   .object({
@@ -164,6 +194,8 @@ export const hardwareProfileSchema = z
     deviceInfo: z.record(z.string(), z.string()).default({}),
     events: z.array(eventRuleSchema).default([{ eventId: 'reading', when: {}, format: 'json' }]),
     commands: z.array(commandRuleSchema).default([]),
+    /** Device management capabilities (reboot, factory reset, firmware, custom actions, location). */
+    management: managementSchema.optional(),
   })
   .strict();
 
@@ -171,3 +203,5 @@ export type HardwareProfile = z.infer<typeof hardwareProfileSchema>;
 export type HardwareProfileInput = z.input<typeof hardwareProfileSchema>;
 export type EventRule = z.infer<typeof eventRuleSchema>;
 export type CommandRule = z.infer<typeof commandRuleSchema>;
+export type ManagementSpec = z.infer<typeof managementSchema>;
+export type ManagementCommand = z.infer<typeof managementCommandSchema>;

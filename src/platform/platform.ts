@@ -7,6 +7,7 @@ import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import { MAX_ACTIVE_DEVICES, MAX_PAYLOAD_BYTES, TOKEN_AUTH_USERNAME } from '../protocol/limits.js';
 import { buildNotification, type NotificationMessage, type NotificationReason } from '../protocol/notification.js';
 import { commandTopic, monitorTopic, notifyTopic, parseEventTopic } from '../protocol/topics.js';
+import { DeviceManagementService } from './device-management.js';
 import { type ListenerAddress, type ListenerOptions, openListeners } from './listeners.js';
 import { DEFAULT_REGISTRATION, DeviceRegistry, type RegistrationFailure, type RegistrationOptions } from './registration.js';
 import {
@@ -75,6 +76,8 @@ export class EmbeddedPlatform {
   readonly events$: Observable<ReceivedEvent>;
   readonly notifications$: Observable<SentNotification>;
   readonly registry: DeviceRegistry;
+  /** The device management side of the service. */
+  readonly dm: DeviceManagementService;
 
   private readonly events = new Subject<ReceivedEvent>();
   private readonly notifications = new Subject<SentNotification>();
@@ -92,6 +95,14 @@ export class EmbeddedPlatform {
     this.maxActive = options.maxActiveDevices ?? MAX_ACTIVE_DEVICES;
     this.registry = new DeviceRegistry({ ...DEFAULT_REGISTRATION, ...options.registration });
     for (const gateway of options.gateways ?? []) this.registry.add(gateway);
+    this.dm = new DeviceManagementService(
+      {
+        publishInternal: (topic, payload, qos) => this.publishInternal(topic, payload, qos),
+        onClientPublish: (listener) =>
+          this.onClientPublish((packet, identity, clientId) => listener(packet, clientId, identity.kind === 'gateway')),
+      },
+      options.logger,
+    );
   }
 
   /** Starts the broker and its listeners. */
@@ -143,10 +154,10 @@ export class EmbeddedPlatform {
   }
 
   /** Observes every publish from connected clients (device management hooks in here). */
-  onClientPublish(listener: (packet: AedesPublishPacket, identity: ClientIdentity) => void): () => void {
+  onClientPublish(listener: (packet: AedesPublishPacket, identity: ClientIdentity, clientId: string) => void): () => void {
     const handler = (packet: AedesPublishPacket, client: Client | null) => {
       const state = client ? this.connections.get(client) : undefined;
-      if (state) listener(packet, state.identity);
+      if (client && state) listener(packet, state.identity, client.id);
     };
     this.broker.on('publish', handler);
     return () => this.broker.off('publish', handler);
@@ -154,6 +165,7 @@ export class EmbeddedPlatform {
 
   /** Stops listeners and the broker, and completes the streams. */
   async close(): Promise<void> {
+    this.dm.close();
     await this.listeners?.close();
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
     this.events.complete();

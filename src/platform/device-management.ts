@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { filter, firstValueFrom, type Observable, Subject, timeout } from 'rxjs';
+import type { Logger } from '../logging.js';
+import {
+  DM_RC,
+  type DmDeviceInfo,
+  type DmDiagLog,
+  type DmFirmware,
+  type DmLocation,
+  type DmResponse,
+  type PlatformOperation,
+  parseDmRequest,
+  parseDmResponse,
+  parseDmTopic,
+  platformDmTopic,
+  validateManageLifetime,
+} from '../protocol/device-management.js';
+import { type DeviceRef, deviceKey } from '../protocol/ids.js';
+
+/** What the platform knows of one device's management (the service keeps the same per device). */
+export interface ManagedDeviceState {
+  device: DeviceRef;
+  managed: boolean;
+  lifetime: number;
+  managedAt?: string;
+  /** Client id of the gateway that manages it. */
+  managedBy?: string;
+  supports: Record<string, boolean | undefined>;
+  deviceInfo: DmDeviceInfo;
+  metadata: Record<string, unknown>;
+  location?: DmLocation & { updatedDateTime: string };
+  firmware: DmFirmware;
+  diag: { logs: DmDiagLog[]; errorCodes: number[] };
+}
+
+/** How to publish from the service side, and where device publishes come from. */
+export interface DmTransport {
+  publishInternal(topic: string, payload: string, qos: 0 | 1): Promise<void>;
+  onClientPublish(listener: (packet: { topic: string; payload: Buffer | string }, clientId: string, isGateway: boolean) => void): () => void;
+}
+
+const MAX_DIAG_LOGS = 100;
+
+/**
+ * The service side of the device management protocol: answers a managed gateway's requests
+ * (manage, unmanage, location, diagnostics, notify), issues requests to devices (reboot, factory
+ * reset, firmware, device update, observe, custom actions) and keeps each device's management state.
+ */
+export class DeviceManagementService {
+  readonly changes$: Observable<ManagedDeviceState>;
+  private readonly changes = new Subject<ManagedDeviceState>();
+  private readonly responses = new Subject<{ device: DeviceRef; response: DmResponse }>();
+  private readonly devices = new Map<string, ManagedDeviceState>();
+  private readonly detach: () => void;
+
+  constructor(
+    private readonly transport: DmTransport,
+    private readonly logger: Logger,
+    private readonly responseTimeoutMs = 10_000,
+  ) {
+    this.changes$ = this.changes.asObservable();
+    this.detach = transport.onClientPublish((packet, clientId, isGateway) => {
+      if (isGateway && packet.topic.startsWith('iotdevice-1/')) this.handle(packet.topic, Buffer.from(packet.payload), clientId);
+    });
+  }
+
+  /** The management state of a device, if the platform has heard of it. A lapsed lifetime reads as unmanaged. */
+  state(device: DeviceRef): ManagedDeviceState | undefined {
+    const state = this.devices.get(deviceKey(device));
+    if (state?.managed && state.lifetime > 0 && state.managedAt) {
+      if (Date.parse(state.managedAt) + state.lifetime * 1000 < Date.now()) state.managed = false;
+    }
+    return state;
+  }
+
+  /** Every device the platform has management state for. */
+  states(): ManagedDeviceState[] {
+    return [...this.devices.keys()].map((key) => this.state(this.devices.get(key)!.device)!);
+  }
+
+  /** Waits until a device's state satisfies `predicate` (checked now and on every change). */
+  async until(device: DeviceRef, predicate: (state: ManagedDeviceState) => boolean, ms = this.responseTimeoutMs): Promise<ManagedDeviceState> {
+    const current = this.state(device);
+    if (current && predicate(current)) return current;
+    return firstValueFrom(
+      this.changes$.pipe(
+        filter((state) => deviceKey(state.device) === deviceKey(device) && predicate(state)),
+        timeout({ first: ms, with: () => { throw new Error(`device ${deviceKey(device)} did not reach the expected state within ${ms} ms`); } }),
+      ),
+    );
+  }
+
+  /** Sends a request to a device (through its gateway) and resolves with its response. */
+  async request(device: DeviceRef, operation: PlatformOperation, d?: unknown, ms = this.responseTimeoutMs): Promise<DmResponse> {
+    const reqId = randomUUID();
+    const answer = firstValueFrom(
+      this.responses.pipe(
+        filter(({ device: from, response }) => response.reqId === reqId && deviceKey(from) === deviceKey(device)),
+        timeout({ first: ms, with: () => { throw new Error(`${deviceKey(device)} did not answer ${operation} within ${ms} ms`); } }),
+      ),
+    );
+    await this.transport.publishInternal(platformDmTopic(device, operation), JSON.stringify(d === undefined ? { reqId } : { d, reqId }), 1);
+    const { response } = await answer;
+    this.logger.info({ device: deviceKey(device), operation, rc: response.rc }, 'device management response');
+    return response;
+  }
+
+  /** Sets the firmware to fetch (device/update of mgmt.firmware), observes it, then initiates the download. */
+  async firmwareDownload(device: DeviceRef, firmware: { url: string; version: string; name?: string; verifier?: string }): Promise<DmResponse> {
+    const updated = await this.request(device, 'device/update', { fields: [{ field: 'mgmt.firmware', value: firmware }] });
+    if (updated.rc !== DM_RC.CHANGED) return updated;
+    this.mutate(device, (state) => Object.assign(state.firmware, firmware));
+    await this.observeFirmware(device);
+    return this.request(device, 'mgmt/initiate/firmware/download');
+  }
+
+  /** Asks the device to report every change of mgmt.firmware, and records its current value. */
+  async observeFirmware(device: DeviceRef): Promise<DmResponse> {
+    const response = await this.request(device, 'observe', { fields: [{ field: 'mgmt.firmware' }] });
+    const fields = (response.d as { fields?: Array<{ field: string; value?: DmFirmware }> } | undefined)?.fields ?? [];
+    const value = fields.find((f) => f.field === 'mgmt.firmware')?.value;
+    if (value) this.mutate(device, (state) => Object.assign(state.firmware, value));
+    return response;
+  }
+
+  close(): void {
+    this.detach();
+    this.changes.complete();
+    this.responses.complete();
+  }
+
+  private mutate(device: DeviceRef, change: (state: ManagedDeviceState) => void): ManagedDeviceState {
+    const key = deviceKey(device);
+    let state = this.devices.get(key);
+    if (!state) {
+      state = { device, managed: false, lifetime: 0, supports: {}, deviceInfo: {}, metadata: {}, firmware: {}, diag: { logs: [], errorCodes: [] } };
+      this.devices.set(key, state);
+    }
+    change(state);
+    this.changes.next(state);
+    return state;
+  }
+
+  private handle(topic: string, payload: Buffer, clientId: string): void {
+    const parsed = parseDmTopic(topic);
+    if (!parsed.ok) return this.logger.warn({ topic }, `ignored device management message: ${parsed.reason}`);
+    const { device, operation } = parsed.value;
+    if (operation === 'response') {
+      const response = parseDmResponse(payload);
+      if (response.ok) this.responses.next({ device, response: response.value });
+      else this.logger.warn({ topic }, `unreadable device management response: ${response.reason}`);
+      return;
+    }
+    const request = parseDmRequest(payload);
+    if (!request.ok) return this.logger.warn({ topic }, `unreadable device management request: ${request.reason}`);
+    const { d, reqId } = request.value;
+    const outcome = this.apply(device, operation, d, clientId);
+    if (reqId === undefined) return;
+    const response: DmResponse = { rc: outcome.rc, reqId, ...(outcome.message ? { message: outcome.message } : {}) };
+    void this.transport.publishInternal(platformDmTopic(device, 'response'), JSON.stringify(response), 1);
+  }
+
+  /** Applies one gateway request to the device's state; returns the rc (and a message for a 400). */
+  private apply(device: DeviceRef, operation: string, d: unknown, clientId: string): { rc: number; message?: string } {
+    const body = (typeof d === 'object' && d !== null ? d : {}) as Record<string, unknown>;
+    switch (operation) {
+      case 'mgmt/manage': {
+        const lifetime = validateManageLifetime(body.lifetime);
+        if (!lifetime.ok) return { rc: DM_RC.BAD_REQUEST, message: lifetime.reason };
+        this.mutate(device, (state) => {
+          state.managed = true;
+          state.lifetime = lifetime.value;
+          state.managedAt = new Date().toISOString();
+          state.managedBy = clientId;
+          state.supports = (body.supports as Record<string, boolean>) ?? {};
+          state.deviceInfo = (body.deviceInfo as DmDeviceInfo) ?? {};
+          if (body.metadata) state.metadata = body.metadata as Record<string, unknown>;
+        });
+        return { rc: DM_RC.OK };
+      }
+      case 'mgmt/unmanage':
+        this.mutate(device, (state) => {
+          state.managed = false;
+        });
+        return { rc: DM_RC.OK };
+      case 'device/update/location': {
+        const { latitude, longitude } = body;
+        if (typeof latitude !== 'number' || typeof longitude !== 'number' || Math.abs(latitude) > 90 || Math.abs(longitude) > 180) {
+          return { rc: DM_RC.BAD_REQUEST, message: 'latitude (−90…90) and longitude (−180…180) must be numbers' };
+        }
+        this.mutate(device, (state) => {
+          state.location = { ...(body as unknown as DmLocation), updatedDateTime: new Date().toISOString() };
+        });
+        return { rc: DM_RC.OK };
+      }
+      case 'add/diag/log':
+        if (typeof body.message !== 'string') return { rc: DM_RC.BAD_REQUEST, message: 'message must be a string' };
+        this.mutate(device, (state) => {
+          state.diag.logs.push(body as unknown as DmDiagLog);
+          if (state.diag.logs.length > MAX_DIAG_LOGS) state.diag.logs.shift();
+        });
+        return { rc: DM_RC.OK };
+      case 'clear/diag/log':
+        this.mutate(device, (state) => {
+          state.diag.logs = [];
+        });
+        return { rc: DM_RC.OK };
+      case 'add/diag/errorCodes':
+        if (typeof body.errorCode !== 'number') return { rc: DM_RC.BAD_REQUEST, message: 'errorCode must be a number' };
+        this.mutate(device, (state) => {
+          state.diag.errorCodes.push(body.errorCode as number);
+          if (state.diag.errorCodes.length > MAX_DIAG_LOGS) state.diag.errorCodes.shift();
+        });
+        return { rc: DM_RC.OK };
+      case 'clear/diag/errorCodes':
+        this.mutate(device, (state) => {
+          state.diag.errorCodes = [];
+        });
+        return { rc: DM_RC.OK };
+      case 'notify': {
+        if (body.field === 'mgmt.firmware' && typeof body.value === 'object' && body.value !== null) {
+          this.mutate(device, (state) => Object.assign(state.firmware, body.value));
+          return { rc: DM_RC.OK };
+        }
+        return { rc: DM_RC.BAD_REQUEST, message: `notify of field ${JSON.stringify(body.field)} is not supported` };
+      }
+      default:
+        return { rc: DM_RC.NOT_FOUND, message: `unknown operation ${operation}` };
+    }
+  }
+}
