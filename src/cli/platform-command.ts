@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { validateDeviceRef, validateOrgId } from '../protocol/ids.js';
 import type { ApplicationCredentials, GatewayCredentials } from '../platform/platform.js';
 import { parseInteger, repeatable, UsageError } from './arguments.js';
+import { registerDmCommand } from './dm-command.js';
 
 /** `TYPE:ID:TOKEN` → gateway credentials; the token may contain ":". */
 export function parseGatewayArgument(value: string): GatewayCredentials {
@@ -23,10 +24,11 @@ export function parseAppArgument(value: string): ApplicationCredentials {
 
 /** Registers `wiotp-gateway platform`: the embedded Watson IoT platform as a process. */
 export function registerPlatformCommand(program: Command): Command {
-  return program
-    .command('platform')
+  const platform = program.command('platform');
+  registerDmCommand(platform);
+  return platform
     .description('run the embedded Watson IoT platform (aedes) on loopback, enforcing the service rules')
-    .requiredOption('--org <orgId>', 'organization id, e.g. abc123')
+    .option('--org <orgId>', 'organization id, e.g. abc123 (required)')
     .option('--host <address>', 'interface to listen on', '127.0.0.1')
     .option('--port <n>', 'plain MQTT port (0 picks a free one)', parseInteger('--port'))
     .option('--tls-port <n>', 'MQTT over TLS port (needs --cert and --key)', parseInteger('--tls-port'))
@@ -38,10 +40,13 @@ export function registerPlatformCommand(program: Command): Command {
     .option('--max-pending <n>', 'registrations pending at once per gateway', parseInteger('--max-pending'), 10)
     .option('--max-active <n>', 'active devices per gateway connection', parseInteger('--max-active'), 500)
     .option('--registration-delay <ms>', 'simulated time a registration takes', parseInteger('--registration-delay'), 0)
+    .option('--api-port <n>', 'REST API for device management requests (0 picks a free port)', parseInteger('--api-port'))
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (options) => {
       const { EmbeddedPlatform } = await import('../platform/platform.js');
       const { createLogger } = await import('../logging.js');
+      // Checked here, not as a required option: commander would demand it of `platform dm` too.
+      if (!options.org) throw new UsageError('--org <orgId> is required');
       const org = validateOrgId(options.org);
       if (!org.ok) throw new UsageError(`--org: ${org.reason}`);
       if (options.port === undefined && options.tlsPort === undefined && options.wsPort === undefined) {
@@ -68,7 +73,14 @@ export function registerPlatformCommand(program: Command): Command {
         logger,
       });
       for (const address of platform.addresses) process.stdout.write(`listening on ${address.url}\n`);
+      let api: { url: string; close(): Promise<void> } | undefined;
+      if (options.apiPort !== undefined) {
+        const { startRestApi } = await import('../platform/rest-api.js');
+        api = await startRestApi({ dm: platform.dm, applications: options.app, host: options.host, port: options.apiPort });
+        process.stdout.write(`listening on ${api.url} (REST API)\n`);
+      }
       await untilSignal();
+      await api?.close();
       await platform.close();
     });
 }

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DM_RC, type DmResponse, type PlatformOperation } from '../protocol/device-management.js';
+import { type DeviceRef, validateDeviceRef } from '../protocol/ids.js';
+import type { DeviceManagementService } from './device-management.js';
+
+/** A device management request as the service's REST API takes it (POST /api/v0002/mgmt/requests). */
+export interface MgmtRequestBody {
+  action: string;
+  parameters?: Array<{ name: string; value: unknown }>;
+  devices: Array<{ typeId: string; deviceId: string }>;
+}
+
+/** One device's outcome of a request: status 0 pending, 1 complete, 2 failed (rc not 2xx or no answer). */
+export interface DeviceStatus extends DeviceRef {
+  status: 0 | 1 | 2;
+  rc?: number;
+  message?: string;
+}
+
+/** REST actions and the device management operation each one starts. */
+export const ACTIONS: Record<string, PlatformOperation> = {
+  'device/reboot': 'mgmt/initiate/device/reboot',
+  'device/factoryReset': 'mgmt/initiate/device/factory_reset',
+  'firmware/download': 'mgmt/initiate/firmware/download',
+  'firmware/update': 'mgmt/initiate/firmware/update',
+};
+
+/** Runs one action against one device; firmware/download first sets the firmware to fetch from the parameters. */
+export async function runAction(dm: DeviceManagementService, device: DeviceRef, action: string, parameters: Record<string, unknown>): Promise<DmResponse> {
+  if (action === 'firmware/download') {
+    const uri = parameters.uri ?? parameters.url;
+    if (typeof uri !== 'string' || typeof parameters.version !== 'string') {
+      return { rc: DM_RC.BAD_REQUEST, message: 'firmware/download needs the parameters uri and version', reqId: '' };
+    }
+    const firmware = { url: uri, version: parameters.version, ...(typeof parameters.name === 'string' ? { name: parameters.name } : {}) };
+    return dm.firmwareDownload(device, firmware);
+  }
+  if (action === 'firmware/update') await dm.observeFirmware(device).catch(() => undefined);
+  const operation = ACTIONS[action] ?? (/^[^/]+\/[^/]+$/.test(action) ? (`mgmt/custom/${action}` as PlatformOperation) : undefined);
+  if (!operation) return { rc: DM_RC.BAD_REQUEST, message: `unknown action ${action}`, reqId: '' };
+  const custom = operation.startsWith('mgmt/custom/');
+  return dm.request(device, operation, custom && Object.keys(parameters).length > 0 ? parameters : undefined);
+}
+
+/**
+ * The slice of the service's REST API that device management needs, on loopback, with HTTP basic auth
+ * (API key and token, as the service does): start a request, read its per-device status, read a device's
+ * management state.
+ */
+export async function startRestApi(options: {
+  dm: DeviceManagementService;
+  applications: Array<{ apiKey: string; token: string }>;
+  host?: string;
+  port: number;
+}) {
+  const requests = new Map<string, DeviceStatus[]>();
+  const server = createServer((request, response) => {
+    void handle(request, response).catch((error: Error) => send(response, 500, { message: error.message }));
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!authorized(request.headers.authorization)) return send(response, 401, { message: 'API key and token required (HTTP basic auth)' });
+    const path = (request.url ?? '').split('?')[0] ?? '';
+    if (request.method === 'POST' && path === '/api/v0002/mgmt/requests') {
+      const body = (await readJson(request)) as Partial<MgmtRequestBody> | undefined;
+      if (!body || typeof body.action !== 'string' || !Array.isArray(body.devices) || body.devices.length === 0) {
+        return send(response, 400, { message: 'expected { action, parameters?, devices: [{ typeId, deviceId }] }' });
+      }
+      for (const device of body.devices) {
+        const valid = validateDeviceRef(device);
+        if (!valid.ok) return send(response, 400, { message: valid.reason });
+      }
+      const parameters = Object.fromEntries((body.parameters ?? []).map((p) => [p.name, p.value]));
+      const reqId = randomUUID();
+      const statuses: DeviceStatus[] = body.devices.map((d) => ({ typeId: d.typeId, deviceId: d.deviceId, status: 0 }));
+      requests.set(reqId, statuses);
+      for (const status of statuses) {
+        runAction(options.dm, status, body.action, parameters).then(
+          (result) => Object.assign(status, { status: result.rc >= 200 && result.rc < 300 ? 1 : 2, rc: result.rc }, result.message ? { message: result.message } : {}),
+          (error: Error) => Object.assign(status, { status: 2, message: error.message }),
+        );
+      }
+      return send(response, 202, { reqId, action: body.action });
+    }
+    const status = /^\/api\/v0002\/mgmt\/requests\/([^/]+)\/deviceStatus$/.exec(path);
+    if (request.method === 'GET' && status?.[1]) {
+      const statuses = requests.get(status[1]);
+      return statuses ? send(response, 200, { results: statuses, complete: statuses.every((s) => s.status !== 0) }) : send(response, 404, { message: 'no such request' });
+    }
+    const device = /^\/api\/v0002\/device\/types\/([^/]+)\/devices\/([^/]+)$/.exec(path);
+    if (request.method === 'GET' && device?.[1] && device[2]) {
+      const state = options.dm.state({ typeId: decodeURIComponent(device[1]), deviceId: decodeURIComponent(device[2]) });
+      return state ? send(response, 200, state) : send(response, 404, { message: 'no management state for this device' });
+    }
+    return send(response, 404, { message: `no route for ${request.method} ${path}` });
+  }
+
+  function authorized(header: string | undefined): boolean {
+    const [scheme, encoded] = (header ?? '').split(' ');
+    if (scheme !== 'Basic' || !encoded) return false;
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const index = decoded.indexOf(':');
+    return options.applications.some((app) => app.apiKey === decoded.slice(0, index) && app.token === decoded.slice(index + 1));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  let text = '';
+  for await (const chunk of request) {
+    text += chunk;
+    if (text.length > 65_536) return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
