@@ -227,11 +227,11 @@ async function main() {
     for (const [name, system] of Object.entries(systems)) {
       const child = start(system.args());
       await ready(child, system.format);
-      (results[name] ??= []).push(await measureSerial(child, system.format));
+      results[name] = [...(results[name] ?? []), await measureSerial(child, system.format)];
       await stop(child);
       process.stderr.write(`round ${round + 1}/${ROUNDS} ${name} done\n`);
     }
-    (results.ceiling ??= []).push(await measureCeiling());
+    results.ceiling = [...(results.ceiling ?? []), await measureCeiling()];
     process.stderr.write(`round ${round + 1}/${ROUNDS} ceiling done\n`);
   }
 

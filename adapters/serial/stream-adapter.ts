@@ -110,8 +110,9 @@ export class StreamAdapter implements Adapter {
       const deliver = (results: ReturnType<NonNullable<typeof deframer>['push']>) => {
         const at = Date.now();
         for (const result of results) {
-          if (result.ok) subscriber.next({ kind: 'frame', frame: { source: source(), profile: profile.name, at, bytes: result.value } });
-          else subscriber.next({ kind: 'reject', reject: { source: source(), profile: profile.name, at, reason: result.reason } });
+          // Frames go straight to the adapter's subject: the lifecycle Observable only carries open/lost.
+          if (result.ok) this.frames.next({ source: source(), profile: profile.name, at, bytes: result.value });
+          else this.rejects.next({ source: source(), profile: profile.name, at, reason: result.reason });
         }
       };
       const modbus = profile.codec.kind === 'modbus-rtu' ? profile.codec.poll : undefined;

@@ -35,7 +35,7 @@ export class ModbusSlaveEmulator implements Emulator {
       body[0] = req.slave;
       body[1] = req.function;
       body[2] = registers.length * 2;
-      registers.forEach((value, i) => body.writeUInt16BE(value, 3 + i * 2));
+      for (const [i, value] of registers.entries()) body.writeUInt16BE(value, 3 + i * 2);
       return { replies: [appendCrc16Modbus(body)] };
     }
     if (req.function === 0x06 && req.address === 0x0101) {

@@ -1,8 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createBleAdapter } from '../../adapters/ble/ble-adapter.js';
-import { createSerialAdapter } from '../../adapters/serial/serial-adapter.js';
-import { createSimulatedAdapter } from '../../adapters/simulated/simulated-adapter.js';
 import type { AdapterFactory } from '../adapter.js';
 import type { AdapterCatalog } from '../pipeline/gateway.js';
 
@@ -10,9 +7,9 @@ import type { AdapterCatalog } from '../pipeline/gateway.js';
 export function builtInCatalog(baseDir = process.cwd()): AdapterCatalog {
   return {
     builtIn: {
-      serial: createSerialAdapter as AdapterFactory,
-      simulated: createSimulatedAdapter as AdapterFactory,
-      ble: createBleAdapter as AdapterFactory,
+      serial: async () => (await import('../../adapters/serial/serial-adapter.js')).createSerialAdapter as AdapterFactory,
+      simulated: async () => (await import('../../adapters/simulated/simulated-adapter.js')).createSimulatedAdapter as AdapterFactory,
+      ble: async () => (await import('../../adapters/ble/ble-adapter.js')).createBleAdapter as AdapterFactory,
     },
     async loadPlugin(specifier: string): Promise<AdapterFactory> {
       const isPath = specifier.startsWith('.') || isAbsolute(specifier);

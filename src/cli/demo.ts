@@ -101,8 +101,9 @@ export async function runDemo(options: { duration?: number; commandAfter: number
     app.publish('iot-2/type/heart-rate-monitor/id/e01122334405/cmd/vibrate/fmt/json', JSON.stringify({ hex: '01' }), { qos: 1 });
   }, options.commandAfter * 1000);
 
-  const stop = options.duration
-    ? new Promise<void>((resolve) => setTimeout(resolve, options.duration! * 1000))
+  const duration = options.duration;
+  const stop = duration
+    ? new Promise<void>((resolve) => setTimeout(resolve, duration * 1000))
     : untilSignal().then(() => undefined);
   await stop;
   clearTimeout(commands);

@@ -19,3 +19,18 @@ export interface Decoder {
   readonly kind: string;
   decode(bytes: Uint8Array, context?: DecodeContext): Result<Reading>;
 }
+
+const rawJson = new WeakMap<Reading, string>();
+
+/**
+ * Remembers the JSON text a Reading was parsed from, so the pipeline can publish that text as is
+ * instead of serialising the same object again (the hot path for JSON-lines devices).
+ */
+export function rememberRawJson(reading: Reading, text: string): void {
+  rawJson.set(reading, text);
+}
+
+/** The JSON text a Reading was parsed from, when its decoder kept it. */
+export function rawJsonOf(reading: Reading): string | undefined {
+  return rawJson.get(reading);
+}

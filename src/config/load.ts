@@ -46,7 +46,10 @@ export const ENV_OVERRIDES = {
 export function applyEnvOverrides(data: unknown, env: NodeJS.ProcessEnv): unknown {
   if (typeof data !== 'object' || data === null) return data;
   const config = structuredClone(data) as Record<string, Record<string, unknown> | undefined>;
-  const section = (name: string) => (config[name] ??= {}) as Record<string, unknown>;
+  const section = (name: string): Record<string, unknown> => {
+    config[name] ??= {};
+    return config[name] as Record<string, unknown>;
+  };
   if (env.WIOTP_TOKEN) config.auth = { token: env.WIOTP_TOKEN };
   if (env.WIOTP_HOST) section('connection').host = env.WIOTP_HOST;
   if (env.WIOTP_PORT) section('connection').port = Number(env.WIOTP_PORT);

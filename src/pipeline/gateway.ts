@@ -7,7 +7,8 @@ import { Pipeline } from './pipeline.js';
 
 /** Built-in adapter kinds and a loader for plugins, handed in by the CLI (adapters live outside src/). */
 export interface AdapterCatalog {
-  builtIn: Partial<Record<AdapterConfig['kind'], AdapterFactory>>;
+  /** Loaders, so a gateway that uses no BLE never loads noble (memory on a Pi Zero). */
+  builtIn: Partial<Record<AdapterConfig['kind'], () => Promise<AdapterFactory>>>;
   /** Loads a plugin module and returns its `createAdapter`. */
   loadPlugin(specifier: string): Promise<AdapterFactory>;
 }
@@ -39,7 +40,7 @@ export async function createAdapters(
   for (const [index, adapterConfig] of config.adapters.entries()) {
     const childLogger = logger.child({ adapter: adapterConfig.kind });
     const factory =
-      adapterConfig.kind === 'plugin' ? await catalog.loadPlugin(adapterConfig.module) : catalog.builtIn[adapterConfig.kind];
+      adapterConfig.kind === 'plugin' ? await catalog.loadPlugin(adapterConfig.module) : await catalog.builtIn[adapterConfig.kind]?.();
     if (!factory) throw new Error(`adapters[${index}].kind: "${adapterConfig.kind}" is not available in this build`);
     const options = adapterConfig.kind === 'plugin' ? adapterConfig.options : adapterConfig;
     adapters.push(factory(options, { ...context, logger: childLogger }));

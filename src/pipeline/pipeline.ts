@@ -1,7 +1,7 @@
 import { type Observable, Subject, Subscription } from 'rxjs';
 import type { Adapter, Frame, FrameSource } from '../adapter.js';
 import { type CodecSpec, createDecoder } from '../codecs/codec-spec.js';
-import type { Decoder } from '../codecs/decoder.js';
+import { type Decoder, rawJsonOf } from '../codecs/decoder.js';
 import { createFrameEncoder } from '../codecs/framing/framing-spec.js';
 import type { FrameEncoder } from '../codecs/framing/deframer.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
@@ -190,7 +190,8 @@ export class Pipeline {
     }
     for (const event of mapReading(runtime.profile.events, reading)) {
       this.stats.events++;
-      const payload = JSON.stringify(event.payload);
+      // The device's own JSON text when the whole reading goes out unchanged: no second serialisation.
+      const payload = (event.payload === reading && rawJsonOf(reading)) || JSON.stringify(event.payload);
       this.options.sink.publishEvent(device, event.eventId, event.format, payload, this.publishOptions).then(this.countPublished, (error: Error) =>
         this.reject({ stage: 'publish', reason: error.message, device, source: frame.source, at: Date.now() }),
       );

@@ -75,7 +75,7 @@ export class DeviceManagementService {
 
   /** Every device the platform has management state for. */
   states(): ManagedDeviceState[] {
-    return [...this.devices.keys()].map((key) => this.state(this.devices.get(key)!.device)!);
+    return [...this.devices.values()].flatMap((known) => this.state(known.device) ?? []);
   }
 
   /** Waits until a device's state satisfies `predicate` (checked now and on every change). */

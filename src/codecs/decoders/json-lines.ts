@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
-import type { Decoder, JsonValue, Reading } from '../decoder.js';
+import { type Decoder, type JsonValue, type Reading, rememberRawJson } from '../decoder.js';
 import { decodeFrameText } from './text.js';
 
 /** Options of the `json` codec: one JSON document per frame (JSON Lines / NDJSON). */
@@ -30,7 +30,10 @@ export function createJsonLinesDecoder(options: JsonLinesOptionsInput = {}): Dec
       } catch (error) {
         return fail(describeJsonError(text.value, error));
       }
-      if (typeof document === 'object' && document !== null && !Array.isArray(document)) return ok(document);
+      if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
+        rememberRawJson(document, text.value);
+        return ok(document);
+      }
       return ok({ [valueField]: document });
     },
   };
