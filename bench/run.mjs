@@ -142,7 +142,7 @@ async function main() {
     'gateway-json': { format: 'json', args: () => [...PROFILE_FLAGS, BIN, 'run', '--config', configFor('json')] },
     'baseline-json': { format: 'json', args: () => [...PROFILE_FLAGS, join(ROOT, 'bench/baseline.mjs'), 'json', gatewayPath, url, ORG, GW.type, GW.id, GW.token, String(QOS)] },
     'gateway-nmea': { format: 'nmea', args: () => [...PROFILE_FLAGS, BIN, 'run', '--config', configFor('nmea')] },
-    'baseline-nmea': { format: 'nmea', args: () => [join(ROOT, 'bench/baseline.mjs'), 'nmea', gatewayPath, url, ORG, GW.type, GW.id, GW.token, String(QOS)] },
+    'baseline-nmea': { format: 'nmea', args: () => [...PROFILE_FLAGS, join(ROOT, 'bench/baseline.mjs'), 'nmea', gatewayPath, url, ORG, GW.type, GW.id, GW.token, String(QOS)] },
   };
 
   async function ready(child, format) {

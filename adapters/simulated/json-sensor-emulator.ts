@@ -19,7 +19,17 @@ export class JsonSensorEmulator implements Emulator {
     } catch {
       return { action: 'ignored a line that is not JSON' };
     }
-    const { led, intervalMs } = (command ?? {}) as { led?: string; intervalMs?: number };
+    const { led, intervalMs, reboot, firmware, url, version } = (command ?? {}) as {
+      led?: string;
+      intervalMs?: number;
+      reboot?: boolean;
+      firmware?: string;
+      url?: string;
+      version?: string;
+    };
+    if (reboot) return { action: 'rebooting' };
+    if (firmware === 'download') return { action: `downloading firmware ${version ?? ''} from ${url ?? '?'}` };
+    if (firmware === 'update') return { action: `firmware updated to ${version ?? '?'}` };
     if (led) {
       this.led = led;
       return { action: `LED is now ${led}` };

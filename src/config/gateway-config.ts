@@ -174,6 +174,18 @@ export const gatewayConfigSchema = z
       .object({ qos: z.union([z.literal(0), z.literal(1)]).default(1) })
       .strict()
       .default({ qos: 1 }),
+    /** Gateway-side auto-registration limits (seed: Gateway auto-registration). */
+    admission: z
+      .object({
+        maxPending: z.number().int().positive().default(10),
+        maxActive: z.number().int().positive().default(500),
+        confirmWindowMs: z.number().int().min(0).default(1000),
+        maxHeldPerDevice: z.number().int().positive().default(100),
+        backoffMs: z.number().int().positive().default(30_000),
+        backoffJitter: z.number().min(0).max(1).default(0.2),
+      })
+      .strict()
+      .prefault({}),
     /** Extra folders or files with hardware profiles, besides the built-in ones. */
     profilePaths: z.array(z.string()).default([]),
     adapters: z.array(adapterConfigSchema).min(1),

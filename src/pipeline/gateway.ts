@@ -3,6 +3,9 @@ import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
 import { GatewaySession } from '../session/gateway-session.js';
+import { merge } from 'rxjs';
+import { Admission } from './admission.js';
+import { ManagedGateway } from './managed-gateway.js';
 import { Pipeline } from './pipeline.js';
 
 /** Built-in adapter kinds and a loader for plugins, handed in by the CLI (adapters live outside src/). */
@@ -16,7 +19,10 @@ export interface AdapterCatalog {
 /** A running gateway: one session, its adapters and the pipeline between them. */
 export interface RunningGateway {
   session: GatewaySession;
+  admission: Admission;
   pipeline: Pipeline;
+  /** Present when the config turns device management on. */
+  managed?: ManagedGateway;
   adapters: Adapter[];
   close(): Promise<void>;
 }
@@ -77,10 +83,12 @@ export async function startGateway(options: {
     },
     logger.child({ component: 'session' }),
   );
+  // Admission keeps the gateway inside the auto-registration limits (seed: Gateway auto-registration).
+  const admission = new Admission(session, config.admission, logger.child({ component: 'admission' }));
   const pipeline = new Pipeline({
     adapters,
     profiles: options.profiles,
-    sink: session,
+    sink: admission,
     commands: session,
     logger: logger.child({ component: 'pipeline' }),
     qos: config.publish.qos,
@@ -88,12 +96,31 @@ export async function startGateway(options: {
   // Adapters and pipeline run even while the service is unreachable; mqtt.js queues until it connects.
   session.start().catch((error: Error) => logger.warn(`first connection attempt failed: ${error.message}; retrying`));
   await pipeline.start();
+  const managed = config.managed?.enabled
+    ? new ManagedGateway({
+        session,
+        options: config.managed,
+        cleanSession: connection.cleanSession,
+        devices$: pipeline.devices$,
+        readings$: pipeline.readings$,
+        channelStatus$: merge(...adapters.map((adapter) => adapter.status$)),
+        routes: () => pipeline.routesByDevice,
+        sendCommand: (device, commandId, payload) => pipeline.deliverCommand(device, commandId, Buffer.from(JSON.stringify(payload))),
+        logger: logger.child({ component: 'managed' }),
+      })
+    : undefined;
+  managed?.start();
   return {
     session,
+    admission,
     pipeline,
     adapters,
+    ...(managed ? { managed } : {}),
     async close() {
+      // Unmanage over the session before it closes.
+      await managed?.close();
       await pipeline.close();
+      admission.close();
       await session.close();
     },
   };

@@ -1,7 +1,7 @@
 import { type Observable, Subject, Subscription } from 'rxjs';
 import type { Adapter, Frame, FrameSource } from '../adapter.js';
 import { type CodecSpec, createDecoder } from '../codecs/codec-spec.js';
-import { type Decoder, rawJsonOf } from '../codecs/decoder.js';
+import { type Decoder, type Reading, rawJsonOf } from '../codecs/decoder.js';
 import { createFrameEncoder } from '../codecs/framing/framing-spec.js';
 import type { FrameEncoder } from '../codecs/framing/deframer.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
@@ -66,6 +66,8 @@ interface ProfileRuntime {
 export class Pipeline {
   readonly rejects$: Observable<PipelineReject>;
   readonly devices$: Observable<DeviceRoute>;
+  /** Every decoded reading with its device. */
+  readonly readings$: Observable<{ device: DeviceRef; reading: Reading }>;
   readonly stats: PipelineStats = {
     frames: 0,
     events: 0,
@@ -76,6 +78,7 @@ export class Pipeline {
   };
 
   private readonly rejects = new Subject<PipelineReject>();
+  private readonly readings = new Subject<{ device: DeviceRef; reading: Reading }>();
   private readonly newDevices = new Subject<DeviceRoute>();
   private readonly routes = new Map<string, DeviceRoute>();
   private readonly runtimes = new Map<string, ProfileRuntime>();
@@ -100,6 +103,7 @@ export class Pipeline {
   ) {
     this.rejects$ = this.rejects.asObservable();
     this.devices$ = this.newDevices.asObservable();
+    this.readings$ = this.readings.asObservable();
     this.rejectLog = new RejectLog(options.logger);
     this.publishOptions = { qos: options.qos };
   }
@@ -128,6 +132,7 @@ export class Pipeline {
     await Promise.all(this.options.adapters.map((adapter) => adapter.close()));
     this.rejects.complete();
     this.newDevices.complete();
+    this.readings.complete();
   }
 
   private decoderFor(spec: CodecSpec): Decoder {
@@ -188,6 +193,8 @@ export class Pipeline {
       // Cheap identity check that also follows a device to a new port or connection.
       if (this.routes.get(deviceKey(device))?.source !== frame.source) this.remember(device, adapter, frame.source, runtime.profile);
     }
+    // Only built when someone listens (device management uses readings for location).
+    if (this.readings.observed) this.readings.next({ device, reading });
     for (const event of mapReading(runtime.profile.events, reading)) {
       this.stats.events++;
       // The device's own JSON text when the whole reading goes out unchanged: no second serialisation.
@@ -211,29 +218,41 @@ export class Pipeline {
   }
 
   private async downlink(command: InboundCommand): Promise<void> {
-    const route = this.routes.get(deviceKey(command.device));
-    const fail = (reason: string) => this.reject({ stage: 'command', reason, device: command.device, at: Date.now() });
-    if (!route) return fail(`command ${command.commandId} for ${deviceKey(command.device)}: no such device behind this gateway`);
-    const rule = route.profile.commands.find((candidate) => candidate.commandId === command.commandId);
+    try {
+      await this.deliverCommand(command.device, command.commandId, command.payload, command.format);
+    } catch (error) {
+      this.reject({ stage: 'command', reason: (error as Error).message, device: command.device, at: Date.now() });
+    }
+  }
+
+  /**
+   * Sends a command the device's profile declares to the device's adapter; rejects, naming the problem,
+   * when it is unknown, malformed or cannot be written (nothing is written then). Used for MQTT commands
+   * and by device management actions. `format` is checked when given.
+   */
+  async deliverCommand(device: DeviceRef, commandId: string, payload: Uint8Array, format?: string): Promise<void> {
+    const route = this.routes.get(deviceKey(device));
+    if (!route) throw new Error(`command ${commandId} for ${deviceKey(device)}: no such device behind this gateway`);
+    const rule = route.profile.commands.find((candidate) => candidate.commandId === commandId);
     if (!rule) {
       const known = route.profile.commands.map((c) => c.commandId).join(', ') || 'none';
-      return fail(`command ${command.commandId} is not declared by profile ${route.profile.name} (declared: ${known}); nothing written`);
+      throw new Error(`command ${commandId} is not declared by profile ${route.profile.name} (declared: ${known}); nothing written`);
     }
-    if (rule.format !== command.format) {
-      return fail(`command ${command.commandId}: format "${command.format}", expected "${rule.format}"; nothing written`);
+    if (format !== undefined && rule.format !== format) {
+      throw new Error(`command ${commandId}: format "${format}", expected "${rule.format}"; nothing written`);
     }
-    const encoded = encodeCommand(rule, command.payload, route.source.vars);
-    if (!encoded.ok) return fail(`${encoded.reason}; nothing written`);
+    const encoded = encodeCommand(rule, payload, route.source.vars);
+    if (!encoded.ok) throw new Error(`${encoded.reason}; nothing written`);
     const runtime = this.runtime(route.profile.name);
     const bytes = rule.framed && runtime?.encoder ? runtime.encoder(encoded.value) : encoded.value;
-    if (!route.adapter.write) return fail(`adapter ${route.adapter.name} cannot write; nothing written`);
+    if (!route.adapter.write) throw new Error(`adapter ${route.adapter.name} cannot write; nothing written`);
     try {
       await route.adapter.write(route.source.channel, bytes);
-      this.stats.commandsDelivered++;
-      this.options.logger.info({ device: deviceKey(command.device), commandId: command.commandId }, 'command delivered');
     } catch (error) {
-      fail(`command ${command.commandId}: write to ${route.source.channel} failed: ${(error as Error).message}`);
+      throw new Error(`command ${commandId}: write to ${route.source.channel} failed: ${(error as Error).message}`);
     }
+    this.stats.commandsDelivered++;
+    this.options.logger.info({ device: deviceKey(device), commandId }, 'command delivered');
   }
 
   private reject(reject: PipelineReject): void {

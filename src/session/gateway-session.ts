@@ -101,19 +101,20 @@ export class GatewaySession {
     this.wire();
   }
 
-  /** Opens the connection; resolves on the first CONNACK or rejects on the first refusal/error. */
+  /** Opens the connection; resolves once online (CONNACK and subscriptions) or rejects on the first refusal/error. */
   start(): Promise<void> {
     this.logger.info({ url: this.url, clientId: this.clientId }, 'connecting gateway session');
     const ready = new Promise<void>((resolve, reject) => {
-      const onConnect = () => {
+      const online = this.status.subscribe((status) => {
+        if (status.state !== 'online') return;
         this.client.off('error', onError);
+        queueMicrotask(() => online.unsubscribe());
         resolve();
-      };
+      });
       const onError = (error: Error) => {
-        this.client.off('connect', onConnect);
+        online.unsubscribe();
         reject(error);
       };
-      this.client.once('connect', onConnect);
       this.client.once('error', onError);
     });
     this.client.connect();
@@ -203,9 +204,13 @@ export class GatewaySession {
       this.connectedAt = Date.now();
       this.lastError = undefined;
       client.options.reconnectPeriod = this.backoff.initialMs;
-      this.status.next({ state: 'online', at: this.connectedAt });
-      this.logger.info({ url: this.url, sessionPresent: connack.sessionPresent }, 'gateway session online');
-      for (const [filter, qos] of this.subscriptions) void this.subscribeNow(filter, qos);
+      // "online" means ready: subscriptions (notify, commands) are restored first, so nothing sent
+      // right after connecting is missed.
+      void Promise.all([...this.subscriptions].map(([filter, qos]) => this.subscribeNow(filter, qos))).then(() => {
+        if (!client.connected || this.closing) return;
+        this.status.next({ state: 'online', at: Date.now() });
+        this.logger.info({ url: this.url, sessionPresent: connack.sessionPresent }, 'gateway session online');
+      });
     });
     // Runs before mqtt.js schedules its reconnect timer, so the next attempt uses our back-off.
     client.prependListener('close', () => {

@@ -1,7 +1,7 @@
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
 import { createDelimitedDeframer } from './delimiter.js';
-import { hexByte } from './frame-buffer.js';
+import { allocBytes, hexByte } from './frame-buffer.js';
 
 const ZERO_FRAME = Uint8Array.of(0);
 
@@ -55,7 +55,7 @@ function encodeInto(payload: Uint8Array, after: number): Uint8Array {
 export function decodeCobs(bytes: Uint8Array, start = 0, end = bytes.length): Result<Uint8Array> {
   if (end === start) return fail('COBS: empty frame; expected at least one code byte');
   // A valid body decodes to at most one byte fewer than it holds.
-  const out = new Uint8Array(end - start - 1);
+  const out = allocBytes(end - start - 1);
   let o = 0;
   let i = start;
   while (i < end) {
@@ -83,7 +83,7 @@ export function decodeCobs(bytes: Uint8Array, start = 0, end = bytes.length): Re
     // Every block but a full (0xFF) one stands for its bytes plus a zero, except at the very end.
     if (code !== 0xff && i < end) out[o++] = 0;
   }
-  return ok(o === out.length ? out : out.slice(0, o));
+  return ok(o === out.length ? out : out.subarray(0, o));
 }
 
 /** Options of the COBS deframer. */

@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
-import { byteCount, FrameBuffer, hexByte, plainBytes } from './frame-buffer.js';
+import { allocBytes, byteCount, copyBytes, FrameBuffer, hexByte, plainBytes } from './frame-buffer.js';
 
 /** How a delimiter-ended stream (text lines, or SLIP/COBS frames) is split and each piece finished. */
 export interface DelimitedSplit {
@@ -150,8 +150,8 @@ export function createDelimiterDeframer(options: DelimiterOptions): Deframer {
     maxLength,
     skipEmpty: options.skipEmpty ?? true,
     finish(bytes, start, end) {
-      if (!include) return ok(bytes.slice(start, end));
-      const frame = new Uint8Array(end - start + delimiter.length);
+      if (!include) return ok(copyBytes(bytes, start, end));
+      const frame = allocBytes(end - start + delimiter.length);
       frame.set(bytes.subarray(start, end));
       frame.set(delimiter, end - start);
       return ok(frame);

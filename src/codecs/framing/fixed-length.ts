@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
-import { byteCount, FrameBuffer, plainBytes } from './frame-buffer.js';
+import { byteCount, copyBytes, FrameBuffer, plainBytes } from './frame-buffer.js';
 
 /** Options of the fixed-length framing. */
 export interface FixedLengthOptions {
@@ -28,7 +28,7 @@ export function createFixedLengthDeframer(options: FixedLengthOptions): Deframer
         if (pending.length === size) out.push(ok(pending.take()));
       }
       // Whole frames straight from the chunk, one copy each.
-      for (; i + size <= chunk.length; i += size) out.push(ok(chunk.slice(i, i + size)));
+      for (; i + size <= chunk.length; i += size) out.push(ok(copyBytes(chunk, i, i + size)));
       if (i < chunk.length) pending.append(chunk, i);
       return out;
     },

@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
-import { byteCount, plainBytes } from './frame-buffer.js';
+import { allocBytes, byteCount, copyBytes, plainBytes } from './frame-buffer.js';
 
 /**
  * Options of the length-prefixed framing. On the wire a frame is `prefix | length | body`: `lengthOffset`
@@ -93,12 +93,12 @@ export function createLengthPrefixedDeframer(options: LengthPrefixedOptions = {}
           if (frame === undefined) {
             // The common case: the whole body is in this chunk, one copy and done.
             if (kept === 0 && chunk.length - i >= frameLength) {
-              out.push(ok(chunk.slice(i, i + frameLength)));
+              out.push(ok(copyBytes(chunk, i, i + frameLength)));
               i += frameLength;
               frameLength = -1;
               continue;
             }
-            frame = new Uint8Array(frameLength);
+            frame = allocBytes(frameLength);
             frame.set(header.subarray(0, kept));
             frameFill = kept;
           }

@@ -1,7 +1,7 @@
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
 import { createDelimitedDeframer } from './delimiter.js';
-import { hexByte } from './frame-buffer.js';
+import { allocBytes, hexByte } from './frame-buffer.js';
 
 /** SLIP frame end (RFC 1055). */
 export const SLIP_END = 0xc0;
@@ -61,7 +61,7 @@ function escapeInto(payload: Uint8Array, before: number, after: number): Uint8Ar
  * count from `start`.
  */
 export function decodeSlip(bytes: Uint8Array, start = 0, end = bytes.length): Result<Uint8Array> {
-  const out = new Uint8Array(end - start);
+  const out = allocBytes(end - start);
   let o = 0;
   for (let i = start; i < end; i++) {
     const b = bytes[i] ?? 0;
@@ -84,7 +84,7 @@ export function decodeSlip(bytes: Uint8Array, start = 0, end = bytes.length): Re
       out[o++] = b;
     }
   }
-  return ok(o === out.length ? out : out.slice(0, o));
+  return ok(o === out.length ? out : out.subarray(0, o));
 }
 
 /** Options of the SLIP deframer. */

@@ -1,0 +1,149 @@
+import type { MqttClient } from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logging.js';
+import { Admission, type AdmissionOptions, type AdmissionReport } from '../../src/pipeline/admission.js';
+import type { EmbeddedPlatform, SentNotification } from '../../src/platform/platform.js';
+import type { DeviceRef } from '../../src/protocol/ids.js';
+import { buildNotification } from '../../src/protocol/notification.js';
+import { notifyTopic } from '../../src/protocol/topics.js';
+import { GatewaySession } from '../../src/session/gateway-session.js';
+import { connectApplication, connectRawGateway, GATEWAY, messages$, ORG, startPlatform } from '../support/platform.js';
+import { nextMatching, until } from '../support/wait.js';
+
+let platform: EmbeddedPlatform | undefined;
+const admissions: Admission[] = [];
+const sessions: GatewaySession[] = [];
+const clients: MqttClient[] = [];
+
+afterEach(async () => {
+  for (const admission of admissions.splice(0)) admission.close();
+  await Promise.all(sessions.splice(0).map((session) => session.close()));
+  for (const client of clients.splice(0)) client.end(true);
+  await platform?.close();
+  platform = undefined;
+});
+
+const sensor = (deviceId: string): DeviceRef => ({ typeId: 'sensor', deviceId });
+
+/** An application client subscribed to every event; `arrivals` lists them as "deviceId:payload", in order. */
+async function application() {
+  const app = await connectApplication(platform!.url());
+  clients.push(app);
+  await app.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 1 });
+  const arrivals: string[] = [];
+  app.on('message', (topic, payload) => arrivals.push(`${topic.split('/')[4]}:${payload.toString()}`));
+  return { app, arrivals };
+}
+
+/** Waits until the session hears its notify topic: it subscribes after CONNACK without waiting for the SUBACK. */
+async function notificationsFlowing(session: GatewaySession): Promise<void> {
+  const heard = nextMatching(session.notifications$, (n) => n.deviceId === GATEWAY.deviceId, 5000);
+  const probe = buildNotification({
+    request: 'publish',
+    time: new Date(),
+    topic: 'probe',
+    typeId: GATEWAY.typeId,
+    deviceId: GATEWAY.deviceId,
+    clientId: session.clientId,
+    reason: 'topic-not-allowed',
+  });
+  const ticker = setInterval(() => void platform!.publishInternal(notifyTopic(GATEWAY), JSON.stringify(probe), 0), 20);
+  try {
+    await heard;
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+/** The real session on the platform's port, with Admission in front of it; `reports` collects reports$. */
+async function gateway(options: Partial<AdmissionOptions>) {
+  const port = platform!.addresses.find((address) => address.protocol === 'mqtt')!.port;
+  const session = new GatewaySession(
+    {
+      orgId: ORG,
+      gateway: { typeId: GATEWAY.typeId, deviceId: GATEWAY.deviceId },
+      token: GATEWAY.token,
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port,
+      reconnect: { initialMs: 50, maxMs: 200 },
+    },
+    silentLogger(),
+  );
+  sessions.push(session);
+  await session.start();
+  await notificationsFlowing(session);
+  const admission = new Admission(session, options, silentLogger());
+  admissions.push(admission);
+  const reports: AdmissionReport[] = [];
+  admission.reports$.subscribe((report) => reports.push(report));
+  /** Publishes an event of a sensor; the promise settles once it is sent (or dropped). */
+  const publish = (deviceId: string, payload: string) => {
+    const sent = admission.publishEvent(sensor(deviceId), 'e', 'json', payload, { qos: 0 });
+    sent.catch(() => undefined);
+    return sent;
+  };
+  return { session, admission, reports, publish };
+}
+
+describe('Admission against the embedded platform', () => {
+  it('keeps the platform at 10 pending registrations for 30 new devices at once, and delivers all 30', async () => {
+    platform = await startPlatform({ registration: { maxPending: 100, delayMs: 200 } });
+    const { arrivals } = await application();
+    const { admission, publish } = await gateway({ confirmWindowMs: 100 });
+    const sent = Array.from({ length: 30 }, (_, i) => publish(`s${i}`, `${i}`));
+    await until(() => arrivals.length === 30, 10_000, '30 events at the application');
+    await Promise.all(sent);
+    expect(platform.registry.pendingStats().peakPerGateway).toBeLessThanOrEqual(10);
+    expect(admission.stats().peakPending).toBe(10);
+    expect([...arrivals].sort()).toEqual(Array.from({ length: 30 }, (_, i) => `s${i}:${i}`).sort());
+    expect(platform.activeDevices(GATEWAY)).toBe(30);
+  });
+
+  it('holds the 501st device without sending it, and delivers its held event after a reconnect', async () => {
+    platform = await startPlatform();
+    const refusals: SentNotification[] = [];
+    platform.notifications$.subscribe((notification) => refusals.push(notification));
+    const { app, arrivals } = await application();
+    const { session, admission, reports, publish } = await gateway({ confirmWindowMs: 10 });
+    for (let i = 0; i <= 500; i++) void publish(`s${i}`, `${i}`);
+    await until(() => reports.some((r) => r.kind === 'device-limit'), 15_000, 'the 501st device reported');
+    await until(() => arrivals.length === 500, 5000, '500 events at the application');
+    expect(reports).toEqual([{ kind: 'device-limit', device: sensor('s500'), active: 500 }]);
+    expect(admission.status(sensor('s500'))).toBe('limited');
+    expect(platform.activeDevices(GATEWAY)).toBe(500);
+    // Nothing of s500 went out: the platform never had to refuse (and notify) anything.
+    expect(arrivals.some((arrival) => arrival.startsWith('s500:'))).toBe(false);
+    expect(refusals).toEqual([]);
+
+    const admitted = nextMatching(messages$(app), (m) => m.topic.includes('/id/s500/'), 10_000);
+    const offline = nextMatching(session.status$, (status) => status.state === 'offline');
+    // Another client with the gateway's id takes the connection over; the session reconnects and takes it back.
+    clients.push(await connectRawGateway(platform.url()));
+    await offline;
+    expect((await admitted).payload.toString()).toBe('500');
+    await until(() => admission.status(sensor('s500')) === 'active', 5000, 's500 active');
+    expect(platform.activeDevices(GATEWAY)).toBe(1);
+    expect(refusals).toEqual([]);
+  });
+
+  it('backs off after a failed registration and then delivers every event of the device once, in order', async () => {
+    platform = await startPlatform({ registration: { retryAfterMs: 300 } });
+    platform.registry.failNextRegistrations(sensor('flaky'));
+    const { arrivals } = await application();
+    const { admission, reports, publish } = await gateway({ backoffMs: 400, backoffJitter: 0.1, confirmWindowMs: 100 });
+    const sent = [publish('flaky', '1'), publish('flaky', '2'), publish('flaky', '3')];
+    await until(() => reports.length > 0, 5000, 'the failure notification');
+    expect(reports).toEqual([
+      { kind: 'registration-failed', device: sensor('flaky'), reason: 'registration-failed', retryAt: expect.any(Number) },
+    ]);
+    expect(admission.status(sensor('flaky'))).toBe('backoff');
+    sent.push(publish('flaky', '4'));
+    await Promise.all(sent);
+    // One more event, sent after the others on the same connection, proves nothing else is still on its way.
+    await publish('flaky', '5');
+    await until(() => arrivals.includes('flaky:5'), 5000, 'the last event');
+    expect(arrivals).toEqual(['flaky:1', 'flaky:2', 'flaky:3', 'flaky:4', 'flaky:5']);
+    expect(admission.stats()).toMatchObject({ active: 1, registrationFailures: 1, dropped: 0 });
+  });
+});
