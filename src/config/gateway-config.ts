@@ -180,7 +180,7 @@ export const gatewayConfigSchema = z
         maxPending: z.number().int().positive().default(10),
         maxActive: z.number().int().positive().default(500),
         confirmWindowMs: z.number().int().min(0).default(1000),
-        maxHeldPerDevice: z.number().int().positive().default(100),
+        maxHeldPerDevice: z.number().int().positive().default(1000),
         backoffMs: z.number().int().positive().default(30_000),
         backoffJitter: z.number().min(0).max(1).default(0.2),
       })

@@ -37,7 +37,7 @@ export const DEFAULT_ADMISSION: AdmissionOptions = {
   maxPending: MAX_PENDING_REGISTRATIONS,
   maxActive: MAX_ACTIVE_DEVICES,
   confirmWindowMs: 1000,
-  maxHeldPerDevice: 100,
+  maxHeldPerDevice: 1000,
   backoffMs: 30_000,
   backoffJitter: 0.2,
   random: Math.random,
