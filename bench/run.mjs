@@ -93,7 +93,20 @@ function percentile(sorted, p) {
 async function main() {
   if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('run `npm run build` first');
   const workDir = mkdtempSync(join(tmpdir(), 'wiotp-bench-'));
-  const platform = start([BIN, 'platform', '--org', ORG, '--port', '0', '--gateway', `${GW.type}:${GW.id}:${GW.token}`, '--app', `${APP.key}:${APP.token}`, '--log-level', 'error']);
+  const platform = start([
+    BIN,
+    'platform',
+    '--org',
+    ORG,
+    '--port',
+    '0',
+    '--gateway',
+    `${GW.type}:${GW.id}:${GW.token}`,
+    '--app',
+    `${APP.key}:${APP.token}`,
+    '--log-level',
+    'error',
+  ]);
   const url = (await waitForLine(platform, /^listening on mqtt:/)).replace('listening on ', '').trim();
   const port = Number(url.split(':').pop());
 
@@ -140,9 +153,37 @@ async function main() {
 
   const systems = {
     'gateway-json': { format: 'json', args: () => [...PROFILE_FLAGS, BIN, 'run', '--config', configFor('json')] },
-    'baseline-json': { format: 'json', args: () => [...PROFILE_FLAGS, join(ROOT, 'bench/baseline.mjs'), 'json', gatewayPath, url, ORG, GW.type, GW.id, GW.token, String(QOS)] },
+    'baseline-json': {
+      format: 'json',
+      args: () => [
+        ...PROFILE_FLAGS,
+        join(ROOT, 'bench/baseline.mjs'),
+        'json',
+        gatewayPath,
+        url,
+        ORG,
+        GW.type,
+        GW.id,
+        GW.token,
+        String(QOS),
+      ],
+    },
     'gateway-nmea': { format: 'nmea', args: () => [...PROFILE_FLAGS, BIN, 'run', '--config', configFor('nmea')] },
-    'baseline-nmea': { format: 'nmea', args: () => [...PROFILE_FLAGS, join(ROOT, 'bench/baseline.mjs'), 'nmea', gatewayPath, url, ORG, GW.type, GW.id, GW.token, String(QOS)] },
+    'baseline-nmea': {
+      format: 'nmea',
+      args: () => [
+        ...PROFILE_FLAGS,
+        join(ROOT, 'bench/baseline.mjs'),
+        'nmea',
+        gatewayPath,
+        url,
+        ORG,
+        GW.type,
+        GW.id,
+        GW.token,
+        String(QOS),
+      ],
+    },
   };
 
   async function ready(child, format) {
@@ -177,7 +218,11 @@ async function main() {
       await write(text);
     }
     await Promise.race([done, sleep(60_000)]);
-    const saturation = { events: run.received, rate: run.received / ((run.last - t0) / 1000), cpuUsPerEvent: ((cpuSeconds(child.pid) - cpu0) * 1e6) / run.received };
+    const saturation = {
+      events: run.received,
+      rate: run.received / ((run.last - t0) / 1000),
+      cpuUsPerEvent: ((cpuSeconds(child.pid) - cpu0) * 1e6) / run.received,
+    };
     await sleep(500);
     // Steady 1000 events/s: latency from the device's write to the application's receipt.
     run = { received: 0, latencies: [], sendTimes: [], first: now(), last: 0, onMessage: null };
@@ -196,7 +241,11 @@ async function main() {
     }
     await Promise.race([new Promise((resolve) => (run.onMessage = () => run.received >= total && resolve())), sleep(10_000)]);
     const sorted = run.latencies.sort((a, b) => a - b);
-    return { rssMiB: rss, ...saturation, steady: { events: run.received, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) } };
+    return {
+      rssMiB: rss,
+      ...saturation,
+      steady: { events: run.received, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) },
+    };
   }
 
   async function measureCeiling() {
@@ -210,7 +259,11 @@ async function main() {
     const t0 = now();
     child.stdin.write('go\n');
     await Promise.race([done, sleep(60_000)]);
-    const saturation = { events: run.received, rate: run.received / ((run.last - t0) / 1000), cpuUsPerEvent: ((cpuSeconds(child.pid) - cpu0) * 1e6) / run.received };
+    const saturation = {
+      events: run.received,
+      rate: run.received / ((run.last - t0) / 1000),
+      cpuUsPerEvent: ((cpuSeconds(child.pid) - cpu0) * 1e6) / run.received,
+    };
     await stop(child);
     child = start(args(['steady', String(STEADY_RATE), String(STEADY_SECONDS)]));
     await waitForLine(child, /^ready$/);
@@ -221,7 +274,11 @@ async function main() {
     await Promise.race([done, sleep(STEADY_SECONDS * 1000 + 10_000)]);
     await stop(child);
     const sorted = run.latencies.sort((a, b) => a - b);
-    return { rssMiB: rss, ...saturation, steady: { events: run.received, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) } };
+    return {
+      rssMiB: rss,
+      ...saturation,
+      steady: { events: run.received, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) },
+    };
   }
 
   const results = {};
@@ -246,7 +303,9 @@ async function main() {
       p50Ms: median(runs.map((r) => r.steady.p50Ms)),
       p99Ms: median(runs.map((r) => r.steady.p99Ms)),
       rssMiB: median(runs.map((r) => r.rssMiB)),
-      lost: runs.map((r) => SATURATION_EVENTS - r.events + STEADY_RATE * STEADY_SECONDS - r.steady.events).reduce((a, b) => a + b, 0),
+      lost: runs
+        .map((r) => SATURATION_EVENTS - r.events + STEADY_RATE * STEADY_SECONDS - r.steady.events)
+        .reduce((a, b) => a + b, 0),
     };
   }
   const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
@@ -255,7 +314,10 @@ async function main() {
     '',
     '| system | events/s at saturation | CPU µs/event | p50 ms @1000/s | p99 ms @1000/s | RSS at start MiB | lost |',
     '|---|---|---|---|---|---|---|',
-    ...Object.entries(summary).map(([name, s]) => `| ${name} | ${fmt(s.rate, 0)} | ${fmt(s.cpuUsPerEvent, 0)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.rssMiB)} | ${s.lost} |`),
+    ...Object.entries(summary).map(
+      ([name, s]) =>
+        `| ${name} | ${fmt(s.rate, 0)} | ${fmt(s.cpuUsPerEvent, 0)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.rssMiB)} | ${s.lost} |`,
+    ),
     '',
     '| ratio (gateway / baseline) | saturation rate (target ≥ 0.95) | CPU per event (target ≤ 1.3) | p99 (target ≤ 1.0) | RSS at start (target ≤ 1.2) |',
     '|---|---|---|---|---|',
@@ -263,10 +325,15 @@ async function main() {
   for (const format of ['json', 'nmea']) {
     const g = summary[`gateway-${format}`];
     const b = summary[`baseline-${format}`];
-    lines.push(`| ${format} | ${fmt(g.rate / b.rate, 2)} | ${fmt(g.cpuUsPerEvent / b.cpuUsPerEvent, 2)} | ${fmt(g.p99Ms / b.p99Ms, 2)} | ${fmt(g.rssMiB / b.rssMiB, 2)} |`);
+    lines.push(
+      `| ${format} | ${fmt(g.rate / b.rate, 2)} | ${fmt(g.cpuUsPerEvent / b.cpuUsPerEvent, 2)} | ${fmt(g.p99Ms / b.p99Ms, 2)} | ${fmt(g.rssMiB / b.rssMiB, 2)} |`,
+    );
   }
   const c = summary.ceiling;
-  lines.push('', `broker ceiling (bare mqtt.js publisher): ${fmt(c.rate, 0)} events/s; gateway-json reaches ${fmt(summary['gateway-json'].rate / c.rate, 2)} of it`);
+  lines.push(
+    '',
+    `broker ceiling (bare mqtt.js publisher): ${fmt(c.rate, 0)} events/s; gateway-json reaches ${fmt(summary['gateway-json'].rate / c.rate, 2)} of it`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
   writeFileSync(join(ROOT, '.bench/results.json'), JSON.stringify({ at: new Date().toISOString(), summary, results }, null, 2));

@@ -1,17 +1,9 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
 /** Paths pino blanks out wherever they appear, so a token or password never reaches a log. */
-export const REDACTED_PATHS = [
-  'token',
-  'password',
-  'authToken',
-  '*.token',
-  '*.password',
-  '*.authToken',
-  'options.password',
-];
+export const REDACTED_PATHS = ['token', 'password', 'authToken', '*.token', '*.password', '*.authToken', 'options.password'];
 
 /** The process logger: JSON lines on stderr (stdout stays free for command output), secrets redacted. */
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {

@@ -35,17 +35,9 @@ export function viewAdvertisement(advertisement: NobleAdvertisement, address: st
 
 /** True when every criterion of the profile's filter holds (lists: any entry). */
 export function matchesFilter(filter: BleTransport['filter'], view: AdvertisementView): boolean {
-  if (
-    filter.addresses?.length &&
-    !filter.addresses.some((address) => compactAddress(address) === view.address)
-  )
-    return false;
-  if (filter.manufacturerId !== undefined && companyId(view.manufacturerData) !== filter.manufacturerId)
-    return false;
-  if (
-    filter.localName !== undefined &&
-    (view.localName === undefined || !nameMatches(filter.localName, view.localName))
-  )
+  if (filter.addresses?.length && !filter.addresses.some((address) => compactAddress(address) === view.address)) return false;
+  if (filter.manufacturerId !== undefined && companyId(view.manufacturerData) !== filter.manufacturerId) return false;
+  if (filter.localName !== undefined && (view.localName === undefined || !nameMatches(filter.localName, view.localName)))
     return false;
   if (filter.serviceUuids?.length) {
     const advertised = new Set([...view.serviceUuids, ...view.serviceData.map((entry) => entry.uuid)]);
@@ -65,15 +57,12 @@ export function sourceBytes(transport: BleTransport, view: AdvertisementView): U
     return view.serviceData.find((entry) => entry.uuid === uuid)?.data;
   }
   const wanted = source?.manufacturerData;
-  if (!view.manufacturerData || (wanted !== undefined && companyId(view.manufacturerData) !== wanted))
-    return undefined;
+  if (!view.manufacturerData || (wanted !== undefined && companyId(view.manufacturerData) !== wanted)) return undefined;
   return view.manufacturerData;
 }
 
 /** What an advertisement is to the adapter: a frame of an advertisement profile, or a GATT candidate. */
-export type ProfileMatch =
-  | { profile: BleProfile; bytes: Uint8Array }
-  | { profile: BleProfile; bytes?: undefined };
+export type ProfileMatch = { profile: BleProfile; bytes: Uint8Array } | { profile: BleProfile; bytes?: undefined };
 
 /**
  * The first profile (in configured order) whose filter holds and, for advertisement profiles, whose source

@@ -1,13 +1,6 @@
 import { defer, from, type Observable, retry, Subject, type Subscription, takeUntil, timer } from 'rxjs';
 import type { z } from 'zod';
-import type {
-  Adapter,
-  AdapterContext,
-  ChannelStatus,
-  Frame,
-  FrameReject,
-  FrameSource,
-} from '../../src/adapter.js';
+import type { Adapter, AdapterContext, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import { type AdapterConfig, adapterConfigSchema } from '../../src/config/gateway-config.js';
 import { nextBackoffMs } from '../../src/session/reconnect-policy.js';
@@ -41,11 +34,7 @@ export function createBleAdapter(
   context: AdapterContext,
   environment: BleAdapterEnvironment = {},
 ): BleAdapter {
-  return new BleAdapter(
-    adapterConfigSchema.parse({ ...options, kind: 'ble' }) as BleAdapterOptions,
-    context,
-    environment,
-  );
+  return new BleAdapter(adapterConfigSchema.parse({ ...options, kind: 'ble' }) as BleAdapterOptions, context, environment);
 }
 
 /**
@@ -106,26 +95,18 @@ export class BleAdapter implements Adapter {
     const host = {
       frame: (frame: Frame) => this.frames.next(frame),
       reject: (reject: FrameReject) => this.rejects.next(reject),
-      status: (channel: string, state: ChannelStatus['state'], reason?: string) =>
-        this.setStatus(channel, state, reason),
+      status: (channel: string, state: ChannelStatus['state'], reason?: string) => this.setStatus(channel, state, reason),
     };
     this.gatt = new GattConnections(options, host, this.limiter, context.logger);
   }
 
   /** Loads noble (retrying with back-off while no adapter is there) and scans once the radio is poweredOn. */
   async start(): Promise<void> {
-    const withScanMode = this.bindings as
-      | (NobleBindings & { setScanMode?: (mode: string) => void })
-      | undefined;
+    const withScanMode = this.bindings as (NobleBindings & { setScanMode?: (mode: string) => void }) | undefined;
     withScanMode?.setScanMode?.(this.options.scan);
     this.setStatus(RADIO_CHANNEL, 'connecting');
-    this.radioSubscription = defer(() =>
-      from(loadNoble({ bindings: this.bindings, hciDevice: this.options.hciDevice })),
-    )
-      .pipe(
-        retry({ delay: (error: Error, count) => this.backoff(RADIO_CHANNEL, error, count) }),
-        takeUntil(this.stop$),
-      )
+    this.radioSubscription = defer(() => from(loadNoble({ bindings: this.bindings, hciDevice: this.options.hciDevice })))
+      .pipe(retry({ delay: (error: Error, count) => this.backoff(RADIO_CHANNEL, error, count) }), takeUntil(this.stop$))
       .subscribe((noble) => this.attach(noble));
     this.sweep = setInterval(() => this.sweepStale(), Math.max(50, this.options.staleAfterMs / 2));
   }
@@ -161,11 +142,7 @@ export class BleAdapter implements Adapter {
     };
     listen('warning', (message: string) => {
       if (/Initialization .* failed/i.test(message))
-        this.setStatus(
-          RADIO_CHANNEL,
-          'offline',
-          describeLoadError(new Error(message), this.options.hciDevice),
-        );
+        this.setStatus(RADIO_CHANNEL, 'offline', describeLoadError(new Error(message), this.options.hciDevice));
       else this.context.logger.debug({ message }, 'noble warning');
     });
     listen('discover', (peripheral: NoblePeripheral) => this.onDiscover(peripheral));
@@ -214,15 +191,7 @@ export class BleAdapter implements Adapter {
     const at = Date.now();
     if (!this.seen.has(channel)) this.setStatus(channel, 'online', `advertising (${match.profile.name})`);
     this.seen.set(channel, at);
-    if (
-      !this.limiter.admit(
-        `${channel}|${match.profile.name}`,
-        match.profile.transport.rateLimit,
-        match.bytes,
-        at,
-      )
-    )
-      return;
+    if (!this.limiter.admit(`${channel}|${match.profile.name}`, match.profile.transport.rateLimit, match.bytes, at)) return;
     const key = match.profile.codec.kind === 'bthome' ? this.keys.get(channel) : undefined;
     const context: DecodeContext = { ...addressContext(view.address), ...(key ? { key } : {}) };
     this.frames.next({

@@ -82,8 +82,7 @@ export class GattConnections {
   /** Writes to the profile's `gatt.write` characteristic; fails when there is no link up. */
   async write(channel: string, bytes: Uint8Array): Promise<void> {
     const link = this.links.get(channel);
-    if (!link)
-      throw new Error(`${channel} has no GATT link (advertisement-only profiles cannot take commands)`);
+    if (!link) throw new Error(`${channel} has no GATT link (advertisement-only profiles cannot take commands)`);
     if (!link.profile.transport.gatt?.write) {
       throw new Error(`${channel}: profile ${link.profile.name} has no gatt.write characteristic`);
     }
@@ -110,12 +109,7 @@ export class GattConnections {
     for (const link of this.links.values()) link.subscription?.unsubscribe();
   }
 
-  private onLinkEvent(
-    link: Link,
-    peripheral: NoblePeripheral,
-    source: FrameSource,
-    event: GattLinkEvent,
-  ): void {
+  private onLinkEvent(link: Link, peripheral: NoblePeripheral, source: FrameSource, event: GattLinkEvent): void {
     const profile = link.profile.name;
     const at = Date.now();
     if (event.kind === 'online') {
@@ -125,12 +119,7 @@ export class GattConnections {
       this.logger.warn({ channel: source.channel, profile }, event.reason);
       this.host.reject({ source, profile, at, reason: event.reason });
     } else if (
-      this.limiter.admit(
-        `${source.channel}|${profile}|${event.uuid}`,
-        link.profile.transport.rateLimit,
-        event.data,
-        at,
-      )
+      this.limiter.admit(`${source.channel}|${profile}|${event.uuid}`, link.profile.transport.rateLimit, event.data, at)
     ) {
       const context = gattContext(source.channel, event.uuid, event.spec);
       this.host.frame({

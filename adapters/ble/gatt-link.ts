@@ -21,18 +21,12 @@ export type GattLinkEvent =
  * errors when the link is lost or a request times out (the caller retries with back-off). Unsubscribing
  * removes every listener and timer it added and disconnects.
  */
-export function openGattLink(
-  peripheral: NoblePeripheral,
-  gatt: GattSpec,
-  requestTimeoutMs: number,
-): Observable<GattLinkEvent> {
+export function openGattLink(peripheral: NoblePeripheral, gatt: GattSpec, requestTimeoutMs: number): Observable<GattLinkEvent> {
   return new Observable<GattLinkEvent>((subscriber) => {
     const scope = new LinkScope(requestTimeoutMs);
     scope.on(peripheral, 'disconnect', (reason: unknown) => {
       subscriber.error(
-        new Error(
-          `link lost${typeof reason === 'number' ? ` (HCI reason 0x${reason.toString(16).padStart(2, '0')})` : ''}`,
-        ),
+        new Error(`link lost${typeof reason === 'number' ? ` (HCI reason 0x${reason.toString(16).padStart(2, '0')})` : ''}`),
       );
     });
     const run = async () => {
@@ -61,16 +55,14 @@ export function openGattLink(
           `characteristic discovery of ${service.uuid}`,
           (list: NobleCharacteristic[]) => list,
         );
-        for (const characteristic of found)
-          available.push({ service: canonicalUuid(service.uuid), characteristic });
+        for (const characteristic of found) available.push({ service: canonicalUuid(service.uuid), characteristic });
       }
       const find = (uuid: string, service?: string) => {
         const wanted = canonicalUuid(uuid);
         const inService = service ?? gatt.service;
         return available.find(
           (entry) =>
-            canonicalUuid(entry.characteristic.uuid) === wanted &&
-            (!inService || entry.service === canonicalUuid(inService)),
+            canonicalUuid(entry.characteristic.uuid) === wanted && (!inService || entry.service === canonicalUuid(inService)),
         )?.characteristic;
       };
       const polled: Array<{ characteristic: NobleCharacteristic; every: number }> = [];
@@ -95,12 +87,7 @@ export function openGattLink(
         });
         if (spec.notify) {
           if (characteristic.properties.some((p) => p === 'notify' || p === 'indicate')) {
-            await scope.request(
-              characteristic,
-              'notify',
-              () => characteristic.subscribe(),
-              `subscribe to ${spec.uuid}`,
-            );
+            await scope.request(characteristic, 'notify', () => characteristic.subscribe(), `subscribe to ${spec.uuid}`);
           } else
             subscriber.next({
               kind: 'problem',
@@ -184,10 +171,7 @@ class LinkScope {
   ): Promise<T> {
     if (this.disposed) return Promise.reject(new Error(`${what}: link closed`));
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => finish(new Error(`${what}: no answer within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
+      const timer = setTimeout(() => finish(new Error(`${what}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       const abort = () => finish(new Error(`${what}: link closed`));
       this.cleanups.add(abort);
       const finish = (error?: Error, value?: T) => {

@@ -42,8 +42,7 @@ export function describeLoadError(error: unknown, hciDevice?: number): string {
   if (err?.code === 'MODULE_NOT_FOUND' || /Cannot find module|No native build|bindings file/i.test(detail)) {
     return `Bluetooth support is not installed: @abandonware/bluetooth-hci-socket did not build (noble: ${detail})`;
   }
-  if (/EAFNOSUPPORT|Address family not supported/i.test(detail))
-    return `no Bluetooth adapter found (noble: ${detail})`;
+  if (/EAFNOSUPPORT|Address family not supported/i.test(detail)) return `no Bluetooth adapter found (noble: ${detail})`;
   if (/ENODEV|No such device/i.test(detail)) return `no Bluetooth adapter ${device} found (noble: ${detail})`;
   if (/EPERM|EACCES|not permitted|Permission denied/i.test(detail)) {
     return `not allowed to open ${device}: run with cap_net_raw, see docs/raspberry-pi-ble.md (noble: ${detail})`;
@@ -100,12 +99,7 @@ export function waitForPoweredOn(noble: Noble, ms = 10_000, hciDevice?: number):
       return reject(new BluetoothUnavailableError(describeLoadError(error, hciDevice)));
     }
     const timer = setTimeout(
-      () =>
-        finish(
-          new BluetoothUnavailableError(
-            `the Bluetooth adapter did not power on within ${ms} ms (state ${last})`,
-          ),
-        ),
+      () => finish(new BluetoothUnavailableError(`the Bluetooth adapter did not power on within ${ms} ms (state ${last})`)),
       ms,
     );
     noble.on('warning', onWarning);

@@ -57,22 +57,12 @@ export interface NoblePeripheral extends EventEmitter {
 export interface Noble extends EventEmitter {
   /** Reading it initialises the bindings. */
   readonly state: string;
-  startScanning(
-    serviceUuids: string[],
-    allowDuplicates: boolean,
-    callback?: (error?: Error | null) => void,
-  ): void;
+  startScanning(serviceUuids: string[], allowDuplicates: boolean, callback?: (error?: Error | null) => void): void;
   stopScanning(): void;
 }
 
 /** Radio states noble reports in `stateChange`. */
-export type NobleState =
-  | 'unknown'
-  | 'resetting'
-  | 'unsupported'
-  | 'unauthorized'
-  | 'poweredOff'
-  | 'poweredOn';
+export type NobleState = 'unknown' | 'resetting' | 'unsupported' | 'unauthorized' | 'poweredOff' | 'poweredOn';
 
 /**
  * The bindings noble drives (lib/hci-socket/bindings.js is the real one): methods noble calls, and events
@@ -96,29 +86,12 @@ export interface NobleBindings extends EventEmitter {
   discoverIncludedServices(peripheralId: string, serviceUuid: string, uuids: string[] | undefined): void;
   discoverCharacteristics(peripheralId: string, serviceUuid: string, uuids: string[] | undefined): void;
   read(peripheralId: string, serviceUuid: string, characteristicUuid: string): void;
-  write(
-    peripheralId: string,
-    serviceUuid: string,
-    characteristicUuid: string,
-    data: Buffer,
-    withoutResponse: boolean,
-  ): void;
+  write(peripheralId: string, serviceUuid: string, characteristicUuid: string, data: Buffer, withoutResponse: boolean): void;
   broadcast(peripheralId: string, serviceUuid: string, characteristicUuid: string, broadcast: boolean): void;
   notify(peripheralId: string, serviceUuid: string, characteristicUuid: string, notify: boolean): void;
   discoverDescriptors(peripheralId: string, serviceUuid: string, characteristicUuid: string): void;
-  readValue(
-    peripheralId: string,
-    serviceUuid: string,
-    characteristicUuid: string,
-    descriptorUuid: string,
-  ): void;
-  writeValue(
-    peripheralId: string,
-    serviceUuid: string,
-    characteristicUuid: string,
-    descriptorUuid: string,
-    data: Buffer,
-  ): void;
+  readValue(peripheralId: string, serviceUuid: string, characteristicUuid: string, descriptorUuid: string): void;
+  writeValue(peripheralId: string, serviceUuid: string, characteristicUuid: string, descriptorUuid: string, data: Buffer): void;
   readHandle(peripheralId: string, handle: number): void;
   writeHandle(peripheralId: string, handle: number, data: Buffer, withoutResponse: boolean): void;
 }

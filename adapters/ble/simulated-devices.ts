@@ -1,10 +1,5 @@
 import type { NobleAdvertisement } from './noble-types.js';
-import {
-  encodeBthomeServiceData,
-  encodeHeartRateMeasurement,
-  encodePvvx,
-  encodeRuuviDf5,
-} from './simulated-payloads.js';
+import { encodeBthomeServiceData, encodeHeartRateMeasurement, encodePvvx, encodeRuuviDf5 } from './simulated-payloads.js';
 
 /** What a simulated device put on the air or in a GATT value, in decoded units (what a decoder should find). */
 export type SimulatedValues = Record<string, number | number[] | string>;
@@ -109,12 +104,7 @@ export function createSimulatedDevice(spec: SimulatedDeviceSpec): SimulatedDevic
   const suffix = address.replace(/[:-]/g, '').slice(-4).toUpperCase();
   let tick = 0;
   const rssi = () => -55 - ((tick * 7) % 11);
-  const advertise = (
-    active: boolean,
-    name: string,
-    parts: NobleAdvertisement,
-    values: SimulatedValues,
-  ): SimulatedPacket => {
+  const advertise = (active: boolean, name: string, parts: NobleAdvertisement, values: SimulatedValues): SimulatedPacket => {
     tick++;
     const advertisement: NobleAdvertisement = {
       serviceData: [],
@@ -148,12 +138,7 @@ export function createSimulatedDevice(spec: SimulatedDeviceSpec): SimulatedDevic
             movement_counter: Math.floor(tick / 20) % 255,
             measurement_sequence: tick % 65_535,
           };
-          return advertise(
-            active,
-            `Ruuvi ${suffix}`,
-            { manufacturerData: encodeRuuviDf5(values, mac) },
-            values,
-          );
+          return advertise(active, `Ruuvi ${suffix}`, { manufacturerData: encodeRuuviDf5(values, mac) }, values);
         },
       };
     case 'bthome':
@@ -182,12 +167,7 @@ export function createSimulatedDevice(spec: SimulatedDeviceSpec): SimulatedDevic
             battery: 84,
             counter: tick & 0xff,
           };
-          return advertise(
-            active,
-            `ATC_${suffix}`,
-            { serviceData: [{ uuid: '181a', data: encodePvvx(values, mac) }] },
-            values,
-          );
+          return advertise(active, `ATC_${suffix}`, { serviceData: [{ uuid: '181a', data: encodePvvx(values, mac) }] }, values);
         },
       };
     case 'beacon':
@@ -216,14 +196,11 @@ export function createSimulatedDevice(spec: SimulatedDeviceSpec): SimulatedDevic
   }
 }
 
-function heartRateServer(
-  spec: Extract<SimulatedDeviceSpec, { kind: 'heart-rate' }>,
-): SimulatedCharacteristic[] {
+function heartRateServer(spec: Extract<SimulatedDeviceSpec, { kind: 'heart-rate' }>): SimulatedCharacteristic[] {
   let beat = 0;
   let reads = 0;
   const reply =
-    spec.reply ??
-    ((written: Uint8Array) => Buffer.from(JSON.stringify({ ack: Buffer.from(written).toString('hex') })));
+    spec.reply ?? ((written: Uint8Array) => Buffer.from(JSON.stringify({ ack: Buffer.from(written).toString('hex') })));
   return [
     {
       service: '180d',

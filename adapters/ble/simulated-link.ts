@@ -1,9 +1,4 @@
-import type {
-  SimulatedCharacteristic,
-  SimulatedDevice,
-  SimulatedSample,
-  SimulatedValues,
-} from './simulated-devices.js';
+import type { SimulatedCharacteristic, SimulatedDevice, SimulatedSample, SimulatedValues } from './simulated-devices.js';
 
 /** A write that reached a simulated GATT server. */
 export interface SimulatedWrite {
@@ -26,11 +21,7 @@ export interface SimulatedGattValue {
 }
 
 /** Sends a value over the link (the radio turns it into noble's `read` event). */
-export type SendValue = (
-  characteristic: SimulatedCharacteristic,
-  sample: SimulatedSample,
-  notification: boolean,
-) => void;
+export type SendValue = (characteristic: SimulatedCharacteristic, sample: SimulatedSample, notification: boolean) => void;
 
 /**
  * The server side of one GATT connection to a simulated device: discovery answers, reads, writes (with the
@@ -52,31 +43,20 @@ export class SimulatedLink {
   }
 
   /** Characteristics of one service as noble's bindings report them. */
-  characteristics(
-    service: string,
-    uuids: string[] | undefined,
-  ): Array<{ uuid: string; properties: string[] }> {
+  characteristics(service: string, uuids: string[] | undefined): Array<{ uuid: string; properties: string[] }> {
     return this.device.characteristics
       .filter((c) => c.service === service && (!uuids?.length || uuids.includes(c.uuid)))
       .map((c) => ({ uuid: c.uuid, properties: c.properties }));
   }
 
   /** The characteristic's current value, or undefined when it cannot be read. */
-  read(
-    service: string,
-    uuid: string,
-  ): { characteristic: SimulatedCharacteristic; sample: SimulatedSample } | undefined {
+  read(service: string, uuid: string): { characteristic: SimulatedCharacteristic; sample: SimulatedSample } | undefined {
     const characteristic = this.find(service, uuid);
     return characteristic?.read ? { characteristic, sample: characteristic.read() } : undefined;
   }
 
   /** Applies a write; false for what a real server answers with an ATT error (not writable that way). */
-  write(
-    service: string,
-    uuid: string,
-    data: Buffer,
-    withoutResponse: boolean,
-  ): { accepted: boolean; reply?: () => void } {
+  write(service: string, uuid: string, data: Buffer, withoutResponse: boolean): { accepted: boolean; reply?: () => void } {
     const characteristic = this.find(service, uuid);
     const allowed = withoutResponse ? 'writeWithoutResponse' : 'write';
     if (!characteristic?.write || !characteristic.properties.includes(allowed)) return { accepted: false };
@@ -101,9 +81,7 @@ export class SimulatedLink {
     if (on && this.open) {
       const { next, notifyEveryMs } = characteristic;
       const every =
-        next && notifyEveryMs
-          ? setInterval(() => this.deliver(characteristic, next(), true), notifyEveryMs)
-          : undefined;
+        next && notifyEveryMs ? setInterval(() => this.deliver(characteristic, next(), true), notifyEveryMs) : undefined;
       this.notifying.set(uuid, every);
     }
     return true;

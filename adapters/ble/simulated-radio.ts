@@ -206,10 +206,7 @@ export class SimulatedRadio extends EventEmitter implements NobleBindings {
 
   discoverCharacteristics(id: string, serviceUuid: string, uuids: string[] | undefined): void {
     const link = this.links.get(id);
-    if (link)
-      this.later(() =>
-        this.emit('characteristicsDiscover', id, serviceUuid, link.characteristics(serviceUuid, uuids)),
-      );
+    if (link) this.later(() => this.emit('characteristicsDiscover', id, serviceUuid, link.characteristics(serviceUuid, uuids)));
   }
 
   read(id: string, serviceUuid: string, characteristicUuid: string): void {
@@ -218,13 +215,7 @@ export class SimulatedRadio extends EventEmitter implements NobleBindings {
     if (link && value) this.later(() => link.deliver(value.characteristic, value.sample, false));
   }
 
-  write(
-    id: string,
-    serviceUuid: string,
-    characteristicUuid: string,
-    data: Buffer,
-    withoutResponse: boolean,
-  ): void {
+  write(id: string, serviceUuid: string, characteristicUuid: string, data: Buffer, withoutResponse: boolean): void {
     const link = this.links.get(id);
     const result = link?.write(serviceUuid, characteristicUuid, data, withoutResponse);
     if (!link || !result?.accepted) return; // an ATT error: noble gets no 'write' event
@@ -259,9 +250,7 @@ export class SimulatedRadio extends EventEmitter implements NobleBindings {
   }
 
   readValue(id: string, serviceUuid: string, characteristicUuid: string, descriptorUuid: string): void {
-    this.later(() =>
-      this.emit('valueRead', id, serviceUuid, characteristicUuid, descriptorUuid, Buffer.alloc(0)),
-    );
+    this.later(() => this.emit('valueRead', id, serviceUuid, characteristicUuid, descriptorUuid, Buffer.alloc(0)));
   }
 
   writeValue(id: string, serviceUuid: string, characteristicUuid: string, descriptorUuid: string): void {
@@ -281,22 +270,10 @@ export class SimulatedRadio extends EventEmitter implements NobleBindings {
   private advertise(id: string, device: SimulatedDevice): void {
     if ((this.links.has(id) && device.connectable) || this.outOfRange.has(id)) return; // connected peripherals stop advertising
     const packet = device.nextAdvertisement(this.active);
-    const uuids = [
-      ...(packet.advertisement.serviceUuids ?? []),
-      ...(packet.advertisement.serviceData ?? []).map((s) => s.uuid),
-    ];
+    const uuids = [...(packet.advertisement.serviceUuids ?? []), ...(packet.advertisement.serviceData ?? []).map((s) => s.uuid)];
     if (this.scanFilter.length > 0 && !uuids.some((uuid) => this.scanFilter.includes(uuid))) return;
     this.advertised.next({ address: device.address, kind: device.kind, ...packet, at: Date.now() });
-    this.emit(
-      'discover',
-      id,
-      device.address,
-      'public',
-      device.connectable,
-      packet.advertisement,
-      packet.rssi,
-      false,
-    );
+    this.emit('discover', id, device.address, 'public', device.connectable, packet.advertisement, packet.rssi, false);
   }
 
   private dropLink(id: string, reason: number): void {

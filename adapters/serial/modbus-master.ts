@@ -1,6 +1,6 @@
+import { type ModbusPollOptions, type PollRequest, planPolls } from '../../src/codecs/modbus/modbus-poll.js';
 import { ModbusResponseDeframer } from '../../src/codecs/modbus/modbus-response-deframer.js';
 import { type ModbusRequest, parseModbusRequest } from '../../src/codecs/modbus/modbus-rtu.js';
-import { type ModbusPollOptions, type PollRequest, planPolls } from '../../src/codecs/modbus/modbus-poll.js';
 import type { ByteChannel } from './byte-channel.js';
 
 /** What the master reports: a response frame to a poll, or why a transaction failed. */
@@ -69,7 +69,8 @@ export class ModbusMaster {
         const bytes = await this.enqueue(() => this.exchange(poll.request, poll.bytes));
         this.emit({ kind: 'response', poll, bytes, at: Date.now() });
       } catch (error) {
-        if (!this.stopped) this.emit({ kind: 'failure', poll, slave: poll.slave, reason: (error as Error).message, at: Date.now() });
+        if (!this.stopped)
+          this.emit({ kind: 'failure', poll, slave: poll.slave, reason: (error as Error).message, at: Date.now() });
       }
     }
   }

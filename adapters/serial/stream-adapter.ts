@@ -45,7 +45,10 @@ export class StreamAdapter implements Adapter {
     this.frames$ = this.frames.asObservable();
     this.rejects$ = this.rejects.asObservable();
     // A late subscriber first learns where every channel stands now.
-    this.status$ = concat(defer(() => from([...this.current.values()])), this.status);
+    this.status$ = concat(
+      defer(() => from([...this.current.values()])),
+      this.status,
+    );
   }
 
   async start(): Promise<void> {
@@ -128,9 +131,19 @@ export class StreamAdapter implements Adapter {
             slaveSources.set(slave, frameSource);
           }
           if (event.kind === 'response') {
-            const frame: Frame = { source: frameSource, profile: profile.name, at: event.at, bytes: event.bytes, context: { poll: event.poll } };
+            const frame: Frame = {
+              source: frameSource,
+              profile: profile.name,
+              at: event.at,
+              bytes: event.bytes,
+              context: { poll: event.poll },
+            };
             subscriber.next({ kind: 'frame', frame });
-          } else subscriber.next({ kind: 'reject', reject: { source: frameSource, profile: profile.name, at: event.at, reason: event.reason } });
+          } else
+            subscriber.next({
+              kind: 'reject',
+              reject: { source: frameSource, profile: profile.name, at: event.at, reason: event.reason },
+            });
         });
       }
       channel.onData((chunk) => {

@@ -33,15 +33,22 @@ export class SimulatedAdapter extends StreamAdapter {
     const actions = new Subject<DeviceAction>();
     const specs = options.devices.map((device, index) => {
       const factory = EMULATORS[device.emulator];
-      if (!factory) throw new Error(`adapters[simulated].devices[${index}].emulator: "${device.emulator}" is unknown; expected one of ${Object.keys(EMULATORS).join(', ')}`);
+      if (!factory)
+        throw new Error(
+          `adapters[simulated].devices[${index}].emulator: "${device.emulator}" is unknown; expected one of ${Object.keys(EMULATORS).join(', ')}`,
+        );
       const profile = context.profile(device.profile);
       const channel = device.channel ?? `${device.emulator}-${index}`;
       return {
         channel,
         profile,
         create: () =>
-          new SimulatedChannel(channel, factory(device.options, device.intervalMs), profile.framing, device.intervalMs, (action) =>
-            actions.next({ channel, action }),
+          new SimulatedChannel(
+            channel,
+            factory(device.options, device.intervalMs),
+            profile.framing,
+            device.intervalMs,
+            (action) => actions.next({ channel, action }),
           ),
       };
     });

@@ -1,5 +1,5 @@
-import { createDeframer, createFrameEncoder } from '../../src/codecs/framing/framing-spec.js';
 import type { FramingSpec } from '../../src/codecs/framing/framing-spec.js';
+import { createDeframer, createFrameEncoder } from '../../src/codecs/framing/framing-spec.js';
 import type { ByteChannel, ChannelVars } from '../serial/byte-channel.js';
 import type { Emulator } from './emulator.js';
 

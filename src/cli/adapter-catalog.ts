@@ -8,7 +8,8 @@ export function builtInCatalog(baseDir = process.cwd()): AdapterCatalog {
   return {
     builtIn: {
       serial: async () => (await import('../../adapters/serial/serial-adapter.js')).createSerialAdapter as AdapterFactory,
-      simulated: async () => (await import('../../adapters/simulated/simulated-adapter.js')).createSimulatedAdapter as AdapterFactory,
+      simulated: async () =>
+        (await import('../../adapters/simulated/simulated-adapter.js')).createSimulatedAdapter as AdapterFactory,
       ble: async () => (await import('../../adapters/ble/ble-adapter.js')).createBleAdapter as AdapterFactory,
     },
     async loadPlugin(specifier: string): Promise<AdapterFactory> {

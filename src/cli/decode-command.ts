@@ -11,7 +11,9 @@ export function parseFrameArgument(value: string, text: boolean): Uint8Array {
   const hex = value.replace(/0x/gi, '').replace(/[\s:,-]/g, '');
   if (!/^([0-9a-fA-F]{2})*$/.test(hex)) {
     const bad = /[^0-9a-fA-F]/.exec(hex);
-    throw new UsageError(`"${value}" is not hex${bad ? `: "${bad[0]}" at position ${bad.index}` : ': odd number of digits'} (use --text for text frames)`);
+    throw new UsageError(
+      `"${value}" is not hex${bad ? `: "${bad[0]}" at position ${bad.index}` : ': odd number of digits'} (use --text for text frames)`,
+    );
   }
   return Buffer.from(hex, 'hex');
 }
@@ -25,58 +27,86 @@ export function registerDecodeCommand(program: Command): Command {
     .option('--codec <kind>', `codec: ${CODEC_KINDS.join(', ')}`)
     .option('--options <json>', 'codec options as JSON, e.g. \'{"columns":["t","h"]}\'')
     .option('--profile <name>', 'take the codec (and, with --file, the framing) from a hardware profile')
-    .option('--file <path>', 'read a raw byte capture and cut it into frames with the profile framing (or one frame per line with --text)')
+    .option(
+      '--file <path>',
+      'read a raw byte capture and cut it into frames with the profile framing (or one frame per line with --text)',
+    )
     .option('--text', 'frames are text, not hex')
     .option('--mac <address>', 'BLE address, for BTHome encryption')
     .option('--key <hex>', 'BTHome encryption key (32 hex digits)')
-    .action(async (frames: string[], options: { codec?: string; options?: string; profile?: string; file?: string; text?: boolean; mac?: string; key?: string }) => {
-      const { codecSpecSchema, createDecoder } = await import('../codecs/codec-spec.js');
-      const { createDeframer } = await import('../codecs/framing/framing-spec.js');
-      const { loadProfiles, validate } = await import('../config/load.js');
-      let spec: CodecSpec;
-      let framing: Deframer | undefined;
-      if (options.profile) {
-        const profiles = loadProfiles();
-        if (!profiles.ok) throw new UsageError(profiles.reason);
-        const profile = profiles.value.get(options.profile);
-        if (!profile) throw new UsageError(`--profile: no profile named "${options.profile}"; known: ${[...profiles.value.keys()].join(', ')}`);
-        spec = profile.codec;
-        if (profile.framing) framing = createDeframer(profile.framing);
-      } else {
-        if (!options.codec) throw new UsageError('give --codec NAME or --profile NAME');
-        let extra: unknown = {};
-        try {
-          extra = options.options ? JSON.parse(options.options) : {};
-        } catch (error) {
-          throw new UsageError(`--options is not JSON: ${(error as Error).message}`);
-        }
-        if (options.key && options.codec === 'bthome') extra = { ...(extra as object), key: options.key };
-        const checked = validate(codecSpecSchema, { ...(extra as object), kind: options.codec }, '--codec/--options');
-        if (!checked.ok) throw new UsageError(checked.reason);
-        spec = checked.value;
-      }
-      const decoder = createDecoder(spec);
-      const inputs: Uint8Array[] = frames.map((frame) => parseFrameArgument(frame, Boolean(options.text)));
-      if (options.file) {
-        const raw = readFileSync(options.file);
-        if (options.text) inputs.push(...raw.toString('latin1').split(/\r?\n/).filter(Boolean).map((l) => Buffer.from(l, 'latin1')));
-        else if (framing) {
-          for (const result of [...framing.push(raw, 0), ...framing.flush()]) {
-            if (result.ok) inputs.push(result.value);
-            else process.stdout.write(`${JSON.stringify({ ok: false, reason: result.reason })}\n`);
+    .action(
+      async (
+        frames: string[],
+        options: {
+          codec?: string;
+          options?: string;
+          profile?: string;
+          file?: string;
+          text?: boolean;
+          mac?: string;
+          key?: string;
+        },
+      ) => {
+        const { codecSpecSchema, createDecoder } = await import('../codecs/codec-spec.js');
+        const { createDeframer } = await import('../codecs/framing/framing-spec.js');
+        const { loadProfiles, validate } = await import('../config/load.js');
+        let spec: CodecSpec;
+        let framing: Deframer | undefined;
+        if (options.profile) {
+          const profiles = loadProfiles();
+          if (!profiles.ok) throw new UsageError(profiles.reason);
+          const profile = profiles.value.get(options.profile);
+          if (!profile)
+            throw new UsageError(
+              `--profile: no profile named "${options.profile}"; known: ${[...profiles.value.keys()].join(', ')}`,
+            );
+          spec = profile.codec;
+          if (profile.framing) framing = createDeframer(profile.framing);
+        } else {
+          if (!options.codec) throw new UsageError('give --codec NAME or --profile NAME');
+          let extra: unknown = {};
+          try {
+            extra = options.options ? JSON.parse(options.options) : {};
+          } catch (error) {
+            throw new UsageError(`--options is not JSON: ${(error as Error).message}`);
           }
-        } else inputs.push(raw);
-      }
-      if (inputs.length === 0) throw new UsageError('no frames given (pass hex arguments or --file)');
-      let bad = 0;
-      for (const input of inputs) {
-        const result = decoder.decode(input, options.mac ? { address: options.mac } : undefined);
-        if (result.ok) process.stdout.write(`${JSON.stringify(result.value)}\n`);
-        else {
-          bad++;
-          process.stdout.write(`${JSON.stringify({ ok: false, reason: result.reason, frame: Buffer.from(input).toString('hex') })}\n`);
+          if (options.key && options.codec === 'bthome') extra = { ...(extra as object), key: options.key };
+          const checked = validate(codecSpecSchema, { ...(extra as object), kind: options.codec }, '--codec/--options');
+          if (!checked.ok) throw new UsageError(checked.reason);
+          spec = checked.value;
         }
-      }
-      if (bad > 0) process.exitCode = 1;
-    });
+        const decoder = createDecoder(spec);
+        const inputs: Uint8Array[] = frames.map((frame) => parseFrameArgument(frame, Boolean(options.text)));
+        if (options.file) {
+          const raw = readFileSync(options.file);
+          if (options.text)
+            inputs.push(
+              ...raw
+                .toString('latin1')
+                .split(/\r?\n/)
+                .filter(Boolean)
+                .map((l) => Buffer.from(l, 'latin1')),
+            );
+          else if (framing) {
+            for (const result of [...framing.push(raw, 0), ...framing.flush()]) {
+              if (result.ok) inputs.push(result.value);
+              else process.stdout.write(`${JSON.stringify({ ok: false, reason: result.reason })}\n`);
+            }
+          } else inputs.push(raw);
+        }
+        if (inputs.length === 0) throw new UsageError('no frames given (pass hex arguments or --file)');
+        let bad = 0;
+        for (const input of inputs) {
+          const result = decoder.decode(input, options.mac ? { address: options.mac } : undefined);
+          if (result.ok) process.stdout.write(`${JSON.stringify(result.value)}\n`);
+          else {
+            bad++;
+            process.stdout.write(
+              `${JSON.stringify({ ok: false, reason: result.reason, frame: Buffer.from(input).toString('hex') })}\n`,
+            );
+          }
+        }
+        if (bad > 0) process.exitCode = 1;
+      },
+    );
 }

@@ -64,7 +64,12 @@ export async function runDemo(options: { duration?: number; commandAfter: number
   const port = Number(url.split(':').pop());
   line(`platform   listening on ${url} (org ${ORG})`);
 
-  const app = await mqtt.connectAsync(url, { clientId: `a:${ORG}:demo-viewer`, username: APP.apiKey, password: APP.token, reconnectPeriod: 0 });
+  const app = await mqtt.connectAsync(url, {
+    clientId: `a:${ORG}:demo-viewer`,
+    username: APP.apiKey,
+    password: APP.token,
+    reconnectPeriod: 0,
+  });
   app.on('error', () => undefined);
   await app.subscribeAsync(ALL_EVENTS_FILTER, { qos: 1 });
   app.on('message', (topic, payload) => {
@@ -87,7 +92,9 @@ export async function runDemo(options: { duration?: number; commandAfter: number
     const actions = (adapter as Partial<SimulatedAdapter>).actions$;
     actions?.subscribe(({ channel, action }) => line(`device     ${channel}: ${action}  <- command arrived at the device`));
     (adapter as Partial<BleAdapter>).radio?.writes$.subscribe((write) =>
-      line(`device     ${write.address}: wrote ${Buffer.from(write.data).toString('hex')} to ${write.characteristic}  <- command arrived over BLE`),
+      line(
+        `device     ${write.address}: wrote ${Buffer.from(write.data).toString('hex')} to ${write.characteristic}  <- command arrived over BLE`,
+      ),
     );
   }
   gateway.pipeline.rejects$.subscribe((reject) => line(`rejected   ${reject.stage}: ${reject.reason}`));
@@ -96,7 +103,9 @@ export async function runDemo(options: { duration?: number; commandAfter: number
     line('app        sending command "led" {"led":"on"} to mcu-sensor/esp-01');
     app.publish('iot-2/type/mcu-sensor/id/esp-01/cmd/led/fmt/json', JSON.stringify({ led: 'on' }), { qos: 1 });
     line('app        sending command "set-temperature-offset" {"value":1.5} to th-sensor/th-ttyRS485-1');
-    app.publish('iot-2/type/th-sensor/id/th-ttyRS485-1/cmd/set-temperature-offset/fmt/json', JSON.stringify({ value: 1.5 }), { qos: 1 });
+    app.publish('iot-2/type/th-sensor/id/th-ttyRS485-1/cmd/set-temperature-offset/fmt/json', JSON.stringify({ value: 1.5 }), {
+      qos: 1,
+    });
     line('app        sending command "vibrate" {"hex":"01"} to heart-rate-monitor/e01122334405');
     app.publish('iot-2/type/heart-rate-monitor/id/e01122334405/cmd/vibrate/fmt/json', JSON.stringify({ hex: '01' }), { qos: 1 });
   }, options.commandAfter * 1000);
@@ -108,7 +117,9 @@ export async function runDemo(options: { duration?: number; commandAfter: number
   await stop;
   clearTimeout(commands);
   const stats = gateway.pipeline.stats;
-  line(`summary    frames ${stats.frames}, events published ${stats.published}, commands delivered ${stats.commandsDelivered}, devices ${stats.devices}`);
+  line(
+    `summary    frames ${stats.frames}, events published ${stats.published}, commands delivered ${stats.commandsDelivered}, devices ${stats.devices}`,
+  );
   await gateway.close();
   await app.endAsync();
   await platform.close();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { parseAppArgument } from './platform-command.js';
 import { repeatable, UsageError } from './arguments.js';
+import { parseAppArgument } from './platform-command.js';
 
 /** Friendly action names for the command line, and the REST action each one means. */
 const ACTION_NAMES: Record<string, string> = {
@@ -33,35 +33,61 @@ export function registerDmCommand(platform: Command): Command {
     .requiredOption('--type <typeId>', 'device type')
     .requiredOption('--id <deviceId>', 'device id')
     .requiredOption('--api <url>', 'the platform REST API, e.g. http://127.0.0.1:8080')
-    .requiredOption('--auth <APIKEY:TOKEN>', 'application API key and token (as given to the platform with --app)', parseAppArgument)
+    .requiredOption(
+      '--auth <APIKEY:TOKEN>',
+      'application API key and token (as given to the platform with --app)',
+      parseAppArgument,
+    )
     .option('--param <name=value>', 'request parameter, e.g. uri=http://… version=1.2 (repeatable)', repeatable(parseParam), [])
     .option('--timeout <seconds>', 'how long to wait for the device', (v) => Number(v), 30)
-    .action(async (action: string, options: { type: string; id: string; api: string; auth: { apiKey: string; token: string }; param: Array<{ name: string; value: unknown }>; timeout: number }) => {
-      const restAction = ACTION_NAMES[action] ?? (action.includes('/') ? action : undefined);
-      if (!restAction) throw new UsageError(`unknown action "${action}"; expected ${Object.keys(ACTION_NAMES).join(', ')} or BUNDLE/ACTION`);
-      const auth = `Basic ${Buffer.from(`${options.auth.apiKey}:${options.auth.token}`).toString('base64')}`;
-      const headers = { authorization: auth, 'content-type': 'application/json' };
-      const started = await fetch(`${options.api}/api/v0002/mgmt/requests`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ action: restAction, parameters: options.param, devices: [{ typeId: options.type, deviceId: options.id }] }),
-      }).catch((error: Error & { cause?: { code?: string } }) => {
-        throw new Error(`cannot reach the platform REST API at ${options.api} (${error.cause?.code ?? error.message}); start it with --api-port`);
-      });
-      const body = (await started.json()) as { reqId?: string; message?: string };
-      if (started.status !== 202 || !body.reqId) throw new Error(`the platform refused the request (HTTP ${started.status}): ${body.message ?? ''}`);
-      const deadline = Date.now() + options.timeout * 1000;
-      for (;;) {
-        const status = (await (await fetch(`${options.api}/api/v0002/mgmt/requests/${body.reqId}/deviceStatus`, { headers })).json()) as {
-          complete: boolean;
-          results: Array<{ status: number; rc?: number; message?: string }>;
-        };
-        if (status.complete || Date.now() > deadline) {
-          for (const result of status.results) process.stdout.write(`${JSON.stringify(result)}\n`);
-          if (!status.complete || status.results.some((r) => r.status !== 1)) process.exitCode = 1;
-          return;
+    .action(
+      async (
+        action: string,
+        options: {
+          type: string;
+          id: string;
+          api: string;
+          auth: { apiKey: string; token: string };
+          param: Array<{ name: string; value: unknown }>;
+          timeout: number;
+        },
+      ) => {
+        const restAction = ACTION_NAMES[action] ?? (action.includes('/') ? action : undefined);
+        if (!restAction)
+          throw new UsageError(`unknown action "${action}"; expected ${Object.keys(ACTION_NAMES).join(', ')} or BUNDLE/ACTION`);
+        const auth = `Basic ${Buffer.from(`${options.auth.apiKey}:${options.auth.token}`).toString('base64')}`;
+        const headers = { authorization: auth, 'content-type': 'application/json' };
+        const started = await fetch(`${options.api}/api/v0002/mgmt/requests`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            action: restAction,
+            parameters: options.param,
+            devices: [{ typeId: options.type, deviceId: options.id }],
+          }),
+        }).catch((error: Error & { cause?: { code?: string } }) => {
+          throw new Error(
+            `cannot reach the platform REST API at ${options.api} (${error.cause?.code ?? error.message}); start it with --api-port`,
+          );
+        });
+        const body = (await started.json()) as { reqId?: string; message?: string };
+        if (started.status !== 202 || !body.reqId)
+          throw new Error(`the platform refused the request (HTTP ${started.status}): ${body.message ?? ''}`);
+        const deadline = Date.now() + options.timeout * 1000;
+        for (;;) {
+          const status = (await (
+            await fetch(`${options.api}/api/v0002/mgmt/requests/${body.reqId}/deviceStatus`, { headers })
+          ).json()) as {
+            complete: boolean;
+            results: Array<{ status: number; rc?: number; message?: string }>;
+          };
+          if (status.complete || Date.now() > deadline) {
+            for (const result of status.results) process.stdout.write(`${JSON.stringify(result)}\n`);
+            if (!status.complete || status.results.some((r) => r.status !== 1)) process.exitCode = 1;
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
         }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    });
+      },
+    );
 }

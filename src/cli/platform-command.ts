@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { validateDeviceRef, validateOrgId } from '../protocol/ids.js';
 import type { ApplicationCredentials, GatewayCredentials } from '../platform/platform.js';
+import { validateDeviceRef, validateOrgId } from '../protocol/ids.js';
 import { parseInteger, repeatable, UsageError } from './arguments.js';
 import { registerDmCommand } from './dm-command.js';
 

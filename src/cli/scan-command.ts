@@ -47,10 +47,7 @@ const CANDIDATES: Array<{ spec: CodecSpec; bytes: (view: AdvertisementView) => U
 ];
 
 /** Tries the ruuvi, bthome and atc decoders on the parts they read, and names the one that decodes. */
-export function describeAdvertisement(
-  view: AdvertisementView,
-  connectable: boolean,
-): { format: string; data: string } {
+export function describeAdvertisement(view: AdvertisementView, connectable: boolean): { format: string; data: string } {
   for (const candidate of CANDIDATES) {
     const bytes = candidate.bytes(view);
     if (!bytes) continue;
@@ -60,8 +57,7 @@ export function describeAdvertisement(
     if (candidate.spec.kind === 'bthome' && /encrypted/.test(decoded.reason))
       return { format: 'bthome (encrypted)', data: 'needs a key (adapters[].keys)' };
   }
-  if (connectable && view.serviceUuids.length > 0)
-    return { format: `gatt ${view.serviceUuids.join(',')}`, data: '' };
+  if (connectable && view.serviceUuids.length > 0) return { format: `gatt ${view.serviceUuids.join(',')}`, data: '' };
   const company = companyId(view.manufacturerData);
   return {
     format: '-',
@@ -75,9 +71,7 @@ export function formatScanTable(rows: Iterable<ScannedAdvertiser>): string {
   const lines = [...rows]
     .sort((a, b) => a.address.localeCompare(b.address))
     .map((row) => [row.address, String(row.rssi), row.name || '-', row.format, String(row.seen), row.data]);
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...lines.map((line) => (line[i] ?? '').length)),
-  );
+  const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => (line[i] ?? '').length)));
   const pad = (cells: string[]) =>
     cells
       .map((cell, i) => (i === 1 || i === 4 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
@@ -92,18 +86,10 @@ export function registerScanCommand(program: Command): Command {
   scan
     .command('ble')
     .description('scan for Bluetooth LE advertisers and show which decoder (ruuvi, bthome, atc) reads them')
-    .option(
-      '--duration <seconds>',
-      'stop after this many seconds (default: until Ctrl-C)',
-      parseInteger('--duration'),
-    )
+    .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)', parseInteger('--duration'))
     .option('--active', 'ask for scan responses, which carry most names (noble on HCI always scans actively)')
     .option('--simulated', 'scan the simulated radio instead of a Bluetooth adapter')
-    .option(
-      '--hci <n>',
-      'Bluetooth adapter number, 0 for hci0 (sets NOBLE_HCI_DEVICE_ID)',
-      parseInteger('--hci'),
-    )
+    .option('--hci <n>', 'Bluetooth adapter number, 0 for hci0 (sets NOBLE_HCI_DEVICE_ID)', parseInteger('--hci'))
     .action((options: ScanBleOptions) => scanBle(options));
   return program;
 }
@@ -118,9 +104,7 @@ async function scanBle(options: ScanBleOptions): Promise<void> {
   } catch (error) {
     radio?.close();
     if (!(error instanceof BluetoothUnavailableError)) throw error;
-    process.stderr.write(
-      `${error.message.startsWith('no Bluetooth adapter') ? '' : 'no Bluetooth adapter: '}${error.message}\n`,
-    );
+    process.stderr.write(`${error.message.startsWith('no Bluetooth adapter') ? '' : 'no Bluetooth adapter: '}${error.message}\n`);
     process.exitCode = 1;
     return;
   }
@@ -142,16 +126,11 @@ async function scanBle(options: ScanBleOptions): Promise<void> {
   const title = `scanning ${source} (${options.active ? 'active' : 'passive'})${options.duration ? ` for ${options.duration} s` : ', Ctrl-C to stop'}`;
   await new Promise<void>((resolve) => noble.startScanning([], true, () => resolve()));
   const live = process.stdout.isTTY
-    ? setInterval(
-        () => process.stdout.write(`\x1b[H\x1b[2J${title}\n\n${formatScanTable(rows.values())}\n`),
-        1000,
-      )
+    ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${title}\n\n${formatScanTable(rows.values())}\n`), 1000)
     : undefined;
   if (!live) process.stdout.write(`${title}\n`);
   const duration = options.duration;
-  await (duration !== undefined
-    ? new Promise((resolve) => setTimeout(resolve, duration * 1000))
-    : untilSignal());
+  await (duration !== undefined ? new Promise((resolve) => setTimeout(resolve, duration * 1000)) : untilSignal());
   clearInterval(live);
   noble.stopScanning();
   noble.off('discover', onDiscover);
@@ -168,8 +147,7 @@ function summarize(reading: Reading): string {
   return Object.entries(reading)
     .filter(
       ([field, value]) =>
-        !skip.has(field) &&
-        (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean'),
+        !skip.has(field) && (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean'),
     )
     .slice(0, 4)
     .map(([field, value]) => `${field}=${typeof value === 'number' ? Number(value.toFixed(3)) : value}`)

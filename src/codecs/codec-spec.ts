@@ -29,10 +29,7 @@ const OPTION_SCHEMAS = {
 
 export { CODEC_KINDS } from './codec-kinds.js';
 
-
-const modbusEntry = z
-  .object({ kind: z.literal('modbus-rtu'), poll: modbusPollOptionsSchema.optional() })
-  .strict();
+const modbusEntry = z.object({ kind: z.literal('modbus-rtu'), poll: modbusPollOptionsSchema.optional() }).strict();
 
 /**
  * A profile's `codec`: `{ kind, ...options }`. The union gives editors the shape; each codec's own
@@ -40,15 +37,42 @@ const modbusEntry = z
  */
 export const codecSpecSchema = z
   .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('json') }).extend(jsonLinesOptionsSchema.shape).strict(),
-    z.object({ kind: z.literal('key-value') }).extend(keyValueOptionsSchema.shape).strict(),
-    z.object({ kind: z.literal('csv') }).extend(csvOptionsSchema.shape).strict(),
-    z.object({ kind: z.literal('struct') }).extend(binaryStructOptionsSchema.shape).strict(),
-    z.object({ kind: z.literal('nmea0183') }).extend(nmea0183OptionsSchema.shape).strict(),
-    z.object({ kind: z.literal('ruuvi') }).extend(ruuviOptionsSchema.shape).strict(),
-    z.object({ kind: z.literal('bthome') }).extend(bthomeOptionsSchema.shape).strict(),
-    z.object({ kind: z.literal('atc') }).extend(atcOptionsSchema.shape).strict(),
-    z.object({ kind: z.literal('gatt') }).extend(gattOptionsSchema.shape).strict(),
+    z
+      .object({ kind: z.literal('json') })
+      .extend(jsonLinesOptionsSchema.shape)
+      .strict(),
+    z
+      .object({ kind: z.literal('key-value') })
+      .extend(keyValueOptionsSchema.shape)
+      .strict(),
+    z
+      .object({ kind: z.literal('csv') })
+      .extend(csvOptionsSchema.shape)
+      .strict(),
+    z
+      .object({ kind: z.literal('struct') })
+      .extend(binaryStructOptionsSchema.shape)
+      .strict(),
+    z
+      .object({ kind: z.literal('nmea0183') })
+      .extend(nmea0183OptionsSchema.shape)
+      .strict(),
+    z
+      .object({ kind: z.literal('ruuvi') })
+      .extend(ruuviOptionsSchema.shape)
+      .strict(),
+    z
+      .object({ kind: z.literal('bthome') })
+      .extend(bthomeOptionsSchema.shape)
+      .strict(),
+    z
+      .object({ kind: z.literal('atc') })
+      .extend(atcOptionsSchema.shape)
+      .strict(),
+    z
+      .object({ kind: z.literal('gatt') })
+      .extend(gattOptionsSchema.shape)
+      .strict(),
     modbusEntry,
   ])
   .superRefine((spec, ctx) => {

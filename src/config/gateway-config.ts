@@ -80,7 +80,12 @@ export const adapterConfigSchema = z.discriminatedUnion('kind', [
       simulated: z.boolean().default(false),
       /** BTHome encryption keys by MAC address (any case, ":" or "-" or nothing between pairs). */
       keys: z
-        .record(z.string().regex(/^[0-9a-f]{2}([:-]?)(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}$/i, 'expected a MAC address like "aa:bb:cc:dd:ee:ff"'), z.string().regex(/^[0-9a-fA-F]{32}$/))
+        .record(
+          z
+            .string()
+            .regex(/^[0-9a-f]{2}([:-]?)(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}$/i, 'expected a MAC address like "aa:bb:cc:dd:ee:ff"'),
+          z.string().regex(/^[0-9a-fA-F]{32}$/),
+        )
         .default({}),
       /** Back-off between GATT reconnects (and retries to open the radio). */
       reconnect: z
@@ -189,7 +194,10 @@ export const gatewayConfigSchema = z
     /** Extra folders or files with hardware profiles, besides the built-in ones. */
     profilePaths: z.array(z.string()).default([]),
     adapters: z.array(adapterConfigSchema).min(1),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
     /** Device management (opt-in). */
     managed: managedGatewaySchema.optional(),
   })

@@ -27,7 +27,12 @@ export function validate<S extends z.ZodType>(schema: S, data: unknown, source: 
   const parsed = schema.safeParse(data);
   if (parsed.success) return ok(parsed.data);
   const lines = parsed.error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
+    const path = issue.path.length
+      ? issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')
+      : '(root)';
     return `  ${path}: ${issue.message}`;
   });
   return fail(`${source} is not valid:\n${lines.join('\n')}`);

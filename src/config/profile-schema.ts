@@ -56,7 +56,10 @@ export const bleTransportSchema = z
       .strict()
       .default({}),
     /** Per device: at most one frame per interval (ms), and/or only when the bytes changed. */
-    rateLimit: z.object({ intervalMs: z.number().int().min(0).default(0), onChange: z.boolean().default(false) }).strict().default({ intervalMs: 0, onChange: false }),
+    rateLimit: z
+      .object({ intervalMs: z.number().int().min(0).default(0), onChange: z.boolean().default(false) })
+      .strict()
+      .default({ intervalMs: 0, onChange: false }),
     gatt: z
       .object({
         /** Default service of the characteristics below; without it, any service that has them. */
@@ -78,7 +81,10 @@ export const bleTransportSchema = z
           )
           .default([]),
         /** Where commands are written. */
-        write: z.object({ uuid: bleUuid, service: bleUuid.optional(), withoutResponse: z.boolean().default(false) }).strict().optional(),
+        write: z
+          .object({ uuid: bleUuid, service: bleUuid.optional(), withoutResponse: z.boolean().default(false) })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -168,14 +174,22 @@ export const managementSchema = z
   .object({
     reboot: managementCommandSchema.optional(),
     factoryReset: managementCommandSchema.optional(),
-    firmware: z.object({ download: managementCommandSchema.optional(), update: managementCommandSchema.optional() }).strict().optional(),
+    firmware: z
+      .object({ download: managementCommandSchema.optional(), update: managementCommandSchema.optional() })
+      .strict()
+      .optional(),
     /** `bundleId/actionId` → command, for `iotdm-1/…/mgmt/custom/{bundleId}/{actionId}`. */
     customActions: z
       .record(z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected "bundleId/actionId"'), managementCommandSchema)
       .default({}),
     /** Reading fields that hold the device's position, published as `device/update/location`. */
     location: z
-      .object({ latitude: z.string().min(1), longitude: z.string().min(1), elevation: z.string().min(1).optional(), accuracy: z.string().min(1).optional() })
+      .object({
+        latitude: z.string().min(1),
+        longitude: z.string().min(1),
+        elevation: z.string().min(1).optional(),
+        accuracy: z.string().min(1).optional(),
+      })
       .strict()
       .optional(),
   })

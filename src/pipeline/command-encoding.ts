@@ -23,7 +23,9 @@ export function parseCommandParams(rule: CommandRule, payload: Uint8Array): Resu
   const params: Params = {};
   for (const name of Object.keys(given)) {
     if (!(name in rule.params) && rule.encode.kind !== 'json') {
-      return fail(`command ${rule.commandId}: unknown param "${name}"; expected ${Object.keys(rule.params).join(', ') || 'none'}`);
+      return fail(
+        `command ${rule.commandId}: unknown param "${name}"; expected ${Object.keys(rule.params).join(', ') || 'none'}`,
+      );
     }
   }
   for (const [name, spec] of Object.entries(rule.params)) {
@@ -40,7 +42,9 @@ export function parseCommandParams(rule: CommandRule, payload: Uint8Array): Resu
       return fail(`command ${rule.commandId}: param "${name}" is ${raw}; expected ${spec.min ?? '-∞'}…${spec.max ?? '∞'}`);
     }
     if (spec.enum && !spec.enum.includes(raw as string | number)) {
-      return fail(`command ${rule.commandId}: param "${name}" is ${JSON.stringify(raw)}; expected one of ${spec.enum.join(', ')}`);
+      return fail(
+        `command ${rule.commandId}: param "${name}" is ${JSON.stringify(raw)}; expected one of ${spec.enum.join(', ')}`,
+      );
     }
     params[name] = raw as string | number | boolean;
   }
@@ -80,7 +84,8 @@ export function encodeCommand(rule: CommandRule, payload: Uint8Array, target: Re
     case 'modbus-write': {
       const slave = target[encode.slaveParam] ?? params.value[encode.slaveParam];
       const value = params.value[encode.valueParam];
-      if (typeof slave !== 'number' || slave < 1 || slave > 247) return fail(`command ${rule.commandId}: slave address is ${slave}; expected 1–247`);
+      if (typeof slave !== 'number' || slave < 1 || slave > 247)
+        return fail(`command ${rule.commandId}: slave address is ${slave}; expected 1–247`);
       if (typeof value !== 'number') return fail(`command ${rule.commandId}: param "${encode.valueParam}" must be a number`);
       const scaled = Math.round(value / encode.scale);
       if (scaled < -0x8000 || scaled > 0xffff) {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging.js';
 import {
-  DM_RC,
   type DeviceOperation,
+  DM_RC,
   type DmFieldsRequest,
   type DmResponse,
   deviceDmTopic,
@@ -92,7 +92,10 @@ export class DmRequester {
     try {
       const response = await this.request(device, operation, d);
       if (response.rc === DM_RC.OK) return true;
-      this.logger.warn({ device: deviceKey(device), rc: response.rc }, `${operation} refused: ${response.message ?? `rc ${response.rc}`}`);
+      this.logger.warn(
+        { device: deviceKey(device), rc: response.rc },
+        `${operation} refused: ${response.message ?? `rc ${response.rc}`}`,
+      );
     } catch (error) {
       if (!this.closed) this.logger.warn({ device: deviceKey(device) }, `${operation} failed: ${(error as Error).message}`);
     }

@@ -1,9 +1,9 @@
+import { merge } from 'rxjs';
 import type { Adapter, AdapterContext, AdapterFactory } from '../adapter.js';
 import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
 import { GatewaySession } from '../session/gateway-session.js';
-import { merge } from 'rxjs';
 import { Admission } from './admission.js';
 import { ManagedGateway } from './managed-gateway.js';
 import { Pipeline } from './pipeline.js';
@@ -46,7 +46,9 @@ export async function createAdapters(
   for (const [index, adapterConfig] of config.adapters.entries()) {
     const childLogger = logger.child({ adapter: adapterConfig.kind });
     const factory =
-      adapterConfig.kind === 'plugin' ? await catalog.loadPlugin(adapterConfig.module) : await catalog.builtIn[adapterConfig.kind]?.();
+      adapterConfig.kind === 'plugin'
+        ? await catalog.loadPlugin(adapterConfig.module)
+        : await catalog.builtIn[adapterConfig.kind]?.();
     if (!factory) throw new Error(`adapters[${index}].kind: "${adapterConfig.kind}" is not available in this build`);
     const options = adapterConfig.kind === 'plugin' ? adapterConfig.options : adapterConfig;
     adapters.push(factory(options, { ...context, logger: childLogger }));
@@ -105,7 +107,8 @@ export async function startGateway(options: {
         readings$: pipeline.readings$,
         channelStatus$: merge(...adapters.map((adapter) => adapter.status$)),
         routes: () => pipeline.routesByDevice,
-        sendCommand: (device, commandId, payload) => pipeline.deliverCommand(device, commandId, Buffer.from(JSON.stringify(payload))),
+        sendCommand: (device, commandId, payload) =>
+          pipeline.deliverCommand(device, commandId, Buffer.from(JSON.stringify(payload))),
         logger: logger.child({ component: 'managed' }),
       })
     : undefined;

@@ -40,14 +40,21 @@ export interface DeviceCapabilities {
  * with its fixed payload, the request's params merged over it. A command the profile does not declare is reported
  * through `warn` and left out (so the action answers 501).
  */
-export function capabilitiesFromProfile(device: DeviceRef, profile: HardwareProfile, send: SendCommand, warn: (message: string) => void): DeviceCapabilities {
+export function capabilitiesFromProfile(
+  device: DeviceRef,
+  profile: HardwareProfile,
+  send: SendCommand,
+  warn: (message: string) => void,
+): DeviceCapabilities {
   const spec = profile.management;
   const command = (name: string, given?: ManagementCommand): DeviceAction | undefined => {
     if (!given) return undefined;
     if (profile.commands.some((rule) => rule.commandId === given.commandId)) {
       return (params) => send(device, given.commandId, { ...given.payload, ...params });
     }
-    warn(`profile ${profile.name}: management.${name} names command "${given.commandId}", which is not in commands; answering 501`);
+    warn(
+      `profile ${profile.name}: management.${name} names command "${given.commandId}", which is not in commands; answering 501`,
+    );
     return undefined;
   };
   const custom: Record<string, DeviceAction> = {};
@@ -85,7 +92,16 @@ export interface DeviceFields {
 /** Field names the platform may update and observe. */
 export const DM_FIELDS = ['mgmt.firmware', 'deviceInfo', 'metadata', 'location'] as const;
 
-const DEVICE_INFO_KEYS: readonly string[] = ['serialNumber', 'manufacturer', 'model', 'deviceClass', 'description', 'fwVersion', 'hwVersion', 'descriptiveLocation'];
+const DEVICE_INFO_KEYS: readonly string[] = [
+  'serialNumber',
+  'manufacturer',
+  'model',
+  'deviceClass',
+  'description',
+  'fwVersion',
+  'hwVersion',
+  'descriptiveLocation',
+];
 
 /** A refused `device/update` or `observe`: the response code and message, and the unknown field names if any. */
 export interface FieldsRefusal {
@@ -101,7 +117,11 @@ export interface FieldsRefusal {
 export function fieldsFromRoute({ device, profile, source }: DeviceRoute): DeviceFields {
   const vars = source.vars;
   const serial = vars['port.serialNumber'] ?? vars['address.colon'] ?? vars.address;
-  const info: Record<string, string> = { model: profile.name, deviceClass: device.typeId, descriptiveLocation: `${source.adapter} ${source.channel}` };
+  const info: Record<string, string> = {
+    model: profile.name,
+    deviceClass: device.typeId,
+    descriptiveLocation: `${source.adapter} ${source.channel}`,
+  };
   if (serial !== undefined) info.serialNumber = String(serial);
   if (profile.description) info.description = profile.description;
   for (const [key, template] of Object.entries(profile.deviceInfo)) {
@@ -129,30 +149,40 @@ export function unknownFields(request: DmFieldsRequest['fields']): string[] {
  * malformed values → 400, a new firmware description while a download or update runs → 409.
  * deviceInfo is merged, metadata and location replaced; firmware keeps its device-owned state.
  */
-export function updateFields(fields: DeviceFields, request: DmFieldsRequest['fields']): { ok: true; value: DeviceFields } | ({ ok: false } & FieldsRefusal) {
+export function updateFields(
+  fields: DeviceFields,
+  request: DmFieldsRequest['fields'],
+): { ok: true; value: DeviceFields } | ({ ok: false } & FieldsRefusal) {
   const unknown = unknownFields(request);
   if (unknown.length > 0) return { ok: false, rc: DM_RC.NOT_FOUND, message: `unknown fields: ${unknown.join(', ')}`, unknown };
   const next: DeviceFields = { ...fields };
   for (const { field, value } of request) {
     if (field === 'mgmt.firmware') {
-      if (isFirmwareBusy(fields.firmware)) return { ok: false, rc: DM_RC.CONFLICT, message: 'a firmware download or update is running' };
+      if (isFirmwareBusy(fields.firmware))
+        return { ok: false, rc: DM_RC.CONFLICT, message: 'a firmware download or update is running' };
       const described = nextFirmware(next.firmware, { kind: 'describe', value });
       if (!described.ok) return { ok: false, rc: DM_RC.BAD_REQUEST, message: described.reason };
       next.firmware = described.value;
       continue;
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, rc: DM_RC.BAD_REQUEST, message: `${field} value must be an object` };
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return { ok: false, rc: DM_RC.BAD_REQUEST, message: `${field} value must be an object` };
     const given = value as Record<string, unknown>;
     if (field === 'deviceInfo') next.deviceInfo = { ...next.deviceInfo, ...(given as DmDeviceInfo) };
     else if (field === 'metadata') next.metadata = given;
-    else if (typeof given.latitude === 'number' && typeof given.longitude === 'number') next.location = given as unknown as DmLocation;
+    else if (typeof given.latitude === 'number' && typeof given.longitude === 'number')
+      next.location = given as unknown as DmLocation;
     else return { ok: false, rc: DM_RC.BAD_REQUEST, message: 'location needs numeric latitude and longitude' };
   }
   return { ok: true, value: next };
 }
 
 /** The location in a reading, by the profile's `management.location` field names; undefined without a valid fix. */
-export function locationFromReading(mapping: NonNullable<ManagementSpec['location']>, reading: Reading, at: Date): DmLocation | undefined {
+export function locationFromReading(
+  mapping: NonNullable<ManagementSpec['location']>,
+  reading: Reading,
+  at: Date,
+): DmLocation | undefined {
   const number = (name: string | undefined) => {
     const value = name === undefined ? undefined : reading[name];
     return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
@@ -214,7 +244,8 @@ export function isFirmwareBusy(record: FirmwareRecord): boolean {
 export function firmwareUrlProblem(url: string): string | undefined {
   try {
     const parsed = new URL(url);
-    if (!/^(https?|ftps?|coaps?|file):$/.test(parsed.protocol)) return `firmware url "${url}" has an unsupported scheme ${parsed.protocol}`;
+    if (!/^(https?|ftps?|coaps?|file):$/.test(parsed.protocol))
+      return `firmware url "${url}" has an unsupported scheme ${parsed.protocol}`;
     return undefined;
   } catch {
     return `firmware url "${url}" is not a valid URI`;
@@ -252,7 +283,12 @@ export function nextFirmware(current: FirmwareRecord, step: FirmwareStep): Resul
       return ok({ ...current, updateStatus: FIRMWARE_UPDATE_STATUS.IN_PROGRESS });
     case 'update-finished':
       if (current.updateStatus !== FIRMWARE_UPDATE_STATUS.IN_PROGRESS) return fail('no firmware update is in progress');
-      return ok({ ...current, state: FIRMWARE_STATE.IDLE, updateStatus: FIRMWARE_UPDATE_STATUS.SUCCESS, updatedDateTime: step.at });
+      return ok({
+        ...current,
+        state: FIRMWARE_STATE.IDLE,
+        updateStatus: FIRMWARE_UPDATE_STATUS.SUCCESS,
+        updatedDateTime: step.at,
+      });
     case 'update-failed': {
       if (current.updateStatus !== FIRMWARE_UPDATE_STATUS.IN_PROGRESS) return fail('no firmware update is in progress');
       // The downloaded image stays (state 2), so the platform may retry the update.
@@ -269,14 +305,24 @@ export interface FirmwareFailure {
 }
 
 /** The end of a download or update the device ran: success, or failure with the reported (or default) updateStatus. */
-export function finishFirmware(current: FirmwareRecord, which: 'download' | 'update', failure: FirmwareFailure | undefined, at: Date): Result<FirmwareRecord> {
+export function finishFirmware(
+  current: FirmwareRecord,
+  which: 'download' | 'update',
+  failure: FirmwareFailure | undefined,
+  at: Date,
+): Result<FirmwareRecord> {
   if (failure) return nextFirmware(current, { kind: `${which}-failed`, updateStatus: failure.updateStatus });
-  return nextFirmware(current, which === 'download' ? { kind: 'download-finished' } : { kind: 'update-finished', at: at.toISOString() });
+  return nextFirmware(
+    current,
+    which === 'download' ? { kind: 'download-finished' } : { kind: 'update-finished', at: at.toISOString() },
+  );
 }
 
 /** What a firmware action's command receives: the image description the platform set. */
 export function firmwareParams({ url, version, name, verifier }: FirmwareRecord): Record<string, string> {
-  return Object.fromEntries(Object.entries({ url, version, name, verifier }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries({ url, version, name, verifier }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /**

@@ -4,13 +4,37 @@ import type { Reading } from '../codecs/decoder.js';
 import type { ManagedGatewayConfig } from '../config/gateway-config.js';
 import type { ManagementSpec } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
-import { DM_RC, type DmDeviceInfo, FIRMWARE_UPDATE_STATUS, type DmDiagLog, type DmLocation, type DmManageRequest, type DmTopic, dmRequestFilter } from '../protocol/device-management.js';
+import {
+  DM_RC,
+  type DmDeviceInfo,
+  type DmDiagLog,
+  type DmLocation,
+  type DmManageRequest,
+  type DmTopic,
+  dmRequestFilter,
+  FIRMWARE_UPDATE_STATUS,
+} from '../protocol/device-management.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import type { GatewaySession, InboundDmMessage } from '../session/gateway-session.js';
 import { type DmAnswer, DmRequester, parseActionParams, parseFieldsRequest } from './dm-requests.js';
 import {
-  type DeviceAction, type DeviceCapabilities, type DeviceFields, type FirmwareFailure, type SendCommand,
-  capabilitiesFromProfile, fieldsFromRoute, finishFirmware, firmwareParams, firmwareUrlProblem, initialFirmware, locationFromReading, nextFirmware, readField, supportsOf, unknownFields, updateFields,
+  capabilitiesFromProfile,
+  type DeviceAction,
+  type DeviceCapabilities,
+  type DeviceFields,
+  type FirmwareFailure,
+  fieldsFromRoute,
+  finishFirmware,
+  firmwareParams,
+  firmwareUrlProblem,
+  initialFirmware,
+  locationFromReading,
+  nextFirmware,
+  readField,
+  type SendCommand,
+  supportsOf,
+  unknownFields,
+  updateFields,
 } from './managed-device.js';
 import type { DeviceRoute } from './pipeline.js';
 
@@ -74,7 +98,11 @@ export class ManagedGateway {
   constructor(private readonly inputs: ManagedGatewayInputs) {
     this.log = inputs.logger;
     const { session, options } = inputs;
-    this.requester = new DmRequester((topic, payload, o) => session.publish(topic, payload, o), options.responseTimeoutMs, this.log);
+    this.requester = new DmRequester(
+      (topic, payload, o) => session.publish(topic, payload, o),
+      options.responseTimeoutMs,
+      this.log,
+    );
   }
 
   /** Requests sent and failed (no answer, or an rc other than 200), platform requests received and answered. */
@@ -86,17 +114,26 @@ export class ManagedGateway {
   start(): void {
     const { session, options, cleanSession } = this.inputs;
     if (options.cleanSession !== undefined && cleanSession !== undefined && options.cleanSession !== cleanSession) {
-      this.log.warn(`managed.cleanSession is ${options.cleanSession} but connection.cleanSession is ${cleanSession}; the connection decides`);
+      this.log.warn(
+        `managed.cleanSession is ${options.cleanSession} but connection.cleanSession is ${cleanSession}; the connection decides`,
+      );
     }
     if ((cleanSession ?? options.cleanSession) === false) {
-      this.log.info('durable device management session: requests sent while offline are reported failed yet run on reconnect, and queued requests do not follow a device to another gateway');
+      this.log.info(
+        'durable device management session: requests sent while offline are reported failed yet run on reconnect, and queued requests do not follow a device to another gateway',
+      );
     }
     const actions = this.inputs.gatewayActions ?? {};
     const deviceInfo = { ...this.inputs.gatewayInfo, ...options.deviceInfo };
     const supports = supportsOf(actions);
     supports.deviceActions ||= options.supports.deviceActions;
     supports.firmwareActions ||= options.supports.firmwareActions;
-    this.track(session.gateway, actions, { deviceInfo, metadata: options.metadata, firmware: initialFirmware(deviceInfo.fwVersion) }, supports);
+    this.track(
+      session.gateway,
+      actions,
+      { deviceInfo, metadata: options.metadata, firmware: initialFirmware(deviceInfo.fwVersion) },
+      supports,
+    );
     for (const route of this.inputs.routes().values()) this.addRoute(route);
     // Responses must still arrive while close() unmanages, so dm$ is ended by close() itself.
     this.dm = session.dm$.subscribe((message) => void this.handle(message));
@@ -155,13 +192,20 @@ export class ManagedGateway {
 
   private addRoute(route: DeviceRoute): void {
     if (this.closing || this.devices.has(deviceKey(route.device))) return;
-    const capabilities = capabilitiesFromProfile(route.device, route.profile, this.inputs.sendCommand, (message) => this.log.warn(message));
+    const capabilities = capabilitiesFromProfile(route.device, route.profile, this.inputs.sendCommand, (message) =>
+      this.log.warn(message),
+    );
     const md = this.track(route.device, capabilities, fieldsFromRoute(route), supportsOf(capabilities));
     md.locationFields = route.profile.management?.location;
     if (this.online) void this.enroll(md);
   }
 
-  private track(ref: DeviceRef, capabilities: DeviceCapabilities, state: DeviceFields, supports: ManagedDevice['supports']): ManagedDevice {
+  private track(
+    ref: DeviceRef,
+    capabilities: DeviceCapabilities,
+    state: DeviceFields,
+    supports: ManagedDevice['supports'],
+  ): ManagedDevice {
     const md: ManagedDevice = { ...state, device: ref, capabilities, supports, observed: new Set(), managed: false };
     this.devices.set(deviceKey(ref), md);
     return md;
@@ -170,7 +214,8 @@ export class ManagedGateway {
   /** Subscribes to the device's requests, waiting for the SUBACK so no answer is missed, then manages it. */
   private async enroll(md: ManagedDevice): Promise<void> {
     const subscribed = await this.inputs.session.subscribe(dmRequestFilter(md.device), 1);
-    if (!subscribed && this.online) this.log.warn({ device: deviceKey(md.device) }, 'device management requests are not subscribed');
+    if (!subscribed && this.online)
+      this.log.warn({ device: deviceKey(md.device) }, 'device management requests are not subscribed');
     await this.manage(md);
   }
 
@@ -184,7 +229,8 @@ export class ManagedGateway {
     md.managed = ok;
     clearTimeout(md.timer);
     if (!ok) md.timer = setTimeout(() => void this.manage(md), retryMs);
-    else if (lifetime > 0) md.timer = setTimeout(() => void this.manage(md), Math.min(MAX_TIMER_MS, (lifetime - remanageAheadSeconds) * 1000));
+    else if (lifetime > 0)
+      md.timer = setTimeout(() => void this.manage(md), Math.min(MAX_TIMER_MS, (lifetime - remanageAheadSeconds) * 1000));
     if (ok && md.pendingLocation) this.publishLocation(md, md.pendingLocation);
   }
 
@@ -195,7 +241,8 @@ export class ManagedGateway {
 
   private handle({ topic, payload }: InboundDmMessage): void {
     if (topic.operation !== 'response') void this.requester.serve(topic.device, payload, (d) => this.dispatch(topic, d));
-    else if (!this.requester.handleResponse(payload)) this.log.debug({ device: deviceKey(topic.device) }, 'response to no waiting request');
+    else if (!this.requester.handleResponse(payload))
+      this.log.debug({ device: deviceKey(topic.device) }, 'response to no waiting request');
   }
 
   private async dispatch(topic: DmTopic, d: unknown): Promise<DmAnswer> {
@@ -219,7 +266,8 @@ export class ManagedGateway {
         const request = parseFieldsRequest(d, true);
         if (!request.ok) return { rc: DM_RC.BAD_REQUEST, message: request.reason };
         const updated = updateFields(md, request.value);
-        if (!updated.ok) return { rc: updated.rc, message: updated.message, ...(updated.unknown ? { d: { fields: updated.unknown } } : {}) };
+        if (!updated.ok)
+          return { rc: updated.rc, message: updated.message, ...(updated.unknown ? { d: { fields: updated.unknown } } : {}) };
         Object.assign(md, updated.value);
         return { rc: DM_RC.CHANGED };
       }
@@ -232,7 +280,13 @@ export class ManagedGateway {
   }
 
   /** Reboot, factory reset and custom actions: 202 once the device's command is delivered, 500 if it was not. */
-  private async runAction(md: ManagedDevice, action: DeviceAction | undefined, label: string, params: Record<string, unknown>, remanage: boolean): Promise<DmAnswer> {
+  private async runAction(
+    md: ManagedDevice,
+    action: DeviceAction | undefined,
+    label: string,
+    params: Record<string, unknown>,
+    remanage: boolean,
+  ): Promise<DmAnswer> {
     if (!action) return { rc: DM_RC.NOT_IMPLEMENTED, message: `${label} is not supported by ${deviceKey(md.device)}` };
     try {
       await this.withTimeout(action(params), label);
@@ -259,7 +313,9 @@ export class ManagedGateway {
   private async runFirmware(md: ManagedDevice, which: 'download' | 'update', action: DeviceAction): Promise<void> {
     this.notifyField(md, 'mgmt.firmware');
     const badUrl = which === 'download' && md.firmware.url ? firmwareUrlProblem(md.firmware.url) : undefined;
-    let failure: FirmwareFailure | undefined = badUrl ? { message: badUrl, updateStatus: FIRMWARE_UPDATE_STATUS.INVALID_URI } : undefined;
+    let failure: FirmwareFailure | undefined = badUrl
+      ? { message: badUrl, updateStatus: FIRMWARE_UPDATE_STATUS.INVALID_URI }
+      : undefined;
     if (!failure) {
       try {
         await this.withTimeout(action(firmwareParams(md.firmware)), `firmware ${which}`);
@@ -279,7 +335,10 @@ export class ManagedGateway {
       if (md.managed) void this.manage(md);
     }
     if (!failure) return;
-    this.log.warn({ device: deviceKey(md.device), updateStatus: md.firmware.updateStatus }, `firmware ${which} failed: ${failure.message}`);
+    this.log.warn(
+      { device: deviceKey(md.device), updateStatus: md.firmware.updateStatus },
+      `firmware ${which} failed: ${failure.message}`,
+    );
     if (md.managed) void this.addDiagLog(md.device, { message: `firmware ${which} failed: ${failure.message}`, severity: 2 });
   }
 
@@ -288,7 +347,8 @@ export class ManagedGateway {
     const request = parseFieldsRequest(d, false);
     if (!request.ok) return { rc: DM_RC.BAD_REQUEST, message: request.reason };
     const unknown = unknownFields(request.value);
-    if (unknown.length > 0) return { rc: DM_RC.NOT_FOUND, message: `cannot observe ${unknown.join(', ')}`, d: { fields: unknown } };
+    if (unknown.length > 0)
+      return { rc: DM_RC.NOT_FOUND, message: `cannot observe ${unknown.join(', ')}`, d: { fields: unknown } };
     for (const { field } of request.value) {
       if (on) md.observed.add(field);
       else md.observed.delete(field);
@@ -299,7 +359,8 @@ export class ManagedGateway {
 
   /** A change the device made to an observed field goes to the platform as `notify`. */
   private notifyField(md: ManagedDevice, field: string): void {
-    if (md.observed.has(field) && !this.closed) void this.requester.ask(md.device, 'notify', { field, value: readField(md, field) });
+    if (md.observed.has(field) && !this.closed)
+      void this.requester.ask(md.device, 'notify', { field, value: readField(md, field) });
   }
 
   private onReading(device: DeviceRef, reading: Reading): void {
@@ -340,7 +401,9 @@ export class ManagedGateway {
   private withTimeout<T>(work: Promise<T>, label: string): Promise<T> {
     const ms = this.inputs.options.actionTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${label} took longer than ${ms} ms`)), ms)));
+    const expired = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`${label} took longer than ${ms} ms`)), ms)),
+    );
     return Promise.race([work, expired]).finally(() => clearTimeout(timer));
   }
 }

@@ -2,8 +2,8 @@ import { type Observable, Subject, Subscription } from 'rxjs';
 import type { Adapter, Frame, FrameSource } from '../adapter.js';
 import { type CodecSpec, createDecoder } from '../codecs/codec-spec.js';
 import { type Decoder, type Reading, rawJsonOf } from '../codecs/decoder.js';
-import { createFrameEncoder } from '../codecs/framing/framing-spec.js';
 import type { FrameEncoder } from '../codecs/framing/deframer.js';
+import { createFrameEncoder } from '../codecs/framing/framing-spec.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
@@ -173,7 +173,13 @@ export class Pipeline {
   private uplink(adapter: Adapter, frame: Frame): void {
     this.stats.frames++;
     const runtime = this.runtime(frame.profile);
-    if (!runtime) return this.reject({ stage: 'decode', reason: `no hardware profile named "${frame.profile}"`, source: frame.source, at: frame.at });
+    if (!runtime)
+      return this.reject({
+        stage: 'decode',
+        reason: `no hardware profile named "${frame.profile}"`,
+        source: frame.source,
+        at: frame.at,
+      });
     // A frame may name its own codec (a BLE characteristic within a GATT profile, say).
     const decoder = frame.context?.codec ? this.decoderFor(frame.context.codec as CodecSpec) : runtime.decoder;
     const decoded = decoder.decode(frame.bytes, frame.context);
@@ -184,14 +190,17 @@ export class Pipeline {
     if (!device) {
       const template = {
         typeId: runtime.profile.device.typeId,
-        deviceId: String(frame.source.vars['slave.deviceId'] ?? frame.source.vars['override.deviceId'] ?? runtime.profile.device.deviceId),
+        deviceId: String(
+          frame.source.vars['slave.deviceId'] ?? frame.source.vars['override.deviceId'] ?? runtime.profile.device.deviceId,
+        ),
       };
       const resolved = resolveDevice(template, frame.source.vars, reading);
       if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at });
       device = resolved.value;
       if (runtime.sourceOnlyDevice) this.deviceBySource.set(frame.source, device);
       // Cheap identity check that also follows a device to a new port or connection.
-      if (this.routes.get(deviceKey(device))?.source !== frame.source) this.remember(device, adapter, frame.source, runtime.profile);
+      if (this.routes.get(deviceKey(device))?.source !== frame.source)
+        this.remember(device, adapter, frame.source, runtime.profile);
     }
     // Only built when someone listens (device management uses readings for location).
     if (this.readings.observed) this.readings.next({ device, reading });
@@ -199,9 +208,11 @@ export class Pipeline {
       this.stats.events++;
       // The device's own JSON text when the whole reading goes out unchanged: no second serialisation.
       const payload = (event.payload === reading && rawJsonOf(reading)) || JSON.stringify(event.payload);
-      this.options.sink.publishEvent(device, event.eventId, event.format, payload, this.publishOptions).then(this.countPublished, (error: Error) =>
-        this.reject({ stage: 'publish', reason: error.message, device, source: frame.source, at: Date.now() }),
-      );
+      this.options.sink
+        .publishEvent(device, event.eventId, event.format, payload, this.publishOptions)
+        .then(this.countPublished, (error: Error) =>
+          this.reject({ stage: 'publish', reason: error.message, device, source: frame.source, at: Date.now() }),
+        );
     }
   }
 
@@ -236,7 +247,9 @@ export class Pipeline {
     const rule = route.profile.commands.find((candidate) => candidate.commandId === commandId);
     if (!rule) {
       const known = route.profile.commands.map((c) => c.commandId).join(', ') || 'none';
-      throw new Error(`command ${commandId} is not declared by profile ${route.profile.name} (declared: ${known}); nothing written`);
+      throw new Error(
+        `command ${commandId} is not declared by profile ${route.profile.name} (declared: ${known}); nothing written`,
+      );
     }
     if (format !== undefined && rule.format !== format) {
       throw new Error(`command ${commandId}: format "${format}", expected "${rule.format}"; nothing written`);

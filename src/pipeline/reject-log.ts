@@ -12,7 +12,12 @@ export class RejectLog {
     private readonly intervalMs = 5000,
   ) {}
 
-  record(reject: { stage: string; reason: string; source?: { channel: string }; device?: { typeId: string; deviceId: string } }): void {
+  record(reject: {
+    stage: string;
+    reason: string;
+    source?: { channel: string };
+    device?: { typeId: string; deviceId: string };
+  }): void {
     const where = reject.source?.channel ?? (reject.device ? `${reject.device.typeId}/${reject.device.deviceId}` : 'gateway');
     const key = `${reject.stage}|${where}`;
     const now = Date.now();

@@ -36,7 +36,9 @@ export interface ManagedDeviceState {
 /** How to publish from the service side, and where device publishes come from. */
 export interface DmTransport {
   publishInternal(topic: string, payload: string, qos: 0 | 1): Promise<void>;
-  onClientPublish(listener: (packet: { topic: string; payload: Buffer | string }, clientId: string, isGateway: boolean) => void): () => void;
+  onClientPublish(
+    listener: (packet: { topic: string; payload: Buffer | string }, clientId: string, isGateway: boolean) => void,
+  ): () => void;
 }
 
 const MAX_DIAG_LOGS = 100;
@@ -79,13 +81,22 @@ export class DeviceManagementService {
   }
 
   /** Waits until a device's state satisfies `predicate` (checked now and on every change). */
-  async until(device: DeviceRef, predicate: (state: ManagedDeviceState) => boolean, ms = this.responseTimeoutMs): Promise<ManagedDeviceState> {
+  async until(
+    device: DeviceRef,
+    predicate: (state: ManagedDeviceState) => boolean,
+    ms = this.responseTimeoutMs,
+  ): Promise<ManagedDeviceState> {
     const current = this.state(device);
     if (current && predicate(current)) return current;
     return firstValueFrom(
       this.changes$.pipe(
         filter((state) => deviceKey(state.device) === deviceKey(device) && predicate(state)),
-        timeout({ first: ms, with: () => { throw new Error(`device ${deviceKey(device)} did not reach the expected state within ${ms} ms`); } }),
+        timeout({
+          first: ms,
+          with: () => {
+            throw new Error(`device ${deviceKey(device)} did not reach the expected state within ${ms} ms`);
+          },
+        }),
       ),
     );
   }
@@ -96,17 +107,29 @@ export class DeviceManagementService {
     const answer = firstValueFrom(
       this.responses.pipe(
         filter(({ device: from, response }) => response.reqId === reqId && deviceKey(from) === deviceKey(device)),
-        timeout({ first: ms, with: () => { throw new Error(`${deviceKey(device)} did not answer ${operation} within ${ms} ms`); } }),
+        timeout({
+          first: ms,
+          with: () => {
+            throw new Error(`${deviceKey(device)} did not answer ${operation} within ${ms} ms`);
+          },
+        }),
       ),
     );
-    await this.transport.publishInternal(platformDmTopic(device, operation), JSON.stringify(d === undefined ? { reqId } : { d, reqId }), 1);
+    await this.transport.publishInternal(
+      platformDmTopic(device, operation),
+      JSON.stringify(d === undefined ? { reqId } : { d, reqId }),
+      1,
+    );
     const { response } = await answer;
     this.logger.info({ device: deviceKey(device), operation, rc: response.rc }, 'device management response');
     return response;
   }
 
   /** Sets the firmware to fetch (device/update of mgmt.firmware), observes it, then initiates the download. */
-  async firmwareDownload(device: DeviceRef, firmware: { url: string; version: string; name?: string; verifier?: string }): Promise<DmResponse> {
+  async firmwareDownload(
+    device: DeviceRef,
+    firmware: { url: string; version: string; name?: string; verifier?: string },
+  ): Promise<DmResponse> {
     const updated = await this.request(device, 'device/update', { fields: [{ field: 'mgmt.firmware', value: firmware }] });
     if (updated.rc !== DM_RC.CHANGED) return updated;
     this.mutate(device, (state) => Object.assign(state.firmware, firmware));
@@ -133,7 +156,16 @@ export class DeviceManagementService {
     const key = deviceKey(device);
     let state = this.devices.get(key);
     if (!state) {
-      state = { device, managed: false, lifetime: 0, supports: {}, deviceInfo: {}, metadata: {}, firmware: {}, diag: { logs: [], errorCodes: [] } };
+      state = {
+        device,
+        managed: false,
+        lifetime: 0,
+        supports: {},
+        deviceInfo: {},
+        metadata: {},
+        firmware: {},
+        diag: { logs: [], errorCodes: [] },
+      };
       this.devices.set(key, state);
     }
     change(state);
@@ -157,7 +189,11 @@ export class DeviceManagementService {
     const outcome = this.apply(device, operation, d, clientId);
     if (reqId === undefined) return;
     const response: DmResponse = { rc: outcome.rc, reqId, ...(outcome.message ? { message: outcome.message } : {}) };
-    void this.transport.publishInternal(platformDmTopic(device, 'response'), JSON.stringify(response), 1);
+    this.transport
+      .publishInternal(platformDmTopic(device, 'response'), JSON.stringify(response), 1)
+      .catch((error: Error) =>
+        this.logger.warn({ device: deviceKey(device) }, `device management response not sent: ${error.message}`),
+      );
   }
 
   /** Applies one gateway request to the device's state; returns the rc (and a message for a 400). */
@@ -185,7 +221,12 @@ export class DeviceManagementService {
         return { rc: DM_RC.OK };
       case 'device/update/location': {
         const { latitude, longitude } = body;
-        if (typeof latitude !== 'number' || typeof longitude !== 'number' || Math.abs(latitude) > 90 || Math.abs(longitude) > 180) {
+        if (
+          typeof latitude !== 'number' ||
+          typeof longitude !== 'number' ||
+          Math.abs(latitude) > 90 ||
+          Math.abs(longitude) > 180
+        ) {
           return { rc: DM_RC.BAD_REQUEST, message: 'latitude (−90…90) and longitude (−180…180) must be numbers' };
         }
         this.mutate(device, (state) => {

@@ -1,9 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { IncomingMessage } from 'node:http';
+import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { TLS_CIPHER_SUITES, TLS_MIN_VERSION } from '../protocol/limits.js';
 
@@ -65,10 +65,19 @@ export async function openListeners(options: ListenerOptions, handle: Handle) {
     addresses.push({ protocol, host, port: actual, url: `${protocol}://${shown}:${actual}` });
   };
 
-  if (options.port !== undefined) await listen(createNetServer((socket) => handle(socket)), options.port, 'mqtt');
+  if (options.port !== undefined)
+    await listen(
+      createNetServer((socket) => handle(socket)),
+      options.port,
+      'mqtt',
+    );
   if (options.tlsPort !== undefined) {
     if (!options.cert || !options.key) throw new Error('the TLS listener needs a certificate and a key (cert, key)');
-    await listen(createTlsServer(serviceTlsOptions(options.cert, options.key), (socket) => handle(socket)), options.tlsPort, 'mqtts');
+    await listen(
+      createTlsServer(serviceTlsOptions(options.cert, options.key), (socket) => handle(socket)),
+      options.tlsPort,
+      'mqtts',
+    );
   }
   if (options.wsPort !== undefined) {
     const secure = Boolean(options.cert && options.key);

@@ -199,7 +199,9 @@ export class EmbeddedPlatform {
     });
     broker.on('clientReady', (client) => this.announce(client, 'Connect'));
     broker.on('clientDisconnect', (client) => this.announce(client, 'Disconnect'));
-    broker.on('clientError', (client, error) => this.options.logger.debug({ clientId: client.id, err: error.message }, 'client error'));
+    broker.on('clientError', (client, error) =>
+      this.options.logger.debug({ clientId: client.id, err: error.message }, 'client error'),
+    );
   }
 
   private announce(client: Client, action: 'Connect' | 'Disconnect'): void {
@@ -216,7 +218,8 @@ export class EmbeddedPlatform {
       ConnectTime: state.connectedAt,
       ...(action === 'Disconnect' ? { Reason: 'The connection has completed.' } : {}),
     };
-    void this.publishInternal(monitorTopic({ typeId, deviceId }), JSON.stringify(status), 0);
+    // Clients disconnect while the broker closes: a status that can no longer go out is not an error.
+    this.publishInternal(monitorTopic({ typeId, deviceId }), JSON.stringify(status), 0).catch(() => undefined);
   }
 
   private authenticate(
@@ -236,7 +239,8 @@ export class EmbeddedPlatform {
     const secret = password ?? Buffer.alloc(0);
     if (identity.kind === 'gateway') {
       const gateway = this.options.gateways?.find((g) => g.typeId === identity.typeId && g.deviceId === identity.deviceId);
-      if (username !== TOKEN_AUTH_USERNAME) return refuse(4, `gateway ${client.id} must use the user name ${TOKEN_AUTH_USERNAME}`);
+      if (username !== TOKEN_AUTH_USERNAME)
+        return refuse(4, `gateway ${client.id} must use the user name ${TOKEN_AUTH_USERNAME}`);
       if (!gateway || !sameSecret(gateway.token, secret)) return refuse(4, `wrong token or unknown gateway ${client.id}`);
     } else if (identity.kind === 'application') {
       const app = this.options.applications?.find((a) => a.apiKey === username);
@@ -258,7 +262,8 @@ export class EmbeddedPlatform {
       return done(new Error(`payload of ${packet.payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
     }
     const identity = state.identity;
-    const decision = identity.kind === 'gateway' ? decideGatewayPublish(identity, packet.topic) : decideApplicationPublish(packet.topic);
+    const decision =
+      identity.kind === 'gateway' ? decideGatewayPublish(identity, packet.topic) : decideApplicationPublish(packet.topic);
     this.apply(client, state, decision, 'publish', packet.topic).then((allowed) => {
       if (!allowed) this.dropped.add(packet);
       done(null);
@@ -274,14 +279,22 @@ export class EmbeddedPlatform {
     if (!state) return done(null, null);
     const identity = state.identity;
     const decision =
-      identity.kind === 'gateway' ? decideGatewaySubscribe(identity, subscription.topic) : decideApplicationSubscribe(subscription.topic);
+      identity.kind === 'gateway'
+        ? decideGatewaySubscribe(identity, subscription.topic)
+        : decideApplicationSubscribe(subscription.topic);
     this.apply(client, state, decision, 'subscribe', subscription.topic).then((allowed) =>
       done(null, allowed ? subscription : null),
     );
   }
 
   /** Applies a rule decision plus auto-registration; notifies the gateway of any refusal. */
-  private async apply(client: Client, state: ConnectionState, decision: Decision, request: 'publish' | 'subscribe', topic: string) {
+  private async apply(
+    client: Client,
+    state: ConnectionState,
+    decision: Decision,
+    request: 'publish' | 'subscribe',
+    topic: string,
+  ) {
     if (!decision.allowed) {
       this.notify(client, state, request, topic, decision.typeId, decision.deviceId, decision.reason);
       return false;
@@ -325,7 +338,7 @@ export class EmbeddedPlatform {
     }
     const message = buildNotification({ request, time: new Date(), topic, typeId, deviceId, clientId: client.id, reason });
     this.notifications.next({ gatewayClientId: client.id, message });
-    void this.publishInternal(notifyTopic(state.identity), JSON.stringify(message), 1);
+    this.publishInternal(notifyTopic(state.identity), JSON.stringify(message), 1).catch(() => undefined);
   }
 }
 

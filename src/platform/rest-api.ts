@@ -28,17 +28,27 @@ export const ACTIONS: Record<string, PlatformOperation> = {
 };
 
 /** Runs one action against one device; firmware/download first sets the firmware to fetch from the parameters. */
-export async function runAction(dm: DeviceManagementService, device: DeviceRef, action: string, parameters: Record<string, unknown>): Promise<DmResponse> {
+export async function runAction(
+  dm: DeviceManagementService,
+  device: DeviceRef,
+  action: string,
+  parameters: Record<string, unknown>,
+): Promise<DmResponse> {
   if (action === 'firmware/download') {
     const uri = parameters.uri ?? parameters.url;
     if (typeof uri !== 'string' || typeof parameters.version !== 'string') {
       return { rc: DM_RC.BAD_REQUEST, message: 'firmware/download needs the parameters uri and version', reqId: '' };
     }
-    const firmware = { url: uri, version: parameters.version, ...(typeof parameters.name === 'string' ? { name: parameters.name } : {}) };
+    const firmware = {
+      url: uri,
+      version: parameters.version,
+      ...(typeof parameters.name === 'string' ? { name: parameters.name } : {}),
+    };
     return dm.firmwareDownload(device, firmware);
   }
   if (action === 'firmware/update') await dm.observeFirmware(device).catch(() => undefined);
-  const operation = ACTIONS[action] ?? (/^[^/]+\/[^/]+$/.test(action) ? (`mgmt/custom/${action}` as PlatformOperation) : undefined);
+  const operation =
+    ACTIONS[action] ?? (/^[^/]+\/[^/]+$/.test(action) ? (`mgmt/custom/${action}` as PlatformOperation) : undefined);
   if (!operation) return { rc: DM_RC.BAD_REQUEST, message: `unknown action ${action}`, reqId: '' };
   const custom = operation.startsWith('mgmt/custom/');
   return dm.request(device, operation, custom && Object.keys(parameters).length > 0 ? parameters : undefined);
@@ -61,7 +71,8 @@ export async function startRestApi(options: {
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (!authorized(request.headers.authorization)) return send(response, 401, { message: 'API key and token required (HTTP basic auth)' });
+    if (!authorized(request.headers.authorization))
+      return send(response, 401, { message: 'API key and token required (HTTP basic auth)' });
     const path = (request.url ?? '').split('?')[0] ?? '';
     if (request.method === 'POST' && path === '/api/v0002/mgmt/requests') {
       const body = (await readJson(request)) as Partial<MgmtRequestBody> | undefined;
@@ -78,7 +89,12 @@ export async function startRestApi(options: {
       requests.set(reqId, statuses);
       for (const status of statuses) {
         runAction(options.dm, status, body.action, parameters).then(
-          (result) => Object.assign(status, { status: result.rc >= 200 && result.rc < 300 ? 1 : 2, rc: result.rc }, result.message ? { message: result.message } : {}),
+          (result) =>
+            Object.assign(
+              status,
+              { status: result.rc >= 200 && result.rc < 300 ? 1 : 2, rc: result.rc },
+              result.message ? { message: result.message } : {},
+            ),
           (error: Error) => Object.assign(status, { status: 2, message: error.message }),
         );
       }
@@ -87,7 +103,9 @@ export async function startRestApi(options: {
     const status = /^\/api\/v0002\/mgmt\/requests\/([^/]+)\/deviceStatus$/.exec(path);
     if (request.method === 'GET' && status?.[1]) {
       const statuses = requests.get(status[1]);
-      return statuses ? send(response, 200, { results: statuses, complete: statuses.every((s) => s.status !== 0) }) : send(response, 404, { message: 'no such request' });
+      return statuses
+        ? send(response, 200, { results: statuses, complete: statuses.every((s) => s.status !== 0) })
+        : send(response, 404, { message: 'no such request' });
     }
     const device = /^\/api\/v0002\/device\/types\/([^/]+)\/devices\/([^/]+)$/.exec(path);
     if (request.method === 'GET' && device?.[1] && device[2]) {
@@ -112,10 +130,11 @@ export async function startRestApi(options: {
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

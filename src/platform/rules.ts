@@ -45,7 +45,14 @@ function behalf(gateway: DeviceRef, parts: string[]): Decision {
  */
 export function decideGatewayPublish(gateway: DeviceRef, topic: string): Decision {
   const parts = topic.split('/');
-  if (parts[0] === 'iot-2' && parts[1] === 'type' && parts[3] === 'id' && parts.length === 9 && parts[5] === 'evt' && parts[7] === 'fmt') {
+  if (
+    parts[0] === 'iot-2' &&
+    parts[1] === 'type' &&
+    parts[3] === 'id' &&
+    parts.length === 9 &&
+    parts[5] === 'evt' &&
+    parts[7] === 'fmt'
+  ) {
     const bad = checkIds(parts, false);
     if (bad) return bad;
     if (!validateTopicName('eventId', parts[6] ?? '').ok || !validateTopicName('format', parts[8] ?? '').ok) {
@@ -72,7 +79,10 @@ export function decideGatewaySubscribe(gateway: DeviceRef, filter: string): Deci
     if (parts.length === 9 && parts[5] === 'cmd' && parts[7] === 'fmt') {
       const bad = checkIds(parts, true);
       if (bad) return bad;
-      for (const [field, value] of [['commandId', parts[6]], ['format', parts[8]]] as const) {
+      for (const [field, value] of [
+        ['commandId', parts[6]],
+        ['format', parts[8]],
+      ] as const) {
         if (value !== '+' && !validateTopicName(field, value ?? '').ok) return refuse('topic-not-allowed', parts);
       }
       return behalf(gateway, parts);
@@ -94,7 +104,14 @@ export function decideGatewaySubscribe(gateway: DeviceRef, filter: string): Deci
 /** An application may publish commands to any device of its org. */
 export function decideApplicationPublish(topic: string): Decision {
   const parts = topic.split('/');
-  if (parts[0] === 'iot-2' && parts[1] === 'type' && parts[3] === 'id' && parts.length === 9 && parts[5] === 'cmd' && parts[7] === 'fmt') {
+  if (
+    parts[0] === 'iot-2' &&
+    parts[1] === 'type' &&
+    parts[3] === 'id' &&
+    parts.length === 9 &&
+    parts[5] === 'cmd' &&
+    parts[7] === 'fmt'
+  ) {
     return checkIds(parts, false) ?? ALLOW;
   }
   return refuse('topic-not-allowed', parts);

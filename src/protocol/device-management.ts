@@ -116,7 +116,9 @@ export function parseDmTopic(topic: string): Result<DmTopic> {
     return ok({ direction: 'from-platform', device, operation, custom: { bundleId: custom[1], actionId: custom[2] } });
   }
   if (!(PLATFORM_OPERATIONS as readonly string[]).includes(operation)) {
-    return fail(`"${operation}" is not a platform operation; expected one of ${PLATFORM_OPERATIONS.join(', ')} or mgmt/custom/{bundleId}/{actionId}`);
+    return fail(
+      `"${operation}" is not a platform operation; expected one of ${PLATFORM_OPERATIONS.join(', ')} or mgmt/custom/{bundleId}/{actionId}`,
+    );
   }
   return ok({ direction: 'from-platform', device, operation });
 }
@@ -137,7 +139,8 @@ export function parseDmResponse(payload: Uint8Array | string): Result<DmResponse
   const { rc, message, d, reqId } = value.value;
   if (typeof rc !== 'number' || !Number.isInteger(rc)) return fail(`rc is ${JSON.stringify(rc)}; expected an integer`);
   if (typeof reqId !== 'string') return fail(`reqId is ${JSON.stringify(reqId)}; expected a string`);
-  if (message !== undefined && typeof message !== 'string') return fail(`message is ${JSON.stringify(message)}; expected a string`);
+  if (message !== undefined && typeof message !== 'string')
+    return fail(`message is ${JSON.stringify(message)}; expected a string`);
   const response: DmResponse = { rc, reqId };
   if (message !== undefined) response.message = message;
   if (d !== undefined) response.d = d;

@@ -31,7 +31,10 @@ export function validateTopicName(field: string, value: string): Result<string> 
   if (value.length > 256) return fail(`${field} is ${value.length} characters long; the maximum is 256`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we reject
   const bad = /[/+#\u0000-\u001f]/.exec(value);
-  if (bad) return fail(`${field} "${value}" has ${JSON.stringify(bad[0])} at position ${bad.index}; "/", "+", "#" and control characters are not allowed`);
+  if (bad)
+    return fail(
+      `${field} "${value}" has ${JSON.stringify(bad[0])} at position ${bad.index}; "/", "+", "#" and control characters are not allowed`,
+    );
   return ok(value);
 }
 
@@ -87,13 +90,17 @@ export function parseCommandTopic(topic: string): Result<CommandTopic> {
   return ok({ device, commandId: name, format });
 }
 
-function parseDeviceTopic(
-  topic: string,
-  kind: 'evt' | 'cmd',
-): Result<{ device: DeviceRef; name: string; format: string }> {
+function parseDeviceTopic(topic: string, kind: 'evt' | 'cmd'): Result<{ device: DeviceRef; name: string; format: string }> {
   const parts = topic.split('/');
   const expected = `iot-2/type/{typeId}/id/{deviceId}/${kind}/{${kind === 'evt' ? 'eventId' : 'commandId'}}/fmt/{format}`;
-  if (parts.length !== 9 || parts[0] !== 'iot-2' || parts[1] !== 'type' || parts[3] !== 'id' || parts[5] !== kind || parts[7] !== 'fmt') {
+  if (
+    parts.length !== 9 ||
+    parts[0] !== 'iot-2' ||
+    parts[1] !== 'type' ||
+    parts[3] !== 'id' ||
+    parts[5] !== kind ||
+    parts[7] !== 'fmt'
+  ) {
     return fail(`topic "${topic}" does not match ${expected}`);
   }
   const [, , typeId = '', , deviceId = '', , name = '', , format = ''] = parts;

@@ -131,7 +131,13 @@ export class GatewaySession {
    * Refuses QoS 2 and payloads over 131072 bytes before anything is sent; never retained.
    * Resolves when written (QoS 0) or acknowledged (QoS 1).
    */
-  publishEvent(device: DeviceRef, eventId: string, format: string, payload: EventPayload, options: PublishOptions = {}): Promise<void> {
+  publishEvent(
+    device: DeviceRef,
+    eventId: string,
+    format: string,
+    payload: EventPayload,
+    options: PublishOptions = {},
+  ): Promise<void> {
     return this.publish(eventTopic(device, eventId, format), payload, options);
   }
 
@@ -168,8 +174,10 @@ export class GatewaySession {
 
   /** Publishes still waiting for PUBACK, and queued while offline. */
   get inFlight(): number {
-    return Object.keys((this.client as unknown as { outgoing: object }).outgoing ?? {}).length +
-      ((this.client as unknown as { queue?: unknown[] }).queue?.length ?? 0);
+    return (
+      Object.keys((this.client as unknown as { outgoing: object }).outgoing ?? {}).length +
+      ((this.client as unknown as { queue?: unknown[] }).queue?.length ?? 0)
+    );
   }
 
   /** Disconnects cleanly and completes every stream. */

@@ -7,11 +7,17 @@ import { runCli } from '../support/cli.js';
 describe('wiotp-gateway decode', () => {
   it('prints one JSON object per frame and exits non-zero when one is bad', async () => {
     const { code, stdout } = await runCli([
-      'decode', '--codec', 'nmea0183', '--text',
+      'decode',
+      '--codec',
+      'nmea0183',
+      '--text',
       '$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47',
       '$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*48',
     ]);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines[0]).toMatchObject({ sentence: 'GGA', latitude: 48.1173, satellites: 8 });
     expect(lines[1]).toMatchObject({ ok: false, reason: 'NMEA checksum mismatch: sentence says 0x48, computed 0x47' });
     expect(code).toBe(1);
@@ -22,7 +28,15 @@ describe('wiotp-gateway decode', () => {
     writeFileSync(capture, '{"id":"a","t":1}\n{"id":"b","t":2}\n');
     const { code, stdout } = await runCli(['decode', '--profile', 'json-sensor', '--file', capture]);
     expect(code).toBe(0);
-    expect(stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ id: 'a', t: 1 }, { id: 'b', t: 2 }]);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      { id: 'a', t: 1 },
+      { id: 'b', t: 2 },
+    ]);
     const modbus = await runCli(['decode', '--codec', 'modbus-rtu', '01 83 02 C0 F1']);
     expect(JSON.parse(modbus.stdout)).toMatchObject({ slave: 1, exception: 'ILLEGAL DATA ADDRESS' });
   });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging.js';
 import { GatewaySession } from '../../src/session/gateway-session.js';
-import { CliProcess, runCli } from '../support/cli.js';
 import { makeCertificate } from '../support/certificates.js';
+import { CliProcess, runCli } from '../support/cli.js';
 import { connect, messages$ } from '../support/platform.js';
 import { nextMatching } from '../support/wait.js';
 
@@ -29,9 +29,25 @@ describe('wiotp-gateway platform', () => {
   it('listens, serves a gateway and an application, and stops cleanly on SIGTERM', async () => {
     const certificate = await makeCertificate();
     const platform = new CliProcess([
-      'platform', '--org', 'abc123', '--port', '0', '--tls-port', '0', '--ws-port', '0',
-      '--cert', certificate.certFile, '--key', certificate.keyFile,
-      '--gateway', 'rpi:gw1:secret:with:colons', '--app', 'a-abc123-k:apptok', '--log-level', 'silent',
+      'platform',
+      '--org',
+      'abc123',
+      '--port',
+      '0',
+      '--tls-port',
+      '0',
+      '--ws-port',
+      '0',
+      '--cert',
+      certificate.certFile,
+      '--key',
+      certificate.keyFile,
+      '--gateway',
+      'rpi:gw1:secret:with:colons',
+      '--app',
+      'a-abc123-k:apptok',
+      '--log-level',
+      'silent',
     ]);
     running.push(platform);
     const mqttLine = await platform.waitForLine(/^listening on mqtt:\/\//);
@@ -42,7 +58,14 @@ describe('wiotp-gateway platform', () => {
     const app = await connect(url, { clientId: 'a:abc123:viewer', username: 'a-abc123-k', password: 'apptok' });
     await app.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+');
     const session = new GatewaySession(
-      { orgId: 'abc123', gateway: { typeId: 'rpi', deviceId: 'gw1' }, token: 'secret:with:colons', transport: 'tcp', host: '127.0.0.1', port },
+      {
+        orgId: 'abc123',
+        gateway: { typeId: 'rpi', deviceId: 'gw1' },
+        token: 'secret:with:colons',
+        transport: 'tcp',
+        host: '127.0.0.1',
+        port,
+      },
       silentLogger(),
     );
     await session.start();
@@ -51,6 +74,7 @@ describe('wiotp-gateway platform', () => {
     expect((await arriving).topic).toBe('iot-2/type/dev/id/d1/evt/hello/fmt/json');
     await session.close();
     app.end(true);
-    expect(await platform.stop('SIGTERM')).toBe(0);
+    const code = await platform.stop('SIGTERM');
+    expect({ code, stderr: platform.stderr }).toEqual({ code: 0, stderr: '' });
   });
 });

@@ -56,15 +56,24 @@ adapters:
   });
 
   it('lets the environment override the token, host, port and log level', () => {
-    const data = applyEnvOverrides({ org: 'x', auth: { tokenFile: 'f' } }, { WIOTP_TOKEN: 't', WIOTP_HOST: 'h', WIOTP_PORT: '1884', WIOTP_LOG_LEVEL: 'debug' });
+    const data = applyEnvOverrides(
+      { org: 'x', auth: { tokenFile: 'f' } },
+      { WIOTP_TOKEN: 't', WIOTP_HOST: 'h', WIOTP_PORT: '1884', WIOTP_LOG_LEVEL: 'debug' },
+    );
     expect(data).toEqual({ org: 'x', auth: { token: 't' }, connection: { host: 'h', port: 1884 }, log: { level: 'debug' } });
   });
 
   it('resolves the token from the environment or a file, and names what is missing', () => {
     expect(resolveToken({ tokenEnv: 'GW_TOKEN' }, { GW_TOKEN: 's3cret' })).toEqual({ ok: true, value: 's3cret' });
-    expect(resolveToken({ tokenEnv: 'GW_TOKEN' }, {})).toEqual({ ok: false, reason: 'auth.tokenEnv: the environment variable GW_TOKEN is not set' });
+    expect(resolveToken({ tokenEnv: 'GW_TOKEN' }, {})).toEqual({
+      ok: false,
+      reason: 'auth.tokenEnv: the environment variable GW_TOKEN is not set',
+    });
     expect(resolveToken({ tokenFile: file('token', 'abc\n') }, {})).toEqual({ ok: true, value: 'abc' });
-    expect(resolveToken({ tokenFile: '/nonexistent/token' }, {})).toMatchObject({ ok: false, reason: expect.stringMatching(/ENOENT/) });
+    expect(resolveToken({ tokenFile: '/nonexistent/token' }, {})).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/ENOENT/),
+    });
   });
 });
 

@@ -33,7 +33,10 @@ const ADAPTERS = [
     ],
   },
 ];
-const MANAGED = { managed: { enabled: true, lifetime: 3600, remanageDelayMs: 100, locationIntervalMs: 100 }, admission: { confirmWindowMs: 50 } };
+const MANAGED = {
+  managed: { enabled: true, lifetime: 3600, remanageDelayMs: 100, locationIntervalMs: 100 },
+  admission: { confirmWindowMs: 50 },
+};
 
 async function setup() {
   platform = await startPlatform();
@@ -78,7 +81,10 @@ describe('managed gateway against the embedded platform', () => {
     expect((await platform.dm.request(ESP, 'mgmt/initiate/firmware/download')).rc).toBe(DM_RC.BAD_REQUEST);
 
     const downloading = nextMatching(actions$, (a) => a.action.startsWith('downloading firmware 2.0.1'));
-    const download = await platform.dm.firmwareDownload(ESP, { url: 'https://firmware.example.com/esp-01/2.0.1.bin', version: '2.0.1' });
+    const download = await platform.dm.firmwareDownload(ESP, {
+      url: 'https://firmware.example.com/esp-01/2.0.1.bin',
+      version: '2.0.1',
+    });
     expect(download.rc).toBe(DM_RC.ACCEPTED);
     await downloading;
     await platform.dm.until(ESP, (s) => s.firmware.state === FIRMWARE_STATE.DOWNLOADED);
@@ -88,7 +94,10 @@ describe('managed gateway against the embedded platform', () => {
     await updated;
     const state = await platform.dm.until(
       ESP,
-      (s) => s.firmware.updateStatus === FIRMWARE_UPDATE_STATUS.SUCCESS && s.firmware.state === FIRMWARE_STATE.IDLE && s.deviceInfo.fwVersion === '2.0.1',
+      (s) =>
+        s.firmware.updateStatus === FIRMWARE_UPDATE_STATUS.SUCCESS &&
+        s.firmware.state === FIRMWARE_STATE.IDLE &&
+        s.deviceInfo.fwVersion === '2.0.1',
     );
     expect(state.firmware).toMatchObject({ version: '2.0.1', url: 'https://firmware.example.com/esp-01/2.0.1.bin' });
   });
@@ -104,8 +113,19 @@ describe('managed gateway against the embedded platform', () => {
 
   it('platform dm reboot from the command line, through the REST API', async () => {
     const cli = new CliProcess([
-      'platform', '--org', ORG, '--port', '0', '--api-port', '0', '--log-level', 'silent',
-      '--gateway', `${GATEWAY.typeId}:${GATEWAY.deviceId}:${GATEWAY.token}`, '--app', `${APP.apiKey}:${APP.token}`,
+      'platform',
+      '--org',
+      ORG,
+      '--port',
+      '0',
+      '--api-port',
+      '0',
+      '--log-level',
+      'silent',
+      '--gateway',
+      `${GATEWAY.typeId}:${GATEWAY.deviceId}:${GATEWAY.token}`,
+      '--app',
+      `${APP.apiKey}:${APP.token}`,
     ]);
     processes.push(cli);
     const mqttUrl = (await cli.waitForLine(/^listening on mqtt:/)).replace('listening on ', '');
@@ -113,14 +133,54 @@ describe('managed gateway against the embedded platform', () => {
     gateway = await startTestGateway(Number(mqttUrl.split(':').pop()), ADAPTERS, MANAGED);
     const rebooting = nextMatching((gateway.adapters[0] as SimulatedAdapter).actions$, (a) => a.action === 'rebooting', 15_000);
     // The device may not be managed yet when the request goes out; retry until the CLI reports success.
-    let result = await runCli(['platform', 'dm', 'reboot', '--type', ESP.typeId, '--id', ESP.deviceId, '--api', apiUrl, '--auth', `${APP.apiKey}:${APP.token}`, '--timeout', '10']);
+    let result = await runCli([
+      'platform',
+      'dm',
+      'reboot',
+      '--type',
+      ESP.typeId,
+      '--id',
+      ESP.deviceId,
+      '--api',
+      apiUrl,
+      '--auth',
+      `${APP.apiKey}:${APP.token}`,
+      '--timeout',
+      '10',
+    ]);
     for (let i = 0; i < 5 && result.code !== 0; i++) {
-      result = await runCli(['platform', 'dm', 'reboot', '--type', ESP.typeId, '--id', ESP.deviceId, '--api', apiUrl, '--auth', `${APP.apiKey}:${APP.token}`, '--timeout', '10']);
+      result = await runCli([
+        'platform',
+        'dm',
+        'reboot',
+        '--type',
+        ESP.typeId,
+        '--id',
+        ESP.deviceId,
+        '--api',
+        apiUrl,
+        '--auth',
+        `${APP.apiKey}:${APP.token}`,
+        '--timeout',
+        '10',
+      ]);
     }
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ typeId: ESP.typeId, deviceId: ESP.deviceId, status: 1, rc: 202 });
     await rebooting;
-    const denied = await runCli(['platform', 'dm', 'reboot', '--type', ESP.typeId, '--id', ESP.deviceId, '--api', apiUrl, '--auth', `${APP.apiKey}:wrong`]);
+    const denied = await runCli([
+      'platform',
+      'dm',
+      'reboot',
+      '--type',
+      ESP.typeId,
+      '--id',
+      ESP.deviceId,
+      '--api',
+      apiUrl,
+      '--auth',
+      `${APP.apiKey}:wrong`,
+    ]);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/HTTP 401/);
   });

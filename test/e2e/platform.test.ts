@@ -2,7 +2,16 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmbeddedPlatform } from '../../src/platform/platform.js';
 import { MAX_PAYLOAD_BYTES } from '../../src/protocol/limits.js';
-import { APP, connect, connectApplication, connectRawGateway, GATEWAY, messages$, ORG, startPlatform } from '../support/platform.js';
+import {
+  APP,
+  connect,
+  connectApplication,
+  connectRawGateway,
+  GATEWAY,
+  messages$,
+  ORG,
+  startPlatform,
+} from '../support/platform.js';
 import { collect, nextMatching, once, until } from '../support/wait.js';
 
 const NOTIFY = `iot-2/type/${GATEWAY.typeId}/id/${GATEWAY.deviceId}/notify`;

@@ -45,7 +45,10 @@ async function setup(profile: string, name = 'tty', portOptions: Record<string, 
 }
 
 function eventsOf(app: MqttClient, match: (topic: string) => boolean) {
-  return nextMatching(messages$(app), (m) => match(m.topic), 8000).then((m) => ({ topic: m.topic, payload: JSON.parse(m.payload.toString()) }));
+  return nextMatching(messages$(app), (m) => match(m.topic), 8000).then((m) => ({
+    topic: m.topic,
+    payload: JSON.parse(m.payload.toString()),
+  }));
 }
 
 describe('serial adapter end to end, over socat ptys and the real serialport', () => {
@@ -107,7 +110,14 @@ describe('serial adapter end to end, over socat ptys and the real serialport', (
     payload.writeUInt8(1, 12);
     const event = eventsOf(app, (t) => t.includes('/evt/environment/'));
     await device.write(encodeSlipFrame(payload));
-    expect((await event).payload).toEqual({ sequence: 0xc0db, temperature: -12.34, humidity: 45.5, pressure: 101325, battery_mv: 2950, alarm: 1 });
+    expect((await event).payload).toEqual({
+      sequence: 0xc0db,
+      temperature: -12.34,
+      humidity: 45.5,
+      pressure: 101325,
+      battery_mv: 2950,
+      alarm: 1,
+    });
   });
 
   it('polls a Modbus RTU slave and writes a register on command', async () => {
@@ -120,7 +130,9 @@ describe('serial adapter end to end, over socat ptys and the real serialport', (
     expect(climate.topic).toBe('iot-2/type/th-sensor/id/th-rs485-gw-1/evt/climate/fmt/json');
     expect(climate.payload.humidity).toBe(43);
     await until(() => platform!.activeDevices({ typeId: 'rpi', deviceId: 'gw1' }) >= 1, 3000, 'command subscription');
-    await app.publishAsync('iot-2/type/th-sensor/id/th-rs485-gw-1/cmd/set-temperature-offset/fmt/json', '{"value":-1.5}', { qos: 1 });
+    await app.publishAsync('iot-2/type/th-sensor/id/th-rs485-gw-1/cmd/set-temperature-offset/fmt/json', '{"value":-1.5}', {
+      qos: 1,
+    });
     // 01 06 0101 FFF1 + CRC: write -15 (x0.1 °C) to holding register 0x0101.
     await device.waitFor(Buffer.from('01060101fff1', 'hex'));
     await until(() => gateway!.pipeline.stats.commandsDelivered === 1, 3000, 'write acknowledged');

@@ -1,6 +1,6 @@
 import { connect as tlsConnect } from 'node:tls';
 import type { MqttClient } from 'mqtt';
-import { firstValueFrom, filter } from 'rxjs';
+import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging.js';
 import type { EmbeddedPlatform } from '../../src/platform/platform.js';
@@ -158,7 +158,9 @@ describe('GatewaySession over tcp', () => {
 describe('GatewaySession over TLS and secure WebSockets', () => {
   it.each(['tls', 'wss'] as const)('connects over %s with the CA file, and fails without it', async (transport) => {
     const certificate = await makeCertificate();
-    platform = await startPlatform({ listeners: { port: 0, tlsPort: 0, wsPort: 0, cert: certificate.cert, key: certificate.key } });
+    platform = await startPlatform({
+      listeners: { port: 0, tlsPort: 0, wsPort: 0, cert: certificate.cert, key: certificate.key },
+    });
     const port = portOf(transport === 'tls' ? 'mqtts' : 'wss');
     const app = await connectApplication(platform.url(), 'app-tls');
     clients.push(app);

@@ -45,14 +45,20 @@ describe('serial hardware profiles, raw bytes to events', () => {
         '$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*48\r\n',
     );
     const out = run(profiles.get('nmea-gps')!, raw, { 'port.name': 'ttyUSB0' });
-    expect(out[0]).toMatchObject({ device: { typeId: 'gps-receiver', deviceId: 'gps-ttyUSB0' }, events: [{ eventId: 'position' }] });
+    expect(out[0]).toMatchObject({
+      device: { typeId: 'gps-receiver', deviceId: 'gps-ttyUSB0' },
+      events: [{ eventId: 'position' }],
+    });
     expect(out[1]).toMatchObject({ events: [{ eventId: 'course', payload: { timestamp: '1994-03-23T12:35:19.000Z' } }] });
     expect(out[2]).toEqual({ reject: 'NMEA checksum mismatch: sentence says 0x48, computed 0x47' });
   });
 
   it('json-sensor: the deviceId comes from the "id" field and is validated', () => {
     const out = run(profiles.get('json-sensor')!, Buffer.from('{"id":"esp-01","t":1}\n{"id":"bad id","t":2}\n{"t":3}\n'), {});
-    expect(out[0]).toMatchObject({ device: { typeId: 'mcu-sensor', deviceId: 'esp-01' }, events: [{ eventId: 'status', payload: { id: 'esp-01', t: 1 } }] });
+    expect(out[0]).toMatchObject({
+      device: { typeId: 'mcu-sensor', deviceId: 'esp-01' },
+      events: [{ eventId: 'status', payload: { id: 'esp-01', t: 1 } }],
+    });
     expect(out[1]?.device).toMatch(/deviceId "bad id" has " "/);
     expect(out[2]?.device).toMatch(/\{reading\.id\} has no value/);
   });
@@ -90,7 +96,9 @@ describe('serial hardware profiles, raw bytes to events', () => {
     const reading = decoder.decode(frame, { poll });
     expect(reading).toEqual({ ok: true, value: { slave: 1, temperature: 21.5, humidity: 43 } });
     if (!reading.ok) return;
-    expect(mapReading(profile.events, reading.value)).toEqual([{ eventId: 'climate', format: 'json', payload: { temperature: 21.5, humidity: 43 } }]);
+    expect(mapReading(profile.events, reading.value)).toEqual([
+      { eventId: 'climate', format: 'json', payload: { temperature: 21.5, humidity: 43 } },
+    ]);
     expect(resolveDevice(profile.device, { 'port.name': 'ttyRS485', slave: 1 }, reading.value)).toEqual({
       ok: true,
       value: { typeId: 'th-sensor', deviceId: 'th-ttyRS485-1' },

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { commandRuleSchema } from '../../src/config/profile-schema.js';
+import { commandRuleSchema, eventRuleSchema } from '../../src/config/profile-schema.js';
 import { encodeCommand } from '../../src/pipeline/command-encoding.js';
 import { fillTemplate, resolveDevice } from '../../src/pipeline/device-template.js';
 import { mapReading } from '../../src/pipeline/event-mapping.js';
-import { eventRuleSchema } from '../../src/config/profile-schema.js';
 
 const rule = (input: unknown) => commandRuleSchema.parse(input);
 const text = (r: ReturnType<typeof encodeCommand>) => (r.ok ? Buffer.from(r.value).toString('latin1') : `ERR ${r.reason}`);
@@ -19,10 +18,26 @@ describe('encodeCommand', () => {
     { name: 'fills the template and the NMEA checksum', payload: '{"interval":1000}', expected: '$PMTK220,1000*1F' },
     { name: 'another documented PMTK checksum', payload: '{"interval":200}', expected: '$PMTK220,200*2C' },
     { name: 'refuses a missing param', payload: '{}', expected: 'ERR command set-rate: param "interval" is missing' },
-    { name: 'refuses a value out of range', payload: '{"interval":5}', expected: 'ERR command set-rate: param "interval" is 5; expected 100…10000' },
-    { name: 'refuses a non-integer', payload: '{"interval":1.5}', expected: 'ERR command set-rate: param "interval" is 1.5; expected integer' },
-    { name: 'refuses an unknown param', payload: '{"interval":1000,"x":1}', expected: 'ERR command set-rate: unknown param "x"; expected interval' },
-    { name: 'refuses a payload that is not JSON', payload: 'fast', expected: expect.stringMatching(/^ERR command set-rate: payload is not JSON/) },
+    {
+      name: 'refuses a value out of range',
+      payload: '{"interval":5}',
+      expected: 'ERR command set-rate: param "interval" is 5; expected 100…10000',
+    },
+    {
+      name: 'refuses a non-integer',
+      payload: '{"interval":1.5}',
+      expected: 'ERR command set-rate: param "interval" is 1.5; expected integer',
+    },
+    {
+      name: 'refuses an unknown param',
+      payload: '{"interval":1000,"x":1}',
+      expected: 'ERR command set-rate: unknown param "x"; expected interval',
+    },
+    {
+      name: 'refuses a payload that is not JSON',
+      payload: 'fast',
+      expected: expect.stringMatching(/^ERR command set-rate: payload is not JSON/),
+    },
   ])('$name', ({ payload, expected }) => {
     expect(text(encodeCommand(pmtk, Buffer.from(payload)))).toEqual(expected);
   });
@@ -30,11 +45,17 @@ describe('encodeCommand', () => {
   it('refuses a value outside an enum', () => {
     const led = rule({ commandId: 'led', params: { led: { type: 'string', enum: ['on', 'off'] } }, encode: { kind: 'json' } });
     expect(text(encodeCommand(led, Buffer.from('{"led":"on"}')))).toBe('{"led":"on"}');
-    expect(text(encodeCommand(led, Buffer.from('{"led":"red"}')))).toBe('ERR command led: param "led" is "red"; expected one of on, off');
+    expect(text(encodeCommand(led, Buffer.from('{"led":"red"}')))).toBe(
+      'ERR command led: param "led" is "red"; expected one of on, off',
+    );
   });
 
   it('encodes a Modbus single-register write for the slave behind the channel, negative values as two’s complement', () => {
-    const write = rule({ commandId: 'offset', params: { value: { type: 'number' } }, encode: { kind: 'modbus-write', register: 0x0101, scale: 0.1 } });
+    const write = rule({
+      commandId: 'offset',
+      params: { value: { type: 'number' } },
+      encode: { kind: 'modbus-write', register: 0x0101, scale: 0.1 },
+    });
     const result = encodeCommand(write, Buffer.from('{"value":-1.5}'), { slave: 1 });
     // 01 06 0101 FFF1, CRC computed with a bitwise reference: 0x xx
     expect(result.ok && Buffer.from(result.value).subarray(0, 6).toString('hex')).toBe('01060101fff1');
@@ -51,8 +72,14 @@ describe('encodeCommand', () => {
 
 describe('device templates and event mapping', () => {
   it('fills port, slave and reading placeholders and validates the result', () => {
-    expect(fillTemplate('th-{port.name}-{slave}', { 'port.name': 'ttyUSB0', slave: 3 })).toEqual({ ok: true, value: 'th-ttyUSB0-3' });
-    expect(resolveDevice({ typeId: 't', deviceId: '{reading.id}' }, {}, { id: 'a/b' })).toMatchObject({ ok: false, reason: expect.stringMatching(/"\/"/) });
+    expect(fillTemplate('th-{port.name}-{slave}', { 'port.name': 'ttyUSB0', slave: 3 })).toEqual({
+      ok: true,
+      value: 'th-ttyUSB0-3',
+    });
+    expect(resolveDevice({ typeId: 't', deviceId: '{reading.id}' }, {}, { id: 'a/b' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/"\/"/),
+    });
     expect(resolveDevice({ typeId: 't', deviceId: '{port.serialNumber}' }, {})).toEqual({
       ok: false,
       reason: 'device deviceId: template "{port.serialNumber}": {port.serialNumber} has no value for this frame',

@@ -5,12 +5,18 @@ import type { Reading } from '../../src/codecs/decoder.js';
 import { managedGatewaySchema } from '../../src/config/gateway-config.js';
 import { type HardwareProfile, hardwareProfileSchema } from '../../src/config/profile-schema.js';
 import { silentLogger } from '../../src/logging.js';
-import { type DeviceOperation, type PlatformOperation, deviceDmTopic, parseDmTopic, platformDmTopic } from '../../src/protocol/device-management.js';
-import { type DeviceRef, deviceKey } from '../../src/protocol/ids.js';
 import { DmRequester } from '../../src/pipeline/dm-requests.js';
 import { type FirmwareRecord, type FirmwareStep, initialFirmware, nextFirmware } from '../../src/pipeline/managed-device.js';
 import { DIAG_ERROR_CODES, ManagedGateway } from '../../src/pipeline/managed-gateway.js';
 import type { DeviceRoute } from '../../src/pipeline/pipeline.js';
+import {
+  type DeviceOperation,
+  deviceDmTopic,
+  type PlatformOperation,
+  parseDmTopic,
+  platformDmTopic,
+} from '../../src/protocol/device-management.js';
+import { type DeviceRef, deviceKey } from '../../src/protocol/ids.js';
 import type { InboundDmMessage, PublishOptions, SessionStatus } from '../../src/session/gateway-session.js';
 
 interface Published {
@@ -55,7 +61,12 @@ class FakeSession {
   }
 
   /** The platform sends a request to a device behind the gateway (or to the gateway itself). */
-  request(device: DeviceRef, operation: PlatformOperation, d?: unknown, reqId = `req-${Math.random().toString(36).slice(2)}`): string {
+  request(
+    device: DeviceRef,
+    operation: PlatformOperation,
+    d?: unknown,
+    reqId = `req-${Math.random().toString(36).slice(2)}`,
+  ): string {
     this.deliver(platformDmTopic(device, operation), d === undefined ? { reqId } : { d, reqId });
     return reqId;
   }
@@ -73,7 +84,11 @@ class FakeSession {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         subscription.unsubscribe();
-        reject(new Error(`fewer than ${count} matching publishes within ${ms} ms; got: ${this.published.map((p) => p.topic).join(', ')}`));
+        reject(
+          new Error(
+            `fewer than ${count} matching publishes within ${ms} ms; got: ${this.published.map((p) => p.topic).join(', ')}`,
+          ),
+        );
       }, ms);
       const subscription = this.published$.subscribe(() => {
         if (matching().length < count) return;
@@ -95,7 +110,10 @@ class FakeSession {
   }
 }
 
-const commands = ['reboot', 'factory-reset', 'fw-download', 'fw-update', 'led'].map((commandId) => ({ commandId, encode: { kind: 'json' } }));
+const commands = ['reboot', 'factory-reset', 'fw-download', 'fw-update', 'led'].map((commandId) => ({
+  commandId,
+  encode: { kind: 'json' },
+}));
 
 const managedProfile = hardwareProfileSchema.parse({
   name: 'test-mcu',
@@ -129,7 +147,11 @@ function route(device: DeviceRef, profile: HardwareProfile, channel: string, var
   return { device, profile, adapter: { name: 'sim' } as Adapter, source: { adapter: 'sim', channel, vars } };
 }
 
-const mcuRoute = route(mcu, managedProfile, '/dev/ttyUSB0', { 'port.path': '/dev/ttyUSB0', 'port.name': 'ttyUSB0', 'port.serialNumber': 'SN-42' });
+const mcuRoute = route(mcu, managedProfile, '/dev/ttyUSB0', {
+  'port.path': '/dev/ttyUSB0',
+  'port.name': 'ttyUSB0',
+  'port.serialNumber': 'SN-42',
+});
 const tagRoute = route(tag, plainProfile, 'aa:bb:cc:dd:ee:ff', { address: 'aabbccddeeff', 'address.colon': 'aa:bb:cc:dd:ee:ff' });
 
 function setup(overrides: Record<string, unknown> = {}, known: DeviceRoute[] = [mcuRoute]) {
@@ -277,7 +299,10 @@ describe('ManagedGateway: manage', () => {
     current = undefined;
     await managed.close();
     const unmanaged = session.published.filter((p) => p.topic.endsWith('/mgmt/unmanage')).map((p) => p.topic);
-    expect(unmanaged.sort()).toEqual(['iotdevice-1/type/gw-type/id/gw-1/mgmt/unmanage', 'iotdevice-1/type/mcu/id/esp-01/mgmt/unmanage']);
+    expect(unmanaged.sort()).toEqual([
+      'iotdevice-1/type/gw-type/id/gw-1/mgmt/unmanage',
+      'iotdevice-1/type/mcu/id/esp-01/mgmt/unmanage',
+    ]);
     const count = session.published.length;
     readings$.next({ device: mcu, reading: { lat: 1, lon: 2 } });
     session.request(mcu, 'mgmt/initiate/device/reboot');
@@ -306,10 +331,18 @@ describe('ManagedGateway: device actions', () => {
   });
 
   it.each([
-    { name: 'a reboot of a device whose profile has no management section', device: tag, operation: 'mgmt/initiate/device/reboot' },
+    {
+      name: 'a reboot of a device whose profile has no management section',
+      device: tag,
+      operation: 'mgmt/initiate/device/reboot',
+    },
     { name: 'a firmware download without the capability', device: tag, operation: 'mgmt/initiate/firmware/download' },
     { name: 'a custom action the profile does not declare', device: mcu, operation: 'mgmt/custom/bundle1/explode' },
-    { name: 'a factory reset of the gateway itself', device: { typeId: 'gw-type', deviceId: 'gw-1' }, operation: 'mgmt/initiate/device/factory_reset' },
+    {
+      name: 'a factory reset of the gateway itself',
+      device: { typeId: 'gw-type', deviceId: 'gw-1' },
+      operation: 'mgmt/initiate/device/factory_reset',
+    },
   ] as const)('answers 501 to $name', async ({ device, operation }) => {
     const { session, sendCommand } = await managedSetup({}, [mcuRoute, tagRoute]);
     const reqId = session.request(device, operation);
@@ -330,9 +363,17 @@ describe('ManagedGateway: device actions', () => {
     const reqId = session.request(stranger, 'observe', { fields: [{ field: 'mgmt.firmware' }] });
     expect((await session.response(stranger, reqId)).body).toMatchObject({ rc: 404, reqId });
     session.deliver(platformDmTopic(mcu, 'device/update'), '{"reqId":"bad-1","d":');
-    expect((await session.response(mcu, 'bad-1')).body).toMatchObject({ rc: 400, reqId: 'bad-1', message: expect.stringMatching(/not JSON/) });
+    expect((await session.response(mcu, 'bad-1')).body).toMatchObject({
+      rc: 400,
+      reqId: 'bad-1',
+      message: expect.stringMatching(/not JSON/),
+    });
     const wrong = session.request(mcu, 'device/update', { fields: 'everything' });
-    expect((await session.response(mcu, wrong)).body).toEqual({ rc: 400, reqId: wrong, message: 'd.fields must be a non-empty array' });
+    expect((await session.response(mcu, wrong)).body).toEqual({
+      rc: 400,
+      reqId: wrong,
+      message: 'd.fields must be a non-empty array',
+    });
   });
 
   it('runs a request delivered twice only once, and answers both', async () => {
@@ -346,7 +387,14 @@ describe('ManagedGateway: device actions', () => {
 });
 
 describe('ManagedGateway: device/update, observe and firmware', () => {
-  const firmware = { version: '2.0.0', name: 'mcu-fw', url: 'https://firmware.example.com/mcu-2.0.0.bin', verifier: 'abc123', state: 0, updateStatus: 0 };
+  const firmware = {
+    version: '2.0.0',
+    name: 'mcu-fw',
+    url: 'https://firmware.example.com/mcu-2.0.0.bin',
+    verifier: 'abc123',
+    state: 0,
+    updateStatus: 0,
+  };
 
   it('answers device/update 204 and unknown fields 404', async () => {
     const { session } = await managedSetup();
@@ -386,7 +434,12 @@ describe('ManagedGateway: device/update, observe and firmware', () => {
       ['mgmt.firmware', 1, 0],
       ['mgmt.firmware', 2, 0],
     ]);
-    expect(sendCommand).toHaveBeenCalledWith(mcu, 'fw-download', { url: firmware.url, version: '2.0.0', name: 'mcu-fw', verifier: 'abc123' });
+    expect(sendCommand).toHaveBeenCalledWith(mcu, 'fw-download', {
+      url: firmware.url,
+      version: '2.0.0',
+      name: 'mcu-fw',
+      verifier: 'abc123',
+    });
     // The response came before the first notification.
     const order = session.published.map((p) => p.body.reqId);
     expect(order.indexOf(download)).toBeLessThan(order.indexOf(afterDownload[0]?.body.reqId));
@@ -469,7 +522,11 @@ describe('ManagedGateway: location and diagnostics', () => {
     const { session, channelStatus$, managed } = await managedSetup();
     channelStatus$.next({ adapter: 'sim', channel: '/dev/ttyUSB0', state: 'offline', at: 1, reason: 'unplugged' });
     const [down] = await session.waitFor(session.on(mcu, 'add/diag/log'));
-    expect(down?.body.d).toEqual({ message: 'sim channel /dev/ttyUSB0 is offline: unplugged', severity: 2, timestamp: expect.any(String) });
+    expect(down?.body.d).toEqual({
+      message: 'sim channel /dev/ttyUSB0 is offline: unplugged',
+      severity: 2,
+      timestamp: expect.any(String),
+    });
     const [code] = await session.waitFor(session.on(mcu, 'add/diag/errorCodes'));
     expect(code?.body.d).toEqual({ errorCode: DIAG_ERROR_CODES.CHANNEL_OFFLINE });
     channelStatus$.next({ adapter: 'sim', channel: '/dev/ttyUSB0', state: 'online', at: 2 });
@@ -482,42 +539,145 @@ describe('ManagedGateway: location and diagnostics', () => {
 describe('firmware state machine', () => {
   const described: FirmwareRecord = { ...initialFirmware('1.0.0'), url: 'https://x.example/fw.bin', version: '2.0.0' };
   const run = (start: FirmwareRecord, steps: FirmwareStep[]) =>
-    steps.reduce<ReturnType<typeof nextFirmware>>((result, step) => (result.ok ? nextFirmware(result.value, step) : result), { ok: true, value: start });
+    steps.reduce<ReturnType<typeof nextFirmware>>((result, step) => (result.ok ? nextFirmware(result.value, step) : result), {
+      ok: true,
+      value: start,
+    });
 
   it.each([
-    { name: 'describe keeps the device-owned state', start: initialFirmware(), steps: [{ kind: 'describe', value: { url: 'u', state: 2, updateStatus: 4 } }], expected: { state: 0, updateStatus: 0, url: 'u' } },
-    { name: 'download starts from idle with a url', start: described, steps: [{ kind: 'download-requested' }], expected: { state: 1 } },
-    { name: 'download finishes in state 2', start: described, steps: [{ kind: 'download-requested' }, { kind: 'download-finished' }], expected: { state: 2, updateStatus: 0 } },
-    { name: 'a failed download goes back to idle', start: described, steps: [{ kind: 'download-requested' }, { kind: 'download-failed', updateStatus: 6 }], expected: { state: 0, updateStatus: 6 } },
-    { name: 'an update runs with updateStatus 1', start: described, steps: [{ kind: 'download-requested' }, { kind: 'download-finished' }, { kind: 'update-requested' }], expected: { state: 2, updateStatus: 1 } },
-    { name: 'a finished update is idle and successful', start: described, steps: [{ kind: 'download-requested' }, { kind: 'download-finished' }, { kind: 'update-requested' }, { kind: 'update-finished', at: 'T' }], expected: { state: 0, updateStatus: 0, updatedDateTime: 'T' } },
-    { name: 'a failed update keeps the image for a retry', start: described, steps: [{ kind: 'download-requested' }, { kind: 'download-finished' }, { kind: 'update-requested' }, { kind: 'update-failed', updateStatus: 4 }], expected: { state: 2, updateStatus: 4 } },
-    { name: 'an unknown failure status becomes the default', start: described, steps: [{ kind: 'download-requested' }, { kind: 'download-failed', updateStatus: 99 }], expected: { state: 0, updateStatus: 3 } },
-    { name: 'a new url makes a downloaded image stale', start: described, steps: [{ kind: 'download-requested' }, { kind: 'download-finished' }, { kind: 'describe', value: { url: 'https://x.example/other.bin' } }], expected: { state: 0 } },
-  ] as Array<{ name: string; start: FirmwareRecord; steps: FirmwareStep[]; expected: Partial<FirmwareRecord> }>)('$name', ({ start, steps, expected }) => {
-    const result = run(start, steps);
-    expect(result.ok && result.value).toMatchObject(expected);
-  });
+    {
+      name: 'describe keeps the device-owned state',
+      start: initialFirmware(),
+      steps: [{ kind: 'describe', value: { url: 'u', state: 2, updateStatus: 4 } }],
+      expected: { state: 0, updateStatus: 0, url: 'u' },
+    },
+    {
+      name: 'download starts from idle with a url',
+      start: described,
+      steps: [{ kind: 'download-requested' }],
+      expected: { state: 1 },
+    },
+    {
+      name: 'download finishes in state 2',
+      start: described,
+      steps: [{ kind: 'download-requested' }, { kind: 'download-finished' }],
+      expected: { state: 2, updateStatus: 0 },
+    },
+    {
+      name: 'a failed download goes back to idle',
+      start: described,
+      steps: [{ kind: 'download-requested' }, { kind: 'download-failed', updateStatus: 6 }],
+      expected: { state: 0, updateStatus: 6 },
+    },
+    {
+      name: 'an update runs with updateStatus 1',
+      start: described,
+      steps: [{ kind: 'download-requested' }, { kind: 'download-finished' }, { kind: 'update-requested' }],
+      expected: { state: 2, updateStatus: 1 },
+    },
+    {
+      name: 'a finished update is idle and successful',
+      start: described,
+      steps: [
+        { kind: 'download-requested' },
+        { kind: 'download-finished' },
+        { kind: 'update-requested' },
+        { kind: 'update-finished', at: 'T' },
+      ],
+      expected: { state: 0, updateStatus: 0, updatedDateTime: 'T' },
+    },
+    {
+      name: 'a failed update keeps the image for a retry',
+      start: described,
+      steps: [
+        { kind: 'download-requested' },
+        { kind: 'download-finished' },
+        { kind: 'update-requested' },
+        { kind: 'update-failed', updateStatus: 4 },
+      ],
+      expected: { state: 2, updateStatus: 4 },
+    },
+    {
+      name: 'an unknown failure status becomes the default',
+      start: described,
+      steps: [{ kind: 'download-requested' }, { kind: 'download-failed', updateStatus: 99 }],
+      expected: { state: 0, updateStatus: 3 },
+    },
+    {
+      name: 'a new url makes a downloaded image stale',
+      start: described,
+      steps: [
+        { kind: 'download-requested' },
+        { kind: 'download-finished' },
+        { kind: 'describe', value: { url: 'https://x.example/other.bin' } },
+      ],
+      expected: { state: 0 },
+    },
+  ] as Array<{ name: string; start: FirmwareRecord; steps: FirmwareStep[]; expected: Partial<FirmwareRecord> }>)(
+    '$name',
+    ({ start, steps, expected }) => {
+      const result = run(start, steps);
+      expect(result.ok && result.value).toMatchObject(expected);
+    },
+  );
 
   it.each([
-    { name: 'a download without a url', start: initialFirmware(), steps: [{ kind: 'download-requested' }], reason: /no firmware url/ },
-    { name: 'a second download', start: described, steps: [{ kind: 'download-requested' }, { kind: 'download-requested' }], reason: /state is 1 \(downloading\)/ },
+    {
+      name: 'a download without a url',
+      start: initialFirmware(),
+      steps: [{ kind: 'download-requested' }],
+      reason: /no firmware url/,
+    },
+    {
+      name: 'a second download',
+      start: described,
+      steps: [{ kind: 'download-requested' }, { kind: 'download-requested' }],
+      reason: /state is 1 \(downloading\)/,
+    },
     { name: 'an update before the download', start: described, steps: [{ kind: 'update-requested' }], reason: /needs state 2/ },
-    { name: 'a second update', start: described, steps: [{ kind: 'download-requested' }, { kind: 'download-finished' }, { kind: 'update-requested' }, { kind: 'update-requested' }], reason: /already in progress/ },
-    { name: 'a firmware value that is not an object', start: described, steps: [{ kind: 'describe', value: 'v2' }], reason: /must be an object/ },
-    { name: 'a url that is not a string', start: described, steps: [{ kind: 'describe', value: { url: 5 } }], reason: /mgmt.firmware.url is 5/ },
-  ] as Array<{ name: string; start: FirmwareRecord; steps: FirmwareStep[]; reason: RegExp }>)('refuses $name', ({ start, steps, reason }) => {
-    const result = run(start, steps);
-    expect(result.ok).toBe(false);
-    expect(!result.ok && result.reason).toMatch(reason);
-  });
+    {
+      name: 'a second update',
+      start: described,
+      steps: [
+        { kind: 'download-requested' },
+        { kind: 'download-finished' },
+        { kind: 'update-requested' },
+        { kind: 'update-requested' },
+      ],
+      reason: /already in progress/,
+    },
+    {
+      name: 'a firmware value that is not an object',
+      start: described,
+      steps: [{ kind: 'describe', value: 'v2' }],
+      reason: /must be an object/,
+    },
+    {
+      name: 'a url that is not a string',
+      start: described,
+      steps: [{ kind: 'describe', value: { url: 5 } }],
+      reason: /mgmt.firmware.url is 5/,
+    },
+  ] as Array<{ name: string; start: FirmwareRecord; steps: FirmwareStep[]; reason: RegExp }>)(
+    'refuses $name',
+    ({ start, steps, reason }) => {
+      const result = run(start, steps);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.reason).toMatch(reason);
+    },
+  );
 });
 
 describe('DmRequester', () => {
   it('rejects a request nobody answers after the timeout, and ignores responses to nothing', async () => {
     vi.useFakeTimers();
     const sent: string[] = [];
-    const requester = new DmRequester(async (topic) => void sent.push(topic), 1000, silentLogger(), () => 'r-1');
+    const requester = new DmRequester(
+      async (topic) => void sent.push(topic),
+      1000,
+      silentLogger(),
+      () => 'r-1',
+    );
     const pending = requester.request(mcu, 'mgmt/manage', { lifetime: 0 });
     const failed = expect(pending).rejects.toThrow('no response to mgmt/manage for mcu/esp-01 within 1000 ms');
     expect(requester.handleResponse('{"rc":200,"reqId":"other"}')).toBe(false);
@@ -537,7 +697,10 @@ describe('config', () => {
   });
 
   it('refuses a custom action key that is not bundleId/actionId', () => {
-    const parsed = hardwareProfileSchema.safeParse({ ...plainProfile, management: { customActions: { blink: { commandId: 'led' } } } });
+    const parsed = hardwareProfileSchema.safeParse({
+      ...plainProfile,
+      management: { customActions: { blink: { commandId: 'led' } } },
+    });
     expect(parsed.success).toBe(false);
   });
 });

@@ -33,7 +33,9 @@ describe('notifications', () => {
   });
 
   it('names the field that is missing or mistyped', () => {
-    const result = parseNotification('{"Request":"publish","Time":"t","Topic":"x","Type":"t","Id":"d","Client":"c","RC":"91","Message":"m"}');
+    const result = parseNotification(
+      '{"Request":"publish","Time":"t","Topic":"x","Type":"t","Id":"d","Client":"c","RC":"91","Message":"m"}',
+    );
     expect(result).toEqual({ ok: false, reason: 'notification field "RC" is "91"; expected a number' });
     expect(parseNotification('not json').ok).toBe(false);
   });

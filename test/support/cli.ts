@@ -49,10 +49,19 @@ export class CliProcess {
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`no line matching ${pattern} within ${ms} ms; stdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`)),
+        () =>
+          reject(
+            new Error(`no line matching ${pattern} within ${ms} ms; stdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`),
+          ),
         ms,
       );
-      this.waiters.push({ pattern, resolve: (line) => { clearTimeout(timer); resolve(line); } });
+      this.waiters.push({
+        pattern,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
     });
   }
 

@@ -18,7 +18,11 @@ export function testGatewayConfig(port: number, adapters: unknown[], extra: Reco
 }
 
 /** Starts the real gateway (session, adapters, pipeline) and waits until its session is online. */
-export async function startTestGateway(port: number, adapters: unknown[], extra: Record<string, unknown> = {}): Promise<RunningGateway> {
+export async function startTestGateway(
+  port: number,
+  adapters: unknown[],
+  extra: Record<string, unknown> = {},
+): Promise<RunningGateway> {
   const profiles = loadProfiles();
   if (!profiles.ok) throw new Error(profiles.reason);
   const gateway = await startGateway({

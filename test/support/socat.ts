@@ -31,9 +31,13 @@ export class VirtualSerialPair {
 
   async start(): Promise<void> {
     requireSocat();
-    this.process = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.gatewayPath}`, `pty,raw,echo=0,link=${this.devicePath}`], {
-      stdio: 'ignore',
-    });
+    this.process = spawn(
+      'socat',
+      ['-d', '-d', `pty,raw,echo=0,link=${this.gatewayPath}`, `pty,raw,echo=0,link=${this.devicePath}`],
+      {
+        stdio: 'ignore',
+      },
+    );
     await until(() => existsSync(this.gatewayPath) && existsSync(this.devicePath), 5000, 'socat pty links');
   }
 

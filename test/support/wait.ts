@@ -5,7 +5,12 @@ export function nextMatching<T>(source: Observable<T>, predicate: (value: T) => 
   return firstValueFrom(
     source.pipe(
       filter(predicate),
-      timeout({ first: ms, with: () => { throw new Error(`no matching value within ${ms} ms`); } }),
+      timeout({
+        first: ms,
+        with: () => {
+          throw new Error(`no matching value within ${ms} ms`);
+        },
+      }),
     ),
   );
 }
@@ -16,7 +21,12 @@ export function collect<T>(source: Observable<T>, count: number, ms = 5000): Pro
     source.pipe(
       take(count),
       toArray(),
-      timeout({ first: ms, with: () => { throw new Error(`fewer than ${count} values within ${ms} ms`); } }),
+      timeout({
+        first: ms,
+        with: () => {
+          throw new Error(`fewer than ${count} values within ${ms} ms`);
+        },
+      }),
     ),
   );
 }

@@ -2,12 +2,7 @@ import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
 import type { DecodeContext, Decoder, JsonValue, Reading } from '../decoder.js';
 import { decryptBthome } from './bthome-encryption.js';
-import {
-  BTHOME_BUTTON_EVENTS,
-  BTHOME_DIMMER_EVENTS,
-  BTHOME_OBJECTS,
-  type BthomeObjectSpec,
-} from './bthome-objects.js';
+import { BTHOME_BUTTON_EVENTS, BTHOME_DIMMER_EVENTS, BTHOME_OBJECTS, type BthomeObjectSpec } from './bthome-objects.js';
 import { formatMac, MAC_ADDRESS_PATTERN, parseMac } from './mac.js';
 
 export { BTHOME_UUID, decryptBthome } from './bthome-encryption.js';
@@ -29,9 +24,7 @@ const hexKey = z.string().regex(KEY_HEX, 'expected a 16-byte AES key as 32 hex d
 export const bthomeOptionsSchema = z
   .object({
     key: hexKey.optional(),
-    keys: z
-      .record(z.string().regex(MAC_ADDRESS_PATTERN, 'expected a MAC address like 54:48:E6:8F:80:A5'), hexKey)
-      .optional(),
+    keys: z.record(z.string().regex(MAC_ADDRESS_PATTERN, 'expected a MAC address like 54:48:E6:8F:80:A5'), hexKey).optional(),
   })
   .strict();
 
@@ -74,9 +67,7 @@ export function parseBthome(serviceData: Uint8Array, options: BthomeParseOptions
   let offset = 1;
   if (info.value.macIncluded) {
     if (serviceData.length < 7) {
-      return fail(
-        `device info bit 1 says a MAC follows: expected 6 bytes at byte 1, got ${serviceData.length - 1}`,
-      );
+      return fail(`device info bit 1 says a MAC follows: expected 6 bytes at byte 1, got ${serviceData.length - 1}`);
     }
     mac = serviceData.slice(1, 7).reverse();
     reading.mac = formatMac(mac);
@@ -84,9 +75,7 @@ export function parseBthome(serviceData: Uint8Array, options: BthomeParseOptions
   }
   if (!info.value.encrypted) {
     if (options.key !== undefined) {
-      return fail(
-        'device info bit 0 says unencrypted, but this device has a key: refusing a possible downgrade',
-      );
+      return fail('device info bit 0 says unencrypted, but this device has a key: refusing a possible downgrade');
     }
     return parseBthomeObjects(serviceData.subarray(offset), reading, (at) => `byte ${offset + at}`);
   }
@@ -114,12 +103,7 @@ export function parseBthomeObjects(
     if (spec === undefined) {
       return fail(`unknown object id 0x${hex(id)} at ${where(at)}: the rest cannot be parsed`);
     }
-    const value = readObject(
-      spec,
-      objects,
-      at + 1,
-      (field) => `${spec.name} (0x${hex(id)}) at ${where(at)}: ${field}`,
-    );
+    const value = readObject(spec, objects, at + 1, (field) => `${spec.name} (0x${hex(id)}) at ${where(at)}: ${field}`);
     if (!value.ok) return value;
     const count = (seen.get(spec.name) ?? 0) + 1;
     seen.set(spec.name, count);
@@ -178,15 +162,13 @@ function readObject(
     case 'dimmer': {
       const event = (spec.kind === 'button' ? BTHOME_BUTTON_EVENTS : BTHOME_DIMMER_EVENTS).get(first);
       if (event === undefined) return fail(label(`event id 0x${hex(first)} is not defined`));
-      const value =
-        spec.kind === 'button' || event === null ? event : { event, steps: bytes[start + 1] ?? 0 };
+      const value = spec.kind === 'button' || event === null ? event : { event, steps: bytes[start + 1] ?? 0 };
       return ok({ value, next });
     }
     case 'text':
     case 'raw': {
       const content = bytes.subarray(next, next + first);
-      if (content.length < first)
-        return fail(label(`length byte says ${first} bytes, ${content.length} left`));
+      if (content.length < first) return fail(label(`length byte says ${first} bytes, ${content.length} left`));
       if (spec.kind === 'raw') return ok({ value: Buffer.from(content).toString('hex'), next: next + first });
       try {
         return ok({ value: new TextDecoder('utf-8', { fatal: true }).decode(content), next: next + first });
@@ -219,8 +201,7 @@ function keyBytes(hexKey: string): Uint8Array {
 }
 
 function unwrap<T>(result: Result<T>): T {
-  if (!result.ok)
-    throw new Error(`bthome options were not validated by bthomeOptionsSchema: ${result.reason}`);
+  if (!result.ok) throw new Error(`bthome options were not validated by bthomeOptionsSchema: ${result.reason}`);
   return result.value;
 }
 

@@ -45,9 +45,7 @@ export function normalizeUuid(text: string): Result<string> {
   const short = /^(?:0x)?([0-9a-f]{4}|[0-9a-f]{8})$/.exec(lower)?.[1];
   if (short !== undefined) return ok(short.startsWith('0000') && short.length === 8 ? short.slice(4) : short);
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(lower)) {
-    return fail(
-      `"${text}" is not a Bluetooth UUID: expected 4 or 8 hex digits (optionally 0x) or a 128-bit UUID`,
-    );
+    return fail(`"${text}" is not a Bluetooth UUID: expected 4 or 8 hex digits (optionally 0x) or a 128-bit UUID`);
   }
   if (!lower.endsWith(BASE_UUID_TAIL)) return ok(lower);
   const head = lower.slice(0, 8);
@@ -84,15 +82,10 @@ export function parseHeartRateMeasurement(bytes: Uint8Array): Result<HeartRateMe
   const hasRr = (flags & 0x10) !== 0;
   const minimum = 1 + (wide ? 2 : 1) + (hasEnergy ? 2 : 0) + (hasRr ? 2 : 0);
   if (bytes.length < minimum) {
-    const parts = [
-      `flags 0x${flags.toString(16).padStart(2, '0')}`,
-      wide ? 'uint16 heart rate' : 'uint8 heart rate',
-    ];
+    const parts = [`flags 0x${flags.toString(16).padStart(2, '0')}`, wide ? 'uint16 heart rate' : 'uint8 heart rate'];
     if (hasEnergy) parts.push('uint16 energy expended');
     if (hasRr) parts.push('at least one uint16 RR-interval');
-    return fail(
-      `heart rate measurement is ${bytes.length} bytes: ${parts.join(' + ')} need at least ${minimum}`,
-    );
+    return fail(`heart rate measurement is ${bytes.length} bytes: ${parts.join(' + ')} need at least ${minimum}`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 1;
@@ -106,17 +99,14 @@ export function parseHeartRateMeasurement(bytes: Uint8Array): Result<HeartRateMe
     );
   }
   if ((bytes.length - at) % 2 !== 0) {
-    return fail(
-      `RR-intervals from byte ${at} are ${bytes.length - at} bytes, expected a whole number of uint16`,
-    );
+    return fail(`RR-intervals from byte ${at} are ${bytes.length - at} bytes, expected a whole number of uint16`);
   }
   const rr: number[] = [];
   for (; at < bytes.length; at += 2) rr.push(view.getUint16(at, true));
   return ok({
     heart_rate: heartRate,
     sensor_contact:
-      (['not_supported', 'not_supported', 'not_detected', 'detected'] as const)[(flags >>> 1) & 3] ??
-      'not_supported',
+      (['not_supported', 'not_supported', 'not_detected', 'detected'] as const)[(flags >>> 1) & 3] ?? 'not_supported',
     energy_expended: energy,
     rr_intervals: rr,
     rr_intervals_ms: rr.map((units) => (units * 1000) / 1024),
@@ -167,9 +157,7 @@ const PARSERS: Readonly<Record<GattCharacteristicUuid, (bytes: Uint8Array) => Re
 export function createGattDecoder(options: GattOptions): Decoder {
   const uuid = resolveCharacteristic(options.characteristic);
   if (uuid === undefined) {
-    throw new Error(
-      `gatt options were not validated by gattOptionsSchema: unknown characteristic "${options.characteristic}"`,
-    );
+    throw new Error(`gatt options were not validated by gattOptionsSchema: unknown characteristic "${options.characteristic}"`);
   }
   return { kind: 'gatt', decode: (bytes) => PARSERS[uuid](bytes) };
 }

@@ -65,13 +65,11 @@ export type RuuviRawV2 = {
 export type RuuviReading = RuuviRawV1 | RuuviRawV2;
 
 /** The formats this module reads: format byte -> name, exact payload length (format byte included) and parser. */
-const RUUVI_FORMATS: ReadonlyMap<
-  number,
-  { name: string; length: number; parse: (view: DataView) => Result<RuuviReading> }
-> = new Map([
-  [3, { name: 'RAWv1', length: 14, parse: readRawV1 }],
-  [5, { name: 'RAWv2', length: 24, parse: readRawV2 }],
-]);
+const RUUVI_FORMATS: ReadonlyMap<number, { name: string; length: number; parse: (view: DataView) => Result<RuuviReading> }> =
+  new Map([
+    [3, { name: 'RAWv1', length: 14, parse: readRawV1 }],
+    [5, { name: 'RAWv2', length: 24, parse: readRawV2 }],
+  ]);
 
 /** Removes the company id 0x0499 (bytes 99 04) if the manufacturer data starts with it. */
 export function stripRuuviCompanyId(bytes: Uint8Array): Uint8Array {
@@ -82,17 +80,14 @@ export function stripRuuviCompanyId(bytes: Uint8Array): Uint8Array {
 export function parseRuuvi(bytes: Uint8Array): Result<RuuviReading> {
   const payload = stripRuuviCompanyId(bytes);
   const format = payload[0];
-  if (format === undefined)
-    return fail('empty payload: expected a data format byte (3 or 5) after company id 99 04');
+  if (format === undefined) return fail('empty payload: expected a data format byte (3 or 5) after company id 99 04');
   const spec = RUUVI_FORMATS.get(format);
   if (spec === undefined) {
     const known = [...RUUVI_FORMATS].map(([byte, f]) => `${byte} (${f.name}, ${f.length} bytes)`).join(', ');
     return fail(`data format byte 0x${hex(format)} is not supported; expected ${known}`);
   }
   if (payload.length !== spec.length) {
-    return fail(
-      `data format ${format} (${spec.name}) is ${spec.length} bytes from the format byte on, got ${payload.length}`,
-    );
+    return fail(`data format ${format} (${spec.name}) is ${spec.length} bytes from the format byte on, got ${payload.length}`);
   }
   return spec.parse(new DataView(payload.buffer, payload.byteOffset, payload.byteLength));
 }
@@ -117,9 +112,7 @@ export function createRuuviDecoder(_options: RuuviOptions = {}): Decoder {
 
 function parseAs(payload: Uint8Array, format: number): Result<RuuviReading> {
   if (payload[0] !== format) {
-    return fail(
-      `byte 0 (data format) is ${payload[0] === undefined ? 'missing' : `0x${hex(payload[0])}`}, expected ${format}`,
-    );
+    return fail(`byte 0 (data format) is ${payload[0] === undefined ? 'missing' : `0x${hex(payload[0])}`}, expected ${format}`);
   }
   return parseRuuvi(payload);
 }

@@ -14,9 +14,7 @@ import { formatMac } from './mac.js';
 export const ATC_SERVICE_UUID = 0x181a;
 
 /** `format` pins one layout; `auto` (default) picks it by length. */
-export const atcOptionsSchema = z
-  .object({ format: z.enum(['auto', 'atc1441', 'pvvx']).default('auto') })
-  .strict();
+export const atcOptionsSchema = z.object({ format: z.enum(['auto', 'atc1441', 'pvvx']).default('auto') }).strict();
 
 /** Options of the `atc` decoder. */
 export type AtcOptions = z.infer<typeof atcOptionsSchema>;

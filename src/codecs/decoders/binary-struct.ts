@@ -24,12 +24,7 @@ const scratch = new DataView(new ArrayBuffer(8));
  * Reads a `type` number at `offset` with the given byte order. The one place bytes become numbers
  * (struct fields, Modbus registers, BLE payloads). Throws RangeError past the end: check lengths first.
  */
-export function readNumber(
-  bytes: Uint8Array,
-  offset: number,
-  type: NumberType,
-  littleEndian: boolean,
-): number {
+export function readNumber(bytes: Uint8Array, offset: number, type: NumberType, littleEndian: boolean): number {
   const size = numberTypeSizes[type];
   if (!Number.isInteger(offset) || offset < 0 || offset + size > bytes.length) {
     throw new RangeError(`${type} at offset ${offset} needs ${offset + size} bytes; have ${bytes.length}`);
@@ -47,8 +42,7 @@ export function readNumber(
 /** Unsigned integer of 1-4 bytes; arithmetic rather than shifts keeps 32-bit values positive. */
 function readUnsigned(bytes: Uint8Array, offset: number, size: number, littleEndian: boolean): number {
   let value = 0;
-  for (let k = 0; k < size; k++)
-    value = value * 256 + (bytes[offset + (littleEndian ? size - 1 - k : k)] ?? 0);
+  for (let k = 0; k < size; k++) value = value * 256 + (bytes[offset + (littleEndian ? size - 1 - k : k)] ?? 0);
   return value;
 }
 
@@ -112,11 +106,7 @@ export const binaryStructOptionsSchema = z
         ctx.addIssue({ code: 'custom', path: ['fields', index, 'offset'], message });
       }
     });
-    if (
-      options.length !== undefined &&
-      options.minLength !== undefined &&
-      options.minLength > options.length
-    ) {
+    if (options.length !== undefined && options.minLength !== undefined && options.minLength > options.length) {
       ctx.addIssue({ code: 'custom', path: ['minLength'], message: 'minLength is greater than length' });
     }
   });
@@ -195,9 +185,7 @@ export function createBinaryStructDecoder(options: BinaryStructOptionsInput): De
       const reading: Reading = {};
       for (const field of fields) {
         let value =
-          field.type === 'bits'
-            ? readBits(bytes, field)
-            : readNumber(bytes, field.offset, field.type, field.littleEndian);
+          field.type === 'bits' ? readBits(bytes, field) : readNumber(bytes, field.offset, field.type, field.littleEndian);
         if (field.divisor !== undefined) value /= field.divisor;
         else if (field.scale !== undefined) value *= field.scale;
         value += field.add;

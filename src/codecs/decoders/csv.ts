@@ -13,11 +13,7 @@ const columnType = z.enum(['string', 'number', 'integer', 'boolean']);
 export const csvOptionsSchema = z
   .object({
     /** The columns in order: a plain name (a string column) or `{ name, type }`. */
-    columns: z
-      .array(
-        z.union([columnName, z.object({ name: columnName, type: columnType.default('string') }).strict()]),
-      )
-      .min(1),
+    columns: z.array(z.union([columnName, z.object({ name: columnName, type: columnType.default('string') }).strict()])).min(1),
     /** One character between fields; `"` quotes a field (a doubled `""` inside is one quote). */
     separator: z
       .string()

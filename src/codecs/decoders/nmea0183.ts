@@ -71,8 +71,7 @@ class FieldReader {
     }
     const minutes = Number(raw.slice(digits));
     const value = Number(raw.slice(0, digits)) + minutes / 60;
-    if (minutes >= 60 || value > limit)
-      return this.bad(i, what, `minutes under 60, ${limit} degrees at most`);
+    if (minutes >= 60 || value > limit) return this.bad(i, what, `minutes under 60, ${limit} degrees at most`);
     return this.sign(i + 1, tidy(value), `${what} hemisphere`, positive, negative);
   }
 

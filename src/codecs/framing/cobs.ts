@@ -73,9 +73,7 @@ export function decodeCobs(bytes: Uint8Array, start = 0, end = bytes.length): Re
     for (let j = i + 1; j < blockEnd; j++) {
       const b = bytes[j] ?? 0;
       if (b === 0) {
-        return fail(
-          `COBS: byte 0x00 at offset ${j - start} inside the block of code ${hexByte(code)} at offset ${i - start}`,
-        );
+        return fail(`COBS: byte 0x00 at offset ${j - start} inside the block of code ${hexByte(code)} at offset ${i - start}`);
       }
       out[o++] = b;
     }

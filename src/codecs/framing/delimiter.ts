@@ -111,11 +111,7 @@ export function createDelimitedDeframer(split: DelimitedSplit): Deframer {
       matched = 0;
       discarding = false;
       if (left === 0) return [];
-      return [
-        fail(
-          `${split.label}: stream ended ${byteCount(left)} into a frame, before any ${split.delimiterName}`,
-        ),
-      ];
+      return [fail(`${split.label}: stream ended ${byteCount(left)} into a frame, before any ${split.delimiterName}`)];
     },
   };
 }

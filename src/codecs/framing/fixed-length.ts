@@ -13,8 +13,7 @@ export interface FixedLengthOptions {
 /** Every `length` bytes is a frame; bytes left over at `flush()` are rejected as a truncated frame. */
 export function createFixedLengthDeframer(options: FixedLengthOptions): Deframer {
   const size = options.length;
-  if (!Number.isInteger(size) || size < 1)
-    throw new RangeError(`fixed: length must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`fixed: length must be a positive integer, got ${size}`);
   const pending = new FrameBuffer(size);
   return {
     push(input) {
@@ -51,7 +50,5 @@ export function encodeFixedLength(payload: Uint8Array, options: FixedLengthOptio
     return frame;
   }
   const padding = options.padByte === undefined ? 'no padByte is set' : 'longer payloads cannot be cut';
-  throw new RangeError(
-    `fixed: payload of ${byteCount(payload.length)} for a ${size}-byte frame (${padding})`,
-  );
+  throw new RangeError(`fixed: payload of ${byteCount(payload.length)} for a ${size}-byte frame (${padding})`);
 }

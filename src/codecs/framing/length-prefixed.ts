@@ -75,9 +75,7 @@ export function createLengthPrefixedDeframer(options: LengthPrefixedOptions = {}
     }
     if (body > o.maxLength) {
       skip = body;
-      return fail(
-        `length-prefixed: ${field} gives a ${body}-byte body over maxLength ${o.maxLength}; skipped`,
-      );
+      return fail(`length-prefixed: ${field} gives a ${body}-byte body over maxLength ${o.maxLength}; skipped`);
     }
     frameLength = kept + body;
     return undefined;
@@ -129,9 +127,7 @@ export function createLengthPrefixedDeframer(options: LengthPrefixedOptions = {}
       // Counted as on the wire: header and body, whatever the emitted frame keeps.
       const inBody = frameLength >= 0;
       const inFrame = inBody ? o.headerLength + (frame === undefined ? 0 : frameFill - kept) : headerFill;
-      const total = inBody
-        ? `${o.headerLength + frameLength - kept}-byte frame`
-        : `${o.headerLength}-byte header`;
+      const total = inBody ? `${o.headerLength + frameLength - kept}-byte frame` : `${o.headerLength}-byte header`;
       frame = undefined;
       frameLength = -1;
       headerFill = 0;
@@ -151,16 +147,12 @@ export function encodeLengthPrefixed(payload: Uint8Array, options: LengthPrefixe
   const o = resolve(options);
   const body = payload.length - o.lengthOffset;
   if (body < 0) {
-    throw new RangeError(
-      `length-prefixed: payload of ${payload.length} bytes is shorter than lengthOffset ${o.lengthOffset}`,
-    );
+    throw new RangeError(`length-prefixed: payload of ${payload.length} bytes is shorter than lengthOffset ${o.lengthOffset}`);
   }
   let value = body - o.lengthAdjustment + (o.lengthIncludesHeader ? o.headerLength : 0);
   const limit = 2 ** (8 * o.lengthBytes) - 1;
   if (value < 0 || value > limit) {
-    throw new RangeError(
-      `length-prefixed: a ${body}-byte body needs length field ${value}, outside 0..${limit}`,
-    );
+    throw new RangeError(`length-prefixed: a ${body}-byte body needs length field ${value}, outside 0..${limit}`);
   }
   const frame = new Uint8Array(o.headerLength + body);
   frame.set(payload.subarray(0, o.lengthOffset));

@@ -68,16 +68,11 @@ export function decodeSlip(bytes: Uint8Array, start = 0, end = bytes.length): Re
     if (b === SLIP_ESC) {
       const next = bytes[++i];
       if (i === end || next === undefined) {
-        return fail(
-          `SLIP: frame ends right after ESC (0xDB) at offset ${i - 1 - start}; expected 0xDC or 0xDD to follow`,
-        );
+        return fail(`SLIP: frame ends right after ESC (0xDB) at offset ${i - 1 - start}; expected 0xDC or 0xDD to follow`);
       }
       if (next === SLIP_ESC_END) out[o++] = SLIP_END;
       else if (next === SLIP_ESC_ESC) out[o++] = SLIP_ESC;
-      else
-        return fail(
-          `SLIP: byte ${hexByte(next)} at offset ${i - start} follows ESC (0xDB); expected 0xDC or 0xDD`,
-        );
+      else return fail(`SLIP: byte ${hexByte(next)} at offset ${i - start} follows ESC (0xDB); expected 0xDC or 0xDD`);
     } else if (b === SLIP_END) {
       return fail(`SLIP: END (0xC0) at offset ${i - start} inside a frame body`);
     } else {

@@ -61,9 +61,7 @@ export function modbusExceptionName(code: number): string {
 
 /** "read holding registers (0x03)": a function code as reasons name it. */
 export function describeModbusFunction(code: number): string {
-  return isModbusFunctionCode(code)
-    ? `${MODBUS_FUNCTION_NAMES[code]} (${hex8(code)})`
-    : `function ${hex8(code)}`;
+  return isModbusFunctionCode(code) ? `${MODBUS_FUNCTION_NAMES[code]} (${hex8(code)})` : `function ${hex8(code)}`;
 }
 
 /** The exception code and name as carried in an exception response. */

@@ -1,12 +1,7 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
 import type { JsonValue, Reading } from '../decoder.js';
-import {
-  describeModbusFunction,
-  hex8,
-  MODBUS_MAX_READ_COUNT,
-  type ModbusReadFunction,
-} from './modbus-codes.js';
+import { describeModbusFunction, hex8, MODBUS_MAX_READ_COUNT, type ModbusReadFunction } from './modbus-codes.js';
 import { encodeModbusRequest, type ModbusRequest, type ModbusResponse } from './modbus-rtu.js';
 
 /** Read kinds by their data-model names (MODBUS V1.1b3 §4.3) and the function code each uses. */
@@ -144,8 +139,7 @@ export function planPolls(options: ModbusPollOptions): PollRequest[] {
         count: read.count,
       };
       const bytes = encodeModbusRequest(request);
-      if (!bytes.ok)
-        throw new Error(`planPolls: options not validated by modbusPollOptionsSchema: ${bytes.reason}`);
+      if (!bytes.ok) throw new Error(`planPolls: options not validated by modbusPollOptionsSchema: ${bytes.reason}`);
       const poll: PollRequest = { slave: slave.address, request, bytes: bytes.value, fields: read.fields };
       if (slave.deviceId !== undefined) poll.deviceId = slave.deviceId;
       polls.push(poll);
@@ -165,9 +159,7 @@ export function decodePollResponse(poll: PollRequest, response: ModbusResponse):
     return fail(`Modbus slave ${poll.slave} answered ${asked} with exception ${hex8(code)} ${name}`);
   }
   if (response.function !== poll.request.function || response.kind === 'write') {
-    return fail(
-      `Modbus response function: expected ${asked}, got ${describeModbusFunction(response.function)}`,
-    );
+    return fail(`Modbus response function: expected ${asked}, got ${describeModbusFunction(response.function)}`);
   }
   const values = response.kind === 'bits' ? response.coils : response.registers;
   const reading: Reading = { slave: poll.slave };
@@ -179,9 +171,7 @@ export function decodePollResponse(poll: PollRequest, response: ModbusResponse):
       );
     }
     reading[field.name] =
-      response.kind === 'bits'
-        ? response.coils[field.register] === true
-        : fieldValue(field, response.registers);
+      response.kind === 'bits' ? response.coils[field.register] === true : fieldValue(field, response.registers);
   }
   return ok(reading);
 }

@@ -53,11 +53,7 @@ export class ModbusResponseDeframer implements Deframer {
       else this.accept(byte, this.request, out);
     }
     if (unexpected.length > 0) {
-      out.push(
-        fail(
-          `Modbus: ${unexpected.length} unexpected bytes with no request pending: ${hexBytes(unexpected)}`,
-        ),
-      );
+      out.push(fail(`Modbus: ${unexpected.length} unexpected bytes with no request pending: ${hexBytes(unexpected)}`));
     }
     return out;
   }

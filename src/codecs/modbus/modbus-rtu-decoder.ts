@@ -55,10 +55,7 @@ export function describeModbusFrame(frame: Uint8Array): Result<Reading> {
     }
     const data = frame.subarray(3, frame.length - 2);
     if (fn <= 0x02) {
-      const bits = Array.from(
-        { length: data.length * 8 },
-        (_, i) => (((data[i >> 3] ?? 0) >> (i & 7)) & 1) === 1,
-      );
+      const bits = Array.from({ length: data.length * 8 }, (_, i) => (((data[i >> 3] ?? 0) >> (i & 7)) & 1) === 1);
       // The count is only in the request, so the last byte's padding bits are listed too.
       return ok({ ...head, frame: 'response', byteCount: third, coils: bits });
     }

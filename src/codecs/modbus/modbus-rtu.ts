@@ -64,9 +64,7 @@ export function parseModbusRequest(frame: Uint8Array): Result<ModbusRequest> {
   }
   const length = fn === 0x10 ? 9 + quantity * 2 : 8;
   if (frame.length !== length) {
-    return fail(
-      `Modbus request length: expected ${length} bytes for ${describeModbusFunction(fn)}, got ${frame.length}`,
-    );
+    return fail(`Modbus request length: expected ${length} bytes for ${describeModbusFunction(fn)}, got ${frame.length}`);
   }
   let request: ModbusRequest;
   if (fn === 0x05) {
@@ -78,9 +76,7 @@ export function parseModbusRequest(frame: Uint8Array): Result<ModbusRequest> {
     request = { slave, function: fn, address, value: quantity };
   } else if (fn === 0x10) {
     if (frame[6] !== quantity * 2) {
-      return fail(
-        `Modbus byte count (byte 6): expected ${quantity * 2} for ${quantity} registers, got ${frame[6]}`,
-      );
+      return fail(`Modbus byte count (byte 6): expected ${quantity * 2} for ${quantity} registers, got ${frame[6]}`);
     }
     const values = Array.from({ length: quantity }, (_, i) => word(frame, 7 + i * 2));
     request = { slave, function: fn, address, values };
@@ -126,9 +122,7 @@ export function parseResponse(frame: Uint8Array, request: ModbusRequest): Result
   if (fn === request.function || isException) {
     const data = responseDataBytes(request);
     if (!isException && data !== undefined && byteCount !== data) {
-      return fail(
-        `Modbus byte count (byte 2): expected ${data} for ${fnName} of ${countOf(request)}, got ${byteCount}`,
-      );
+      return fail(`Modbus byte count (byte 2): expected ${data} for ${fnName} of ${countOf(request)}, got ${byteCount}`);
     }
     const length = expectedResponseLength(request, isException);
     if (frame.length !== length) {
@@ -151,10 +145,7 @@ export function parseResponse(frame: Uint8Array, request: ModbusRequest): Result
   switch (request.function) {
     case 0x01:
     case 0x02: {
-      const coils = Array.from(
-        { length: request.count },
-        (_, i) => (((frame[3 + (i >> 3)] ?? 0) >> (i & 7)) & 1) === 1,
-      );
+      const coils = Array.from({ length: request.count }, (_, i) => (((frame[3 + (i >> 3)] ?? 0) >> (i & 7)) & 1) === 1);
       return ok({ kind: 'bits', slave, function: request.function, coils });
     }
     case 0x03:
@@ -199,17 +190,13 @@ function checkRequest(request: ModbusRequest): string | undefined {
     case 0x05:
       return typeof request.value === 'boolean' ? undefined : `Modbus coil value: expected true or false`;
     case 0x06:
-      return isInt(request.value, 0, 0xffff)
-        ? undefined
-        : `Modbus register value: expected 0..65535, got ${request.value}`;
+      return isInt(request.value, 0, 0xffff) ? undefined : `Modbus register value: expected 0..65535, got ${request.value}`;
     case 0x10: {
       const n = request.values.length;
       if (n < 1 || n > MODBUS_MAX_WRITE_REGISTERS) return `Modbus register values: expected 1..123, got ${n}`;
       const bad = request.values.findIndex((v) => !isInt(v, 0, 0xffff));
       if (bad >= 0) return `Modbus register value [${bad}]: expected 0..65535, got ${request.values[bad]}`;
-      return address + n > 0x10000
-        ? `Modbus write of ${n} registers from ${address} runs past 65535`
-        : undefined;
+      return address + n > 0x10000 ? `Modbus write of ${n} registers from ${address} runs past 65535` : undefined;
     }
     case 0x01:
     case 0x02:
@@ -220,9 +207,7 @@ function checkRequest(request: ModbusRequest): string | undefined {
       if (!isInt(count, 1, max)) {
         return `Modbus count for ${describeModbusFunction(request.function)}: expected 1..${max}, got ${count}`;
       }
-      return address + count > 0x10000
-        ? `Modbus read of ${count} items from ${address} runs past 65535`
-        : undefined;
+      return address + count > 0x10000 ? `Modbus read of ${count} items from ${address} runs past 65535` : undefined;
     }
     default:
       return `Modbus function code: expected 0x01-0x06 or 0x10, got ${String((request as { function: unknown }).function)}`;

@@ -114,10 +114,7 @@ describe('BLE adapter, advertisements', () => {
   });
 
   it('passes at most one frame per rateLimit.intervalMs per device', async () => {
-    const limited = profile(
-      'ruuvitag',
-      (p) => void Object.assign(p.transport, { rateLimit: { intervalMs: 150 } }),
-    );
+    const limited = profile('ruuvitag', (p) => void Object.assign(p.transport, { rateLimit: { intervalMs: 150 } }));
     rig = await startRig([limited], { devices: [{ kind: 'ruuvi', address: RUUVI, intervalMs: 10 }] });
     let advertisements = 0;
     rig.radio.advertisements$.subscribe(() => advertisements++);
@@ -135,9 +132,7 @@ describe('BLE adapter, advertisements', () => {
       device: { typeId: 'beacon', deviceId: '{address}' },
     });
     rig = await startRig([onChange], {
-      devices: [
-        { kind: 'beacon', address: '10:00:00:00:00:0c', intervalMs: 10, manufacturerData: 'ffff3132' },
-      ],
+      devices: [{ kind: 'beacon', address: '10:00:00:00:00:0c', intervalMs: 10, manufacturerData: 'ffff3132' }],
     });
     let frames = 0;
     rig.frames$.subscribe(() => frames++);
@@ -161,18 +156,15 @@ describe('BLE adapter, advertisements', () => {
   it.each([
     ['unauthorized', /unauthorized.*cap_net_raw/],
     ['unsupported', /does not do Bluetooth Low Energy/],
-  ] as const)(
-    'reports the radio offline when noble says %s, and scans once it is poweredOn',
-    async (state, reason) => {
-      rig = await startRig([profile('ruuvitag')], {
-        state,
-        devices: [{ kind: 'ruuvi', address: RUUVI, intervalMs: 20 }],
-      });
-      const status = await nextMatching(rig.status$, (s) => s.channel === 'radio' && s.state === 'offline');
-      expect(status.reason).toMatch(reason);
-      rig.radio.setState('poweredOn');
-      await nextMatching(rig.status$, (s) => s.channel === 'radio' && s.state === 'online');
-      await nextMatching(rig.frames$);
-    },
-  );
+  ] as const)('reports the radio offline when noble says %s, and scans once it is poweredOn', async (state, reason) => {
+    rig = await startRig([profile('ruuvitag')], {
+      state,
+      devices: [{ kind: 'ruuvi', address: RUUVI, intervalMs: 20 }],
+    });
+    const status = await nextMatching(rig.status$, (s) => s.channel === 'radio' && s.state === 'offline');
+    expect(status.reason).toMatch(reason);
+    rig.radio.setState('poweredOn');
+    await nextMatching(rig.status$, (s) => s.channel === 'radio' && s.state === 'online');
+    await nextMatching(rig.frames$);
+  });
 });

@@ -12,10 +12,8 @@ const CHANNEL = 'e01122334405';
 /** The ble-heart-rate profile with the battery polled every `pollMs` instead of every minute. */
 const heartRate = (pollMs = 60_000) =>
   profile('ble-heart-rate', (p) => {
-    const gatt = (p.transport as { gatt: { characteristics: Array<{ uuid: string; pollMs?: number }> } })
-      .gatt;
-    for (const characteristic of gatt.characteristics)
-      if (characteristic.uuid === '2a19') characteristic.pollMs = pollMs;
+    const gatt = (p.transport as { gatt: { characteristics: Array<{ uuid: string; pollMs?: number }> } }).gatt;
+    for (const characteristic of gatt.characteristics) if (characteristic.uuid === '2a19') characteristic.pollMs = pollMs;
   });
 
 const ofCharacteristic = (uuid: string) => (frame: Frame) => frame.context?.characteristic === uuid;
@@ -73,20 +71,14 @@ describe('BLE adapter, GATT', () => {
     await nextMatching(rig.frames$, ofCharacteristic('2a37'));
     const lostAt = Date.now();
     expect(rig.radio.simulateLinkLoss(HRM, { refuseConnections: 1 })).toBe(true);
-    const lost = await nextMatching(
-      rig.status$,
-      (s) => s.channel === CHANNEL && s.state === 'offline' && s.at >= lostAt,
-    );
+    const lost = await nextMatching(rig.status$, (s) => s.channel === CHANNEL && s.state === 'offline' && s.at >= lostAt);
     expect(lost.reason).toMatch(/link lost \(HCI reason 0x08\); retrying in \d+ ms/);
     const refused = await nextMatching(
       rig.status$,
       (s) => s.channel === CHANNEL && s.state === 'offline' && /Connection Failed/.test(s.reason ?? ''),
     );
     expect(refused.reason).toMatch(/^Connection Failed to be Established \(0x3e\); retrying in \d+ ms$/);
-    const back = await nextMatching(
-      rig.status$,
-      (s) => s.channel === CHANNEL && s.state === 'online' && s.at >= refused.at,
-    );
+    const back = await nextMatching(rig.status$, (s) => s.channel === CHANNEL && s.state === 'online' && s.at >= refused.at);
     const resumed = await nextMatching(rig.frames$, (f) => ofCharacteristic('2a37')(f) && f.at >= back.at);
     expect(decodeFrame(resumed, rig.profiles)).toHaveProperty('heart_rate');
   });
@@ -120,20 +112,11 @@ describe('BLE adapter, GATT', () => {
       { devices: addresses.map((address) => ({ kind: 'heart-rate' as const, address, intervalMs: 10 })) },
       { maxConnections: 2 },
     );
-    const refused = await nextMatching(
-      rig.status$,
-      (s) => s.state === 'offline' && /maxConnections \(2\)/.test(s.reason ?? ''),
-    );
-    const online = await collect(
-      rig.status$.pipe(filter((s) => s.state === 'online' && s.channel !== 'radio')),
-      2,
-    );
+    const refused = await nextMatching(rig.status$, (s) => s.state === 'offline' && /maxConnections \(2\)/.test(s.reason ?? ''));
+    const online = await collect(rig.status$.pipe(filter((s) => s.state === 'online' && s.channel !== 'radio')), 2);
     expect(new Set([...online.map((s) => s.channel), refused.channel]).size).toBe(3);
     // The waiting device keeps advertising; by its 10th advertisement the adapter had every chance to overreach.
-    await collect(
-      rig.radio.advertisements$.pipe(filter((p) => p.address.replace(/:/g, '') === refused.channel)),
-      10,
-    );
+    await collect(rig.radio.advertisements$.pipe(filter((p) => p.address.replace(/:/g, '') === refused.channel)), 10);
     expect(rig.radio.connectedAddresses()).toHaveLength(2);
     expect(rig.radio.peakConnections).toBe(2);
   });

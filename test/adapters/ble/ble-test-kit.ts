@@ -1,30 +1,19 @@
 import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
-import {
-  type BleAdapter,
-  type BleAdapterInput,
-  createBleAdapter,
-} from '../../../adapters/ble/ble-adapter.js';
+import { type BleAdapter, type BleAdapterInput, createBleAdapter } from '../../../adapters/ble/ble-adapter.js';
 import { SimulatedRadio, type SimulatedRadioOptions } from '../../../adapters/ble/simulated-radio.js';
 import type { ChannelStatus, Frame, FrameReject } from '../../../src/adapter.js';
 import type { CodecSpec } from '../../../src/codecs/codec-spec.js';
 import { createDecoder } from '../../../src/codecs/codec-spec.js';
 import type { Reading } from '../../../src/codecs/decoder.js';
 import { loadProfiles } from '../../../src/config/load.js';
-import {
-  type HardwareProfile,
-  type HardwareProfileInput,
-  hardwareProfileSchema,
-} from '../../../src/config/profile-schema.js';
+import { type HardwareProfile, type HardwareProfileInput, hardwareProfileSchema } from '../../../src/config/profile-schema.js';
 import { silentLogger } from '../../../src/logging.js';
 
 const builtIn = loadProfiles();
 if (!builtIn.ok) throw new Error(builtIn.reason);
 
 /** A built-in profile, optionally with its transport changed (e.g. a shorter poll interval for a test). */
-export function profile(
-  name: string,
-  change: (input: HardwareProfileInput) => void = () => undefined,
-): HardwareProfile {
+export function profile(name: string, change: (input: HardwareProfileInput) => void = () => undefined): HardwareProfile {
   const found = builtIn.ok ? builtIn.value.get(name) : undefined;
   if (!found) throw new Error(`no built-in profile ${name}`);
   const input = structuredClone(found) as HardwareProfileInput;

@@ -26,9 +26,7 @@ describe('hardware-profiles/', () => {
     const profile = loadProfile(join(dir, 'ble-heart-rate.yaml'));
     if (!profile.ok) throw new Error(profile.reason);
     const transport = profile.value.transport;
-    expect(
-      transport.kind === 'ble' && transport.gatt?.characteristics.map((c) => [c.uuid, c.codec?.kind]),
-    ).toEqual([
+    expect(transport.kind === 'ble' && transport.gatt?.characteristics.map((c) => [c.uuid, c.codec?.kind])).toEqual([
       ['2a37', 'gatt'],
       ['2a19', 'gatt'],
       ['6e400003-b5a3-f393-e0a9-e50e24dcca9e', 'json'],
@@ -48,8 +46,6 @@ describe('hardware-profiles/', () => {
       device: { typeId: 't', deviceId: '{address}' },
     });
     expect(parsed.success).toBe(false);
-    expect(
-      parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'),
-    ).toMatch(message);
+    expect(parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n')).toMatch(message);
   });
 });

@@ -21,19 +21,13 @@ describe('loadNoble', () => {
   });
 
   it.each([
-    [
-      new Error('EAFNOSUPPORT, Address family not supported by protocol'),
-      /^no Bluetooth adapter found \(noble: EAFNOSUPPORT/,
-    ],
+    [new Error('EAFNOSUPPORT, Address family not supported by protocol'), /^no Bluetooth adapter found \(noble: EAFNOSUPPORT/],
     [new Error('ENODEV, No such device'), /^no Bluetooth adapter hci1 found/],
     [
       Object.assign(new Error('EPERM, Operation not permitted'), { code: 'EPERM' }),
       /^not allowed to open hci1: run with cap_net_raw/,
     ],
-    [
-      Object.assign(new Error("Cannot find module 'x'"), { code: 'MODULE_NOT_FOUND' }),
-      /^Bluetooth support is not installed/,
-    ],
+    [Object.assign(new Error("Cannot find module 'x'"), { code: 'MODULE_NOT_FOUND' }), /^Bluetooth support is not installed/],
   ])('describes %s in one sentence', (error, expected) => {
     const text = describeLoadError(error, 1);
     expect(text).toMatch(expected);

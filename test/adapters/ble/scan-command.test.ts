@@ -5,10 +5,7 @@ import { describe, expect, it } from 'vitest';
 const FIXTURE = fileURLToPath(new URL('./fixtures/scan-cli.ts', import.meta.url));
 
 /** Runs the scan command in a child process (node + tsx), with a deadline that fails loudly. */
-function runScan(
-  args: string[],
-  timeoutMs = 20_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runScan(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,25 +25,15 @@ function runScan(
   });
 }
 
-const row = (stdout: string, address: string) =>
-  stdout.split('\n').find((line) => line.startsWith(address)) ?? '';
+const row = (stdout: string, address: string) => stdout.split('\n').find((line) => line.startsWith(address)) ?? '';
 
 describe('wiotp-gateway scan ble', () => {
   it('with --simulated, prints a table of advertisers with the decoder that reads each, and exits 0', async () => {
-    const { code, stdout, stderr } = await runScan([
-      'scan',
-      'ble',
-      '--simulated',
-      '--active',
-      '--duration',
-      '1',
-    ]);
+    const { code, stdout, stderr } = await runScan(['scan', 'ble', '--simulated', '--active', '--duration', '1']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ADDRESS\s+RSSI\s+NAME\s+FORMAT\s+SEEN\s+DATA$/m);
-    expect(row(stdout, 'c4:7c:8d:6a:1b:01')).toMatch(
-      /-\d+\s+Ruuvi 1B01\s+ruuvi\s+\d+\s+temperature=[\d.]+ humidity=/,
-    );
+    expect(row(stdout, 'c4:7c:8d:6a:1b:01')).toMatch(/-\d+\s+Ruuvi 1B01\s+ruuvi\s+\d+\s+temperature=[\d.]+ humidity=/);
     expect(row(stdout, 'a4:c1:38:00:00:02')).toMatch(/BTHome TH\s+bthome\s+\d+\s+battery=\d+ temperature=/);
     expect(row(stdout, 'a4:c1:38:00:00:03')).toMatch(/bthome \(encrypted\)\s+\d+\s+needs a key/);
     expect(row(stdout, 'a4:c1:38:00:00:04')).toMatch(/ATC_0004\s+atc\s+\d+\s+temperature=/);

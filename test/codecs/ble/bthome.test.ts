@@ -22,14 +22,7 @@ const SPEC_KEY = '231d39c1d7cc1ab1aee224cd096db932';
 const SPEC_MAC = '54:48:E6:8F:80:A5';
 
 /** Encrypts like a BTHome device would (bthome.io/encryption), with node:crypto, not with the decoder. */
-function encrypt(
-  key: string,
-  mac: string,
-  info: number,
-  counter: number,
-  objects: string,
-  macInPayload = false,
-): string {
+function encrypt(key: string, mac: string, info: number, counter: number, objects: string, macInPayload = false): string {
   const macBytes = Buffer.from(mac.replace(/:/g, ''), 'hex');
   const counterBytes = Buffer.alloc(4);
   counterBytes.writeUInt32LE(counter);
@@ -356,9 +349,7 @@ describe('bthome decoder', () => {
   it.each(cases)('$name', ({ input, options, context, expected }) => {
     const decoder = createBthomeDecoder(bthomeOptionsSchema.parse(options ?? {}));
     const result = decoder.decode(bytes(input), context);
-    expect(result).toEqual(
-      expected.ok ? expected : { ok: false, reason: expect.stringMatching(expected.reason) },
-    );
+    expect(result).toEqual(expected.ok ? expected : { ok: false, reason: expect.stringMatching(expected.reason) });
   });
 
   it('is of kind "bthome"', () => {
@@ -369,15 +360,11 @@ describe('bthome decoder', () => {
     expect(bthomeOptionsSchema.safeParse({ key: SPEC_KEY.slice(2) }).success).toBe(false);
     expect(bthomeOptionsSchema.safeParse({ keys: { nope: SPEC_KEY } }).success).toBe(false);
     expect(bthomeOptionsSchema.safeParse({ bindkey: SPEC_KEY }).success).toBe(false);
-    expect(bthomeOptionsSchema.safeParse({ key: SPEC_KEY, keys: { [SPEC_MAC]: SPEC_KEY } }).success).toBe(
-      true,
-    );
+    expect(bthomeOptionsSchema.safeParse({ key: SPEC_KEY, keys: { [SPEC_MAC]: SPEC_KEY } }).success).toBe(true);
   });
 
   it("matches bthome.io's worked example byte for byte when encrypting the same input", () => {
     // Guards the test helper itself: the spec's service data is d2fc + this.
-    expect(encrypt(SPEC_KEY, SPEC_MAC, 0x41, 1122867, '02CA09 03BF13')).toBe(
-      '41e445f3c9962b332211006c7c4519',
-    );
+    expect(encrypt(SPEC_KEY, SPEC_MAC, 0x41, 1122867, '02CA09 03BF13')).toBe('41e445f3c9962b332211006c7c4519');
   });
 });

@@ -217,9 +217,7 @@ describe('gatt decoder', () => {
   it.each(cases)('$name', ({ characteristic, input, expected }) => {
     const decoder = createGattDecoder(gattOptionsSchema.parse({ characteristic }));
     const result = decoder.decode(Uint8Array.from(input));
-    expect(result).toEqual(
-      expected.ok ? expected : { ok: false, reason: expect.stringMatching(expected.reason) },
-    );
+    expect(result).toEqual(expected.ok ? expected : { ok: false, reason: expect.stringMatching(expected.reason) });
   });
 
   it('covers all 32 heart rate flag combinations, each valid and truncated', () => {
@@ -276,9 +274,7 @@ describe('normalizeUuid', () => {
     },
   ])('$name', ({ input, expected }) => {
     const result = normalizeUuid(input);
-    expect(result).toEqual(
-      expected.ok ? expected : { ok: false, reason: expect.stringMatching(expected.reason as RegExp) },
-    );
+    expect(result).toEqual(expected.ok ? expected : { ok: false, reason: expect.stringMatching(expected.reason as RegExp) });
   });
 
   it('resolves names and every UUID form to the same characteristic', () => {

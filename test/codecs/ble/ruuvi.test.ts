@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createRuuviDecoder,
-  parseRuuviRawV1,
-  parseRuuviRawV2,
-  ruuviOptionsSchema,
-} from '../../../src/codecs/ble/ruuvi.js';
+import { createRuuviDecoder, parseRuuviRawV1, parseRuuviRawV2, ruuviOptionsSchema } from '../../../src/codecs/ble/ruuvi.js';
 import type { Reading } from '../../../src/codecs/decoder.js';
 
 type Case = {
@@ -215,9 +210,7 @@ describe('ruuvi decoder', () => {
 
   it.each(cases)('$name', ({ input, expected }) => {
     const result = decoder.decode(bytes(input));
-    expect(result).toEqual(
-      expected.ok ? expected : { ok: false, reason: expect.stringMatching(expected.reason) },
-    );
+    expect(result).toEqual(expected.ok ? expected : { ok: false, reason: expect.stringMatching(expected.reason) });
   });
 
   it('is of kind "ruuvi" and refuses unknown options', () => {

@@ -205,9 +205,7 @@ describe('atc decoder', () => {
   it.each(cases)('$name', ({ input, options, expected }) => {
     const decoder = createAtcDecoder(atcOptionsSchema.parse(options ?? {}));
     const result = decoder.decode(bytes(input));
-    expect(result).toEqual(
-      expected.ok ? expected : { ok: false, reason: expect.stringMatching(expected.reason) },
-    );
+    expect(result).toEqual(expected.ok ? expected : { ok: false, reason: expect.stringMatching(expected.reason) });
   });
 
   it('is of kind "atc" and refuses unknown formats and options', () => {

@@ -7,8 +7,7 @@ import {
   readNumber,
 } from '../../../src/codecs/decoders/binary-struct.js';
 
-const hex = (text: string): Uint8Array =>
-  Uint8Array.from(text.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+const hex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
 
 // Ruuvi RAWv2 (data format 5) layout, big-endian; vectors and values from Ruuvi's published spec.
 const ruuvi: BinaryStructOptionsInput = {
@@ -115,17 +114,7 @@ describe('struct codec', () => {
     {
       name: 'reads every type in either byte order; NaN becomes null',
       options: mixed,
-      input: hex(
-        '3412' +
-          '0080' +
-          'FF' +
-          'FFFFFFFF' +
-          '80000000' +
-          '0000AC41' +
-          'BFF8000000000000' +
-          '000000A0' +
-          '0000C07F',
-      ),
+      input: hex('3412' + '0080' + 'FF' + 'FFFFFFFF' + '80000000' + '0000AC41' + 'BFF8000000000000' + '000000A0' + '0000C07F'),
       expected: {
         ok: true,
         value: {

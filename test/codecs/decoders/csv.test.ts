@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type CsvOptionsInput,
-  createCsvDecoder,
-  csvOptionsSchema,
-} from '../../../src/codecs/decoders/csv.js';
+import { type CsvOptionsInput, createCsvDecoder, csvOptionsSchema } from '../../../src/codecs/decoders/csv.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -7,17 +7,7 @@ import {
   encodeCobsFrame,
   maxCobsEncodedLength,
 } from '../../../src/codecs/framing/cobs.js';
-import {
-  concat,
-  deframeEverySplit,
-  feedChunks,
-  hex,
-  randomBytes,
-  randomChunks,
-  range,
-  render,
-  seededRandom,
-} from './feed.js';
+import { concat, deframeEverySplit, feedChunks, hex, randomBytes, randomChunks, range, render, seededRandom } from './feed.js';
 
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -74,9 +64,7 @@ describe('COBS encoding (Cheshire & Baker vectors)', () => {
   });
 
   it('decodes a non-canonical trailing 01 after a full block to the same 254 bytes', () => {
-    expect(render([decodeCobs(concat(hex('ff'), range(1, 0xfe), hex('01')))])).toEqual([
-      toHex(range(1, 0xfe)),
-    ]);
+    expect(render([decodeCobs(concat(hex('ff'), range(1, 0xfe), hex('01')))])).toEqual([toHex(range(1, 0xfe))]);
   });
 
   it('bounds the encoding at one code byte per started 254 bytes', () => {
@@ -119,8 +107,7 @@ describe('decodeCobs rejects', () => {
 });
 
 describe('COBS deframer', () => {
-  const tooLong = (max: number) =>
-    `reject: COBS: frame exceeds maxLength ${max} bytes; dropped through the next 0x00`;
+  const tooLong = (max: number) => `reject: COBS: frame exceeds maxLength ${max} bytes; dropped through the next 0x00`;
   const cases: { name: string; options?: CobsOptions; input: string; expected: string[] }[] = [
     {
       name: 'delivers consecutive frames',

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createDelimiterDeframer,
-  type DelimiterOptions,
-  encodeDelimited,
-} from '../../../src/codecs/framing/delimiter.js';
+import { createDelimiterDeframer, type DelimiterOptions, encodeDelimited } from '../../../src/codecs/framing/delimiter.js';
 import { deframeEverySplit, feedChunks, render, text } from './feed.js';
 
 const CRLF = text('\r\n');
@@ -85,10 +81,7 @@ describe('delimiter deframer', () => {
     {
       name: 'rejects bytes left without a delimiter at flush',
       input: 'ab\r\ncd\r',
-      expected: [
-        'ab',
-        'reject: delimiter: stream ended 3 bytes into a frame, before any delimiter 0x0D 0x0A',
-      ],
+      expected: ['ab', 'reject: delimiter: stream ended 3 bytes into a frame, before any delimiter 0x0D 0x0A'],
     },
   ];
 

@@ -26,9 +26,7 @@ export function text(value: string): Uint8Array {
 
 /** Outcomes as comparable strings: a frame as hex (or latin1 text), a reject as "reject: <reason>". */
 export function render(results: Result<Uint8Array>[], asText = false): string[] {
-  return results.map((r) =>
-    r.ok ? Buffer.from(r.value).toString(asText ? 'latin1' : 'hex') : `reject: ${r.reason}`,
-  );
+  return results.map((r) => (r.ok ? Buffer.from(r.value).toString(asText ? 'latin1' : 'hex') : `reject: ${r.reason}`));
 }
 
 /** Feeds chunks to a fresh deframer (all at time 0), then flushes unless told not to. */
@@ -48,8 +46,7 @@ export function deframeEverySplit(
   input: Uint8Array,
   options: { asText?: boolean; flush?: boolean } = {},
 ): string[] {
-  const run = (chunks: Uint8Array[]) =>
-    render(feedChunks(make, chunks, options.flush ?? true), options.asText);
+  const run = (chunks: Uint8Array[]) => render(feedChunks(make, chunks, options.flush ?? true), options.asText);
   const whole = run([input]);
   // Node hands deframers Buffers, whose slice() is a view: frames must not change when the chunk is reused.
   const deframer = make();

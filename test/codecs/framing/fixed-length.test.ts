@@ -29,9 +29,7 @@ describe('fixed-length deframer', () => {
     { name: 'delivers nothing for no bytes', input: { length: 2, bytes: '' }, expected: [] },
   ];
   it.each(cases)('$name', ({ input, expected }) => {
-    expect(
-      deframeEverySplit(() => createFixedLengthDeframer({ length: input.length }), hex(input.bytes)),
-    ).toEqual(expected);
+    expect(deframeEverySplit(() => createFixedLengthDeframer({ length: input.length }), hex(input.bytes))).toEqual(expected);
   });
 
   it('refuses a length below 1 as a programmer error', () => {

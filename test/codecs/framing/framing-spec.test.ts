@@ -148,10 +148,7 @@ describe('createDeframer and createFrameEncoder', () => {
       if (spec.kind === 'fixed') return randomBytes(random, spec.length);
       // Text lines must not hold the delimiter; binary framings get every byte value.
       if (spec.kind === 'delimiter')
-        return Uint8Array.from(
-          { length: 1 + Math.floor(random() * 80) },
-          () => 0x20 + Math.floor(random() * 95),
-        );
+        return Uint8Array.from({ length: 1 + Math.floor(random() * 80) }, () => 0x20 + Math.floor(random() * 95));
       return randomBytes(random, 1 + Math.floor(random() * 300), [0x00, 0x0a, 0x0d, 0xc0, 0xdb]);
     });
     const encode = createFrameEncoder(spec);

@@ -7,9 +7,7 @@ type Step = { at: number; bytes: string } | 'flush';
 
 function run(steps: Step[], gapMs = 10, maxLength?: number): string[] {
   const deframer = createInterByteGapDeframer({ gapMs, maxLength });
-  return render(
-    steps.flatMap((step) => (step === 'flush' ? deframer.flush() : deframer.push(hex(step.bytes), step.at))),
-  );
+  return render(steps.flatMap((step) => (step === 'flush' ? deframer.flush() : deframer.push(hex(step.bytes), step.at))));
 }
 
 describe('inter-byte gap deframer', () => {
@@ -53,13 +51,7 @@ describe('inter-byte gap deframer', () => {
       name: 'rejects a frame over maxLength once and drops the rest of it until the next gap',
       input: {
         maxLength: 3,
-        steps: [
-          { at: 0, bytes: '01 02' },
-          { at: 1, bytes: '03 04' },
-          { at: 2, bytes: '05' },
-          { at: 20, bytes: '06' },
-          'flush',
-        ],
+        steps: [{ at: 0, bytes: '01 02' }, { at: 1, bytes: '03 04' }, { at: 2, bytes: '05' }, { at: 20, bytes: '06' }, 'flush'],
       },
       expected: ['reject: gap: frame exceeds maxLength 3 bytes; dropped until the next 10 ms gap', '06'],
     },

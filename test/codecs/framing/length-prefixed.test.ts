@@ -4,16 +4,7 @@ import {
   encodeLengthPrefixed,
   type LengthPrefixedOptions,
 } from '../../../src/codecs/framing/length-prefixed.js';
-import {
-  concat,
-  deframeEverySplit,
-  feedChunks,
-  hex,
-  randomBytes,
-  randomChunks,
-  render,
-  seededRandom,
-} from './feed.js';
+import { concat, deframeEverySplit, feedChunks, hex, randomBytes, randomChunks, render, seededRandom } from './feed.js';
 
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -76,19 +67,13 @@ describe('length-prefixed deframer', () => {
       name: 'rejects a length that works out negative, drops its header and goes on',
       options: { lengthIncludesHeader: true },
       input: '00 01 00 03 ab',
-      expected: [
-        'reject: length-prefixed: length field 1 at offset 0 gives a body of -1 bytes; expected at least 0',
-        'ab',
-      ],
+      expected: ['reject: length-prefixed: length field 1 at offset 0 gives a body of -1 bytes; expected at least 0', 'ab'],
     },
     {
       name: 'rejects a body over maxLength, skips it and delivers the next frame',
       options: { maxLength: 4 },
       input: '00 05 01 02 03 04 05 00 01 ff',
-      expected: [
-        'reject: length-prefixed: length field 5 at offset 0 gives a 5-byte body over maxLength 4; skipped',
-        'ff',
-      ],
+      expected: ['reject: length-prefixed: length field 5 at offset 0 gives a 5-byte body over maxLength 4; skipped', 'ff'],
     },
     {
       name: 'accepts a body of exactly maxLength',

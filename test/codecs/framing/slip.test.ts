@@ -6,16 +6,7 @@ import {
   encodeSlipFrame,
   type SlipOptions,
 } from '../../../src/codecs/framing/slip.js';
-import {
-  concat,
-  deframeEverySplit,
-  feedChunks,
-  hex,
-  randomBytes,
-  randomChunks,
-  render,
-  seededRandom,
-} from './feed.js';
+import { concat, deframeEverySplit, feedChunks, hex, randomBytes, randomChunks, render, seededRandom } from './feed.js';
 
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -56,8 +47,7 @@ describe('decodeSlip', () => {
     {
       name: 'rejects ESC as the last byte',
       input: '01 db',
-      expected:
-        'reject: SLIP: frame ends right after ESC (0xDB) at offset 1; expected 0xDC or 0xDD to follow',
+      expected: 'reject: SLIP: frame ends right after ESC (0xDB) at offset 1; expected 0xDC or 0xDD to follow',
     },
     {
       name: 'rejects END inside a frame body',
@@ -72,8 +62,7 @@ describe('decodeSlip', () => {
 });
 
 describe('SLIP deframer', () => {
-  const tooLong = (max: number) =>
-    `reject: SLIP: frame exceeds maxLength ${max} bytes; dropped through the next END (0xC0)`;
+  const tooLong = (max: number) => `reject: SLIP: frame exceeds maxLength ${max} bytes; dropped through the next END (0xC0)`;
   const cases: { name: string; options?: SlipOptions; input: string; expected: string[] }[] = [
     { name: 'delivers frames between ENDs', input: 'c0 01 02 c0 03 c0', expected: ['0102', '03'] },
     { name: 'accepts a frame with no leading END', input: '01 02 c0', expected: ['0102'] },
@@ -95,10 +84,7 @@ describe('SLIP deframer', () => {
     {
       name: 'treats END after ESC as the frame end and rejects the dangling ESC',
       input: 'c0 01 db c0 02 c0',
-      expected: [
-        'reject: SLIP: frame ends right after ESC (0xDB) at offset 1; expected 0xDC or 0xDD to follow',
-        '02',
-      ],
+      expected: ['reject: SLIP: frame ends right after ESC (0xDB) at offset 1; expected 0xDC or 0xDD to follow', '02'],
     },
     {
       name: 'accepts a decoded frame of exactly maxLength',

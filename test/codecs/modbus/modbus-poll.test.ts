@@ -120,8 +120,7 @@ describe('modbusPollOptionsSchema', () => {
     {
       name: 'a float32 field running past the read',
       input: withRead({ ...read0, count: 3 }),
-      expected:
-        'slaves.0.reads.0.fields.1.register: field "humidity" needs offsets 2..3, the read covers 0..2',
+      expected: 'slaves.0.reads.0.fields.1.register: field "humidity" needs offsets 2..3, the read covers 0..2',
     },
     {
       name: 'a bool field in a register read',
@@ -141,14 +140,12 @@ describe('modbusPollOptionsSchema', () => {
     {
       name: 'a field name used twice on one slave',
       input: { ...schedule, slaves: [{ ...slave1, reads: [read0, read0] }] },
-      expected:
-        'slaves.0.reads.1.fields.0.name: field name "temperature" is already used for slave 1 (or reserved)',
+      expected: 'slaves.0.reads.1.fields.0.name: field name "temperature" is already used for slave 1 (or reserved)',
     },
     {
       name: 'a field named "slave"',
       input: withRead({ ...read0, fields: [{ name: 'slave', register: 0, type: 'u16' }] }),
-      expected:
-        'slaves.0.reads.0.fields.0.name: field name "slave" is already used for slave 1 (or reserved)',
+      expected: 'slaves.0.reads.0.fields.0.name: field name "slave" is already used for slave 1 (or reserved)',
     },
     {
       name: 'an unknown word order',
@@ -236,8 +233,7 @@ describe('decodePollResponse', () => {
         function: 0x04,
         exception: { code: 2, name: 'ILLEGAL DATA ADDRESS' },
       },
-      expected:
-        'Modbus slave 2 answered read input registers (0x04) at 100 with exception 0x02 ILLEGAL DATA ADDRESS',
+      expected: 'Modbus slave 2 answered read input registers (0x04) at 100 with exception 0x02 ILLEGAL DATA ADDRESS',
     },
     {
       name: 'a response from another slave',
@@ -249,8 +245,7 @@ describe('decodePollResponse', () => {
       name: 'a response to another function',
       poll: thermo,
       response: { kind: 'registers', slave: 1, function: 0x04, registers: [0, 0, 0, 0] },
-      expected:
-        'Modbus response function: expected read holding registers (0x03) at 0, got read input registers (0x04)',
+      expected: 'Modbus response function: expected read holding registers (0x03) at 0, got read input registers (0x04)',
     },
     {
       name: 'too few registers for a field',

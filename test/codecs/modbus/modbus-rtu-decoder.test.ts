@@ -128,8 +128,7 @@ describe('describeModbusFrame', () => {
     {
       name: 'an unsupported function',
       input: withReferenceCrc('01 2B 0E 01 00'),
-      expected:
-        'Modbus function code (byte 1): expected 0x01-0x06, 0x10, or one of those | 0x80 for an exception, got 0x2B',
+      expected: 'Modbus function code (byte 1): expected 0x01-0x06, 0x10, or one of those | 0x80 for an exception, got 0x2B',
     },
     {
       name: 'a read whose length fits neither request nor response',

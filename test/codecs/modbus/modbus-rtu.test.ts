@@ -258,15 +258,13 @@ describe('parseResponse', () => {
       name: 'a frame too short to hold anything',
       request: specRead,
       input: '11 03 06',
-      expected:
-        'Modbus response too short: got 3 bytes, expected at least 5 for read holding registers (0x03)',
+      expected: 'Modbus response too short: got 3 bytes, expected at least 5 for read holding registers (0x03)',
     },
     {
       name: 'a byte count for two registers when three were asked for',
       request: specRead,
       input: toHex(withReferenceCrc('11 03 04 02 2B 00 00')),
-      expected:
-        'Modbus byte count (byte 2): expected 6 for read holding registers (0x03) of 3 registers, got 4',
+      expected: 'Modbus byte count (byte 2): expected 6 for read holding registers (0x03) of 3 registers, got 4',
     },
     {
       name: 'a response to another function',
@@ -278,8 +276,7 @@ describe('parseResponse', () => {
       name: 'an exception response with extra bytes',
       request: read10,
       input: toHex(withReferenceCrc('01 83 02 00')),
-      expected:
-        'Modbus response length: expected 5 bytes for an exception response to read holding registers (0x03), got 6',
+      expected: 'Modbus response length: expected 5 bytes for an exception response to read holding registers (0x03), got 6',
     },
     {
       name: 'a write echo with another value',
