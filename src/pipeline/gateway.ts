@@ -3,6 +3,7 @@ import type { Adapter, AdapterContext, AdapterFactory } from '../adapter.js';
 import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
+import type { NotificationReason } from '../protocol/notification.js';
 import { GatewaySession } from '../session/gateway-session.js';
 import { Admission } from './admission.js';
 import { ManagedGateway } from './managed-gateway.js';
@@ -23,6 +24,8 @@ export interface RunningGateway {
   pipeline: Pipeline;
   /** Present when the config turns device management on. */
   managed?: ManagedGateway;
+  /** Notifications received from the service, counted by reason (seed: Gateway notifications). */
+  notificationCounts: Partial<Record<NotificationReason, number>>;
   adapters: Adapter[];
   close(): Promise<void>;
 }
@@ -113,13 +116,28 @@ export async function startGateway(options: {
       })
     : undefined;
   managed?.start();
+  const notificationCounts: Partial<Record<NotificationReason, number>> = {};
+  const notifications = session.notifications$.subscribe((notification) => {
+    notificationCounts[notification.reason] = (notificationCounts[notification.reason] ?? 0) + 1;
+    logger.warn(
+      {
+        reason: notification.reason,
+        rc: notification.rc,
+        device: `${notification.typeId}/${notification.deviceId}`,
+        topic: notification.topic,
+      },
+      `service notification: ${notification.message}`,
+    );
+  });
   return {
+    notificationCounts,
     session,
     admission,
     pipeline,
     adapters,
     ...(managed ? { managed } : {}),
     async close() {
+      notifications.unsubscribe();
       // Unmanage over the session before it closes.
       await managed?.close();
       await pipeline.close();

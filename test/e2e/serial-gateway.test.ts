@@ -171,3 +171,37 @@ function devicesOnline(): boolean {
 afterEach(() => {
   channelState = undefined;
 });
+
+describe('serial over TCP (a ser2net-style server)', () => {
+  it('reads frames from tcp://127.0.0.1:PORT and writes commands back', async () => {
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    let received = '';
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', (chunk) => (received += chunk.toString()));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const tcpPort = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      platform = await startPlatform();
+      const app = await connectApplication(platform.url());
+      clients.push(app);
+      await app.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 1 });
+      const port = Number(platform.url().split(':').pop());
+      gateway = await startTestGateway(port, [
+        { kind: 'serial', ports: [{ path: `tcp://127.0.0.1:${tcpPort}`, profile: 'json-sensor' }] },
+      ]);
+      await until(() => sockets.length === 1, 5000, 'gateway connects to the serial server');
+      const event = eventsOf(app, (t) => t.includes('/id/tcp-1/'));
+      sockets[0]!.write('{"id":"tcp-1","t":5}\n');
+      expect((await event).payload).toEqual({ id: 'tcp-1', t: 5 });
+      await until(() => platform!.activeDevices({ typeId: 'rpi', deviceId: 'gw1' }) >= 1, 3000, 'command subscription');
+      await app.publishAsync('iot-2/type/mcu-sensor/id/tcp-1/cmd/led/fmt/json', '{"led":"on"}', { qos: 1 });
+      await until(() => received === '{"led":"on"}\n', 5000, 'command at the serial server');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
