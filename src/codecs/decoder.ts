@@ -20,17 +20,20 @@ export interface Decoder {
   decode(bytes: Uint8Array, context?: DecodeContext): Result<Reading>;
 }
 
-const rawJson = new WeakMap<Reading, string>();
+/** Where a Reading keeps the JSON text it was parsed from: a symbol, so JSON.stringify and Object.keys never see it. */
+const RAW_JSON = Symbol('rawJson');
 
 /**
  * Remembers the JSON text a Reading was parsed from, so the pipeline can publish that text as is
- * instead of serialising the same object again (the hot path for JSON-lines devices).
+ * instead of serialising the same object again (the hot path for JSON-lines devices). A symbol-keyed
+ * property rather than a WeakMap: thousands of WeakMap entries a second cost the garbage collector more.
  */
 export function rememberRawJson(reading: Reading, text: string): void {
-  rawJson.set(reading, text);
+  // Non-enumerable too, so deep equality in tests and spreads ignore it.
+  Object.defineProperty(reading, RAW_JSON, { value: text, enumerable: false });
 }
 
 /** The JSON text a Reading was parsed from, when its decoder kept it. */
 export function rawJsonOf(reading: Reading): string | undefined {
-  return rawJson.get(reading);
+  return (reading as Record<symbol, unknown>)[RAW_JSON] as string | undefined;
 }

@@ -94,6 +94,8 @@ export class GatewaySession {
       ...endpoint.options,
       reconnectPeriod: this.backoff.initialMs,
       reconnectOnConnackError: true,
+      // mqtt.js calls its debug logger dozens of times per publish; unless DEBUG asks for it, skip the calls.
+      ...(process.env.DEBUG ? {} : { log: () => undefined }),
       manualConnect: true,
     });
     this.subscriptions.set(commandTopic(this.gateway.typeId, this.gateway.deviceId), 1);
