@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { SerialPort } from 'serialport';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin/wiotp-gateway.js');
+const BIN = join(ROOT, process.env.BENCH_BIN ?? 'bin/wiotp-gateway.js');
 const ORG = 'bench1';
 const GW = { type: 'bench-gw', id: 'gw1', token: 'bench-token' };
 const APP = { key: 'a-bench1-key', token: 'bench-app-token' };

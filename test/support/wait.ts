@@ -31,13 +31,13 @@ export function collect<T>(source: Observable<T>, count: number, ms = 5000): Pro
   );
 }
 
-/** Resolves with the arguments of the next `event`, or fails after `ms`. */
-/** Anything with on/off/once, such as a Node EventEmitter or an mqtt.js client. */
+/** Anything with once/off, such as a Node EventEmitter or an mqtt.js client. */
 export interface Emitter {
   once(event: string, listener: (...args: never[]) => void): unknown;
   off(event: string, listener: (...args: never[]) => void): unknown;
 }
 
+/** Resolves with the arguments of the next `event`, or fails after `ms`. */
 export function once<T extends unknown[] = unknown[]>(emitter: Emitter, event: string, ms = 5000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -1,29 +1,8 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/scan-cli.ts', import.meta.url));
-
-/** Runs the scan command in a child process (node + tsx), with a deadline that fails loudly. */
-function runScan(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scan ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The built CLI (npm test builds it first). */
+const runScan = (args: string[]) => runCli(args, 20_000);
 
 const row = (stdout: string, address: string) => stdout.split('\n').find((line) => line.startsWith(address)) ?? '';
 
