@@ -32,6 +32,18 @@ function checkIds(parts: string[], wildcards: boolean): Decision | undefined {
   return undefined;
 }
 
+/** `iot-2/type/{t}/id/{d}/{kind}/{name}/fmt/{format}`, by shape only (ids are checked separately). */
+function isDeviceTopic(parts: string[], kind: 'evt' | 'cmd'): boolean {
+  return (
+    parts.length === 9 &&
+    parts[0] === 'iot-2' &&
+    parts[1] === 'type' &&
+    parts[3] === 'id' &&
+    parts[5] === kind &&
+    parts[7] === 'fmt'
+  );
+}
+
 function behalf(gateway: DeviceRef, parts: string[]): Decision {
   const typeId = parts[2] ?? '';
   const deviceId = parts[4] ?? '';
@@ -45,14 +57,7 @@ function behalf(gateway: DeviceRef, parts: string[]): Decision {
  */
 export function decideGatewayPublish(gateway: DeviceRef, topic: string): Decision {
   const parts = topic.split('/');
-  if (
-    parts[0] === 'iot-2' &&
-    parts[1] === 'type' &&
-    parts[3] === 'id' &&
-    parts.length === 9 &&
-    parts[5] === 'evt' &&
-    parts[7] === 'fmt'
-  ) {
+  if (isDeviceTopic(parts, 'evt')) {
     const bad = checkIds(parts, false);
     if (bad) return bad;
     if (!validateTopicName('eventId', parts[6] ?? '').ok || !validateTopicName('format', parts[8] ?? '').ok) {
@@ -104,14 +109,7 @@ export function decideGatewaySubscribe(gateway: DeviceRef, filter: string): Deci
 /** An application may publish commands to any device of its org. */
 export function decideApplicationPublish(topic: string): Decision {
   const parts = topic.split('/');
-  if (
-    parts[0] === 'iot-2' &&
-    parts[1] === 'type' &&
-    parts[3] === 'id' &&
-    parts.length === 9 &&
-    parts[5] === 'cmd' &&
-    parts[7] === 'fmt'
-  ) {
+  if (isDeviceTopic(parts, 'cmd')) {
     return checkIds(parts, false) ?? ALLOW;
   }
   return refuse('topic-not-allowed', parts);

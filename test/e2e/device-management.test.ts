@@ -132,24 +132,8 @@ describe('managed gateway against the embedded platform', () => {
     const apiUrl = (await cli.waitForLine(/REST API/)).replace('listening on ', '').replace(' (REST API)', '');
     gateway = await startTestGateway(Number(mqttUrl.split(':').pop()), ADAPTERS, MANAGED);
     const rebooting = nextMatching((gateway.adapters[0] as SimulatedAdapter).actions$, (a) => a.action === 'rebooting', 15_000);
-    // The device may not be managed yet when the request goes out; retry until the CLI reports success.
-    let result = await runCli([
-      'platform',
-      'dm',
-      'reboot',
-      '--type',
-      ESP.typeId,
-      '--id',
-      ESP.deviceId,
-      '--api',
-      apiUrl,
-      '--auth',
-      `${APP.apiKey}:${APP.token}`,
-      '--timeout',
-      '10',
-    ]);
-    for (let i = 0; i < 5 && result.code !== 0; i++) {
-      result = await runCli([
+    const reboot = (auth: string) =>
+      runCli([
         'platform',
         'dm',
         'reboot',
@@ -160,27 +144,17 @@ describe('managed gateway against the embedded platform', () => {
         '--api',
         apiUrl,
         '--auth',
-        `${APP.apiKey}:${APP.token}`,
+        auth,
         '--timeout',
         '10',
       ]);
-    }
+    // The device may not be managed yet when the request goes out; retry until the CLI reports success.
+    let result = await reboot(`${APP.apiKey}:${APP.token}`);
+    for (let i = 0; i < 5 && result.code !== 0; i++) result = await reboot(`${APP.apiKey}:${APP.token}`);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ typeId: ESP.typeId, deviceId: ESP.deviceId, status: 1, rc: 202 });
     await rebooting;
-    const denied = await runCli([
-      'platform',
-      'dm',
-      'reboot',
-      '--type',
-      ESP.typeId,
-      '--id',
-      ESP.deviceId,
-      '--api',
-      apiUrl,
-      '--auth',
-      `${APP.apiKey}:wrong`,
-    ]);
+    const denied = await reboot(`${APP.apiKey}:wrong`);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/HTTP 401/);
   });
