@@ -5,6 +5,20 @@ import type { CodecSpec } from '../codecs/codec-spec.js';
 import type { Deframer } from '../codecs/framing/deframer.js';
 import { UsageError } from './arguments.js';
 
+/** Other names people use for the codecs on the command line. */
+export const CODEC_ALIASES: Record<string, string> = {
+  nmea: 'nmea0183',
+  modbus: 'modbus-rtu',
+  'json-lines': 'json',
+  jsonl: 'json',
+  ndjson: 'json',
+  kv: 'key-value',
+  xiaomi: 'atc',
+  pvvx: 'atc',
+  atc1441: 'atc',
+  ruuvitag: 'ruuvi',
+};
+
 /** Turns a command-line frame into bytes: hex (spaces, colons and 0x allowed) or, with --text, the text itself. */
 export function parseFrameArgument(value: string, text: boolean): Uint8Array {
   if (text) return Buffer.from(value.replace(/\\r/g, '\r').replace(/\\n/g, '\n'), 'latin1');
@@ -34,6 +48,7 @@ export function registerDecodeCommand(program: Command): Command {
     .option('--text', 'frames are text, not hex')
     .option('--mac <address>', 'BLE address, for BTHome encryption')
     .option('--key <hex>', 'BTHome encryption key (32 hex digits)')
+    .option('--characteristic <uuid|name>', 'for --codec gatt: 2a37, 2a19, 2a6e, 2a6f, 2a6d or their names')
     .action(
       async (
         frames: string[],
@@ -45,6 +60,7 @@ export function registerDecodeCommand(program: Command): Command {
           text?: boolean;
           mac?: string;
           key?: string;
+          characteristic?: string;
         },
       ) => {
         const { codecSpecSchema, createDecoder } = await import('../codecs/codec-spec.js');
@@ -70,8 +86,10 @@ export function registerDecodeCommand(program: Command): Command {
           } catch (error) {
             throw new UsageError(`--options is not JSON: ${(error as Error).message}`);
           }
-          if (options.key && options.codec === 'bthome') extra = { ...(extra as object), key: options.key };
-          const checked = validate(codecSpecSchema, { ...(extra as object), kind: options.codec }, '--codec/--options');
+          const kind = CODEC_ALIASES[options.codec] ?? options.codec;
+          if (options.key && kind === 'bthome') extra = { ...(extra as object), key: options.key };
+          if (options.characteristic && kind === 'gatt') extra = { ...(extra as object), characteristic: options.characteristic };
+          const checked = validate(codecSpecSchema, { ...(extra as object), kind }, '--codec/--options');
           if (!checked.ok) throw new UsageError(checked.reason);
           spec = checked.value;
         }

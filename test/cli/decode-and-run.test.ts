@@ -41,6 +41,25 @@ describe('wiotp-gateway decode', () => {
     expect(JSON.parse(modbus.stdout)).toMatchObject({ slave: 1, exception: 'ILLEGAL DATA ADDRESS' });
   });
 
+  it('decodes BLE formats: BTHome with a key and MAC, GATT by characteristic name, aliases for codec names', async () => {
+    const bthome = await runCli([
+      'decode',
+      '--codec',
+      'bthome',
+      '--key',
+      '231d39c1d7cc1ab1aee224cd096db932',
+      '--mac',
+      '54:48:E6:8F:80:A5',
+      'd2fc41e445f3c9962b332211006c7c4519',
+    ]);
+    expect(JSON.parse(bthome.stdout)).toMatchObject({ encrypted: true, temperature: 25.06, humidity: 50.55 });
+    // Heart Rate Measurement: flags 0x00, 72 bpm.
+    const gatt = await runCli(['decode', '--codec', 'gatt', '--characteristic', 'heart-rate-measurement', '0048']);
+    expect(JSON.parse(gatt.stdout)).toMatchObject({ heart_rate: 72 });
+    const nmea = await runCli(['decode', '--codec', 'nmea', '--text', '$GPGLL,4916.45,N,12311.12,W,225444,A,*1D']);
+    expect(JSON.parse(nmea.stdout)).toMatchObject({ sentence: 'GLL', latitude: 49.274166667 });
+  });
+
   it('says which character of a hex argument is wrong', async () => {
     const { code, stderr } = await runCli(['decode', '--codec', 'json', 'zz']);
     expect(code).toBe(2);

@@ -57,7 +57,10 @@ export function parseBthomeDeviceInfo(byte: number): Result<BthomeDeviceInfo> {
 }
 
 /** Parses BTHome v2 service data into a Reading, decrypting it first when device info bit 0 is set. */
-export function parseBthome(serviceData: Uint8Array, options: BthomeParseOptions = {}): Result<Reading> {
+export function parseBthome(input: Uint8Array, options: BthomeParseOptions = {}): Result<Reading> {
+  // Accept the service data with its 16-bit UUID in front (d2 fc, as bthome.io prints it): 0xD2 is never a
+  // valid v2 device information byte, so there is no ambiguity.
+  const serviceData = input[0] === 0xd2 && input[1] === 0xfc ? input.subarray(2) : input;
   const infoByte = serviceData[0];
   if (infoByte === undefined) return fail('empty service data: expected the BTHome device information byte');
   const info = parseBthomeDeviceInfo(infoByte);

@@ -1,6 +1,6 @@
 import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bthomeOptionsSchema, createBthomeDecoder } from '../../../src/codecs/ble/bthome.js';
+import { bthomeOptionsSchema, createBthomeDecoder, parseBthome } from '../../../src/codecs/ble/bthome.js';
 import type { DecodeContext, JsonValue, Reading } from '../../../src/codecs/decoder.js';
 
 type Case = {
@@ -366,5 +366,16 @@ describe('bthome decoder', () => {
   it("matches bthome.io's worked example byte for byte when encrypting the same input", () => {
     // Guards the test helper itself: the spec's service data is d2fc + this.
     expect(encrypt(SPEC_KEY, SPEC_MAC, 0x41, 1122867, '02CA09 03BF13')).toBe('41e445f3c9962b332211006c7c4519');
+  });
+});
+
+describe('service data with its UUID in front', () => {
+  it('decodes bthome.io’s encryption example as printed there (d2 fc first)', () => {
+    // https://bthome.io/encryption/ — key 231d39c1d7cc1ab1aee224cd096db932, MAC 54:48:E6:8F:80:A5.
+    const withUuid = Uint8Array.from(Buffer.from('d2fc41e445f3c9962b332211006c7c4519', 'hex'));
+    const key = Uint8Array.from(Buffer.from('231d39c1d7cc1ab1aee224cd096db932', 'hex'));
+    const mac = Uint8Array.from(Buffer.from('5448E68F80A5', 'hex'));
+    expect(parseBthome(withUuid, { key, mac })).toEqual(parseBthome(withUuid.subarray(2), { key, mac }));
+    expect(parseBthome(withUuid, { key, mac })).toMatchObject({ ok: true, value: { temperature: 25.06, humidity: 50.55 } });
   });
 });
