@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { repeatable, UsageError } from './arguments.js';
 import { parseAppArgument } from './platform-command.js';
 
+/** Where `platform dm` looks for the REST API by default (the platform's `--api-port 8080`). */
+export const DEFAULT_API_PORT = 8080;
+
 /** Friendly action names for the command line, and the REST action each one means. */
 const ACTION_NAMES: Record<string, string> = {
   reboot: 'device/reboot',
@@ -32,10 +35,10 @@ export function registerDmCommand(platform: Command): Command {
     .argument('<action>', 'reboot, factory-reset, firmware-download, firmware-update, or BUNDLE/ACTION for a custom action')
     .requiredOption('--type <typeId>', 'device type')
     .requiredOption('--id <deviceId>', 'device id')
-    .requiredOption('--api <url>', 'the platform REST API, e.g. http://127.0.0.1:8080')
-    .requiredOption(
+    .option('--api <url>', 'the platform REST API (default: $WIOTP_API_URL, else http://127.0.0.1:8080)')
+    .option(
       '--auth <APIKEY:TOKEN>',
-      'application API key and token (as given to the platform with --app)',
+      'application API key and token, as given to the platform with --app (default: $WIOTP_API_AUTH)',
       parseAppArgument,
     )
     .option('--param <name=value>', 'request parameter, e.g. uri=http://… version=1.2 (repeatable)', repeatable(parseParam), [])
@@ -46,8 +49,8 @@ export function registerDmCommand(platform: Command): Command {
         options: {
           type: string;
           id: string;
-          api: string;
-          auth: { apiKey: string; token: string };
+          api?: string;
+          auth?: { apiKey: string; token: string };
           param: Array<{ name: string; value: unknown }>;
           timeout: number;
         },
@@ -55,9 +58,13 @@ export function registerDmCommand(platform: Command): Command {
         const restAction = ACTION_NAMES[action] ?? (action.includes('/') ? action : undefined);
         if (!restAction)
           throw new UsageError(`unknown action "${action}"; expected ${Object.keys(ACTION_NAMES).join(', ')} or BUNDLE/ACTION`);
-        const auth = `Basic ${Buffer.from(`${options.auth.apiKey}:${options.auth.token}`).toString('base64')}`;
-        const headers = { authorization: auth, 'content-type': 'application/json' };
-        const started = await fetch(`${options.api}/api/v0002/mgmt/requests`, {
+        const api = options.api ?? process.env.WIOTP_API_URL ?? `http://127.0.0.1:${DEFAULT_API_PORT}`;
+        const credentials =
+          options.auth ?? (process.env.WIOTP_API_AUTH ? parseAppArgument(process.env.WIOTP_API_AUTH) : undefined);
+        if (!credentials) throw new UsageError('give --auth APIKEY:TOKEN (or set WIOTP_API_AUTH)');
+        const basic = `Basic ${Buffer.from(`${credentials.apiKey}:${credentials.token}`).toString('base64')}`;
+        const headers = { authorization: basic, 'content-type': 'application/json' };
+        const started = await fetch(`${api}/api/v0002/mgmt/requests`, {
           method: 'POST',
           headers,
           body: JSON.stringify({
@@ -67,7 +74,7 @@ export function registerDmCommand(platform: Command): Command {
           }),
         }).catch((error: Error & { cause?: { code?: string } }) => {
           throw new Error(
-            `cannot reach the platform REST API at ${options.api} (${error.cause?.code ?? error.message}); start it with --api-port`,
+            `cannot reach the platform REST API at ${api} (${error.cause?.code ?? error.message}); start it with --api-port`,
           );
         });
         const body = (await started.json()) as { reqId?: string; message?: string };
@@ -76,7 +83,7 @@ export function registerDmCommand(platform: Command): Command {
         const deadline = Date.now() + options.timeout * 1000;
         for (;;) {
           const status = (await (
-            await fetch(`${options.api}/api/v0002/mgmt/requests/${body.reqId}/deviceStatus`, { headers })
+            await fetch(`${api}/api/v0002/mgmt/requests/${body.reqId}/deviceStatus`, { headers })
           ).json()) as {
             complete: boolean;
             results: Array<{ status: number; rc?: number; message?: string }>;
