@@ -87,7 +87,7 @@ export async function runDemo(options: { duration?: number; commandAfter: number
     catalog: builtInCatalog(),
     logger,
   });
-  line(`gateway    g:${ORG}:${GATEWAY.typeId}:${GATEWAY.deviceId} started; simulated serial devices attached`);
+  line(`gateway    g:${ORG}:${GATEWAY.typeId}:${GATEWAY.deviceId} started; simulated serial and BLE devices attached`);
   for (const adapter of gateway.adapters) {
     const actions = (adapter as Partial<SimulatedAdapter>).actions$;
     actions?.subscribe(({ channel, action }) => line(`device     ${channel}: ${action}  <- command arrived at the device`));

@@ -196,11 +196,12 @@ export class Pipeline {
       };
       const resolved = resolveDevice(template, frame.source.vars, reading);
       if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at });
-      device = resolved.value;
+      const known = this.routes.get(deviceKey(resolved.value));
+      // One DeviceRef object per device, so per-device caches downstream (topics) hit by identity.
+      device = known?.device ?? resolved.value;
       if (runtime.sourceOnlyDevice) this.deviceBySource.set(frame.source, device);
       // Cheap identity check that also follows a device to a new port or connection.
-      if (this.routes.get(deviceKey(device))?.source !== frame.source)
-        this.remember(device, adapter, frame.source, runtime.profile);
+      if (known?.source !== frame.source) this.remember(device, adapter, frame.source, runtime.profile);
     }
     // Only built when someone listens (device management uses readings for location).
     if (this.readings.observed) this.readings.next({ device, reading });

@@ -63,6 +63,7 @@ export class GatewaySession {
 
   private readonly client: MqttClient;
   private readonly subscriptions = new Map<string, 0 | 1>();
+  private readonly topics = new WeakMap<DeviceRef, Map<string, string>>();
   private readonly commands = new Subject<InboundCommand>();
   private readonly notifications = new Subject<GatewayNotification>();
   private readonly dm = new Subject<InboundDmMessage>();
@@ -140,7 +141,23 @@ export class GatewaySession {
     payload: EventPayload,
     options: PublishOptions = {},
   ): Promise<void> {
-    return this.publish(eventTopic(device, eventId, format), payload, options);
+    // Topics are built and validated once per device object and event (the pipeline reuses device objects).
+    let topics = this.topics.get(device);
+    if (!topics) {
+      topics = new Map();
+      this.topics.set(device, topics);
+    }
+    const name = `${eventId}/${format}`;
+    let topic = topics.get(name);
+    if (topic === undefined) {
+      try {
+        topic = eventTopic(device, eventId, format);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      topics.set(name, topic);
+    }
+    return this.publish(topic, payload, options);
   }
 
   /** Publishes on any topic with the same rules as events (used for device management messages). */
