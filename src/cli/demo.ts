@@ -10,7 +10,7 @@ import { startGateway } from '../pipeline/gateway.js';
 import { EmbeddedPlatform } from '../platform/platform.js';
 import { ALL_EVENTS_FILTER } from '../protocol/topics.js';
 import { builtInCatalog } from './adapter-catalog.js';
-import { untilSignal } from './platform-command.js';
+import { untilSignal } from './signals.js';
 
 const ORG = 'demo42';
 const GATEWAY = { typeId: 'demo-gateway', deviceId: 'gw-01', token: 'demo-gateway-token' };

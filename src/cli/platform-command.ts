@@ -4,6 +4,7 @@ import type { ApplicationCredentials, GatewayCredentials } from '../platform/pla
 import { validateDeviceRef, validateOrgId } from '../protocol/ids.js';
 import { parseInteger, repeatable, UsageError } from './arguments.js';
 import { registerDmCommand } from './dm-command.js';
+import { untilSignal } from './signals.js';
 
 /** `TYPE:ID:TOKEN` → gateway credentials; the token may contain ":". */
 export function parseGatewayArgument(value: string): GatewayCredentials {
@@ -83,17 +84,4 @@ export function registerPlatformCommand(program: Command): Command {
       await api?.close();
       await platform.close();
     });
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

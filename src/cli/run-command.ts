@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from './arguments.js';
-import { untilSignal } from './platform-command.js';
+import { untilSignal } from './signals.js';
 
 /** Registers `wiotp-gateway run --config FILE`: the daemon. */
 export function registerRunCommand(program: Command): Command {

@@ -7,7 +7,7 @@ import { SimulatedRadio } from '../../adapters/ble/simulated-radio.js';
 import { type CodecSpec, createDecoder } from '../codecs/codec-spec.js';
 import type { Reading } from '../codecs/decoder.js';
 import { parseInteger } from './arguments.js';
-import { untilSignal } from './platform-command.js';
+import { untilSignal } from './signals.js';
 
 /** Options of `wiotp-gateway scan ble`. */
 export interface ScanBleOptions {

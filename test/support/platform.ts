@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { fromEvent, map, type Observable } from 'rxjs';
+import { fromEvent, type Observable } from 'rxjs';
 import { silentLogger } from '../../src/logging.js';
 import { EmbeddedPlatform, type PlatformOptions } from '../../src/platform/platform.js';
 import { once } from './wait.js';
@@ -55,5 +55,5 @@ export function messages$(client: MqttClient): Observable<{ topic: string; paylo
     topic,
     payload,
     retain: packet.retain,
-  })).pipe(map((message) => message));
+  }));
 }

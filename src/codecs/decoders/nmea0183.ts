@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
 import type { Decoder, JsonValue, Reading } from '../decoder.js';
+import { nmeaXor } from '../nmea-checksum.js';
 import { decodeFrameText, hexByte, parseDecimal, parseInteger } from './text.js';
 
 /** Options of the `nmea0183` codec. */
@@ -214,8 +215,7 @@ function checksumFault(line: string, star: number): string | null {
   const given = line.slice(star + 1);
   if (!CHECKSUM.test(given)) return `NMEA checksum must be two hex digits after '*', got '${given}'`;
   const said = Number.parseInt(given, 16);
-  let computed = 0;
-  for (let i = 1; i < star; i++) computed ^= line.charCodeAt(i);
+  const computed = nmeaXor(line, 1, star);
   if (said === computed) return null;
   return `NMEA checksum mismatch: sentence says 0x${hexByte(said)}, computed 0x${hexByte(computed)}`;
 }
