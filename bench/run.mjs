@@ -151,39 +151,27 @@ async function main() {
     return file;
   };
 
+  const gatewaySystem = (format) => ({ format, args: () => [...PROFILE_FLAGS, BIN, 'run', '--config', configFor(format)] });
+  const baselineSystem = (format) => ({
+    format,
+    args: () => [
+      ...PROFILE_FLAGS,
+      join(ROOT, 'bench/baseline.mjs'),
+      format,
+      gatewayPath,
+      url,
+      ORG,
+      GW.type,
+      GW.id,
+      GW.token,
+      String(QOS),
+    ],
+  });
   const systems = {
-    'gateway-json': { format: 'json', args: () => [...PROFILE_FLAGS, BIN, 'run', '--config', configFor('json')] },
-    'baseline-json': {
-      format: 'json',
-      args: () => [
-        ...PROFILE_FLAGS,
-        join(ROOT, 'bench/baseline.mjs'),
-        'json',
-        gatewayPath,
-        url,
-        ORG,
-        GW.type,
-        GW.id,
-        GW.token,
-        String(QOS),
-      ],
-    },
-    'gateway-nmea': { format: 'nmea', args: () => [...PROFILE_FLAGS, BIN, 'run', '--config', configFor('nmea')] },
-    'baseline-nmea': {
-      format: 'nmea',
-      args: () => [
-        ...PROFILE_FLAGS,
-        join(ROOT, 'bench/baseline.mjs'),
-        'nmea',
-        gatewayPath,
-        url,
-        ORG,
-        GW.type,
-        GW.id,
-        GW.token,
-        String(QOS),
-      ],
-    },
+    'gateway-json': gatewaySystem('json'),
+    'baseline-json': baselineSystem('json'),
+    'gateway-nmea': gatewaySystem('nmea'),
+    'baseline-nmea': baselineSystem('nmea'),
   };
 
   async function ready(child, format) {
