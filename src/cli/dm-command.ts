@@ -91,9 +91,10 @@ export function registerDmCommand(platform: Command): Command {
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           ...(ca ? { ca } : {}),
         }).catch((error: NodeJS.ErrnoException) => {
-          throw new Error(
-            `cannot reach the platform REST API at ${api} (${error.code ?? error.message}); start it with --api-port`,
-          );
+          const hint = error.code?.includes('CERT')
+            ? "give the platform's certificate with --ca FILE"
+            : 'start the platform with --api-port';
+          throw new Error(`cannot reach the platform REST API at ${api} (${error.code ?? error.message}); ${hint}`);
         });
       const started = await call('/api/v0002/mgmt/requests', {
         action: restAction,

@@ -75,14 +75,11 @@ export function registerPlatformCommand(program: Command): Command {
       let api: { url: string; close(): Promise<void> } | undefined;
       if (options.apiPort !== undefined) {
         const { startRestApi } = await import('../platform/rest-api.js');
-        api = await startRestApi({
-          dm: platform.dm,
-          applications,
-          host: options.apiHost,
-          port: options.apiPort,
-          cert,
-          key,
-          logger,
+        const restApi = { dm: platform.dm, applications, host: options.apiHost, port: options.apiPort, cert, key, logger };
+        // A REST API that cannot listen (a port in use) must not leave the broker running behind the error.
+        api = await startRestApi(restApi).catch(async (error: Error) => {
+          await platform.close();
+          throw new Error(`the REST API cannot listen on ${options.apiHost}:${options.apiPort}: ${error.message}`);
         });
         process.stdout.write(`listening on ${api.url} (REST API)\n`);
       }

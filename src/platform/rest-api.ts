@@ -85,7 +85,11 @@ export async function startRestApi(options: RestApiOptions): Promise<RestApi> {
   const host = options.host ?? '127.0.0.1';
   const requests = new MgmtRequestStore({ ...DEFAULT_MGMT_REQUEST_LIMITS, ...options.limits });
   const listener = (request: IncomingMessage, response: ServerResponse) => {
-    void handle(request, response).catch((error: Error) => send(response, 500, { message: error.message }));
+    void handle(request, response).catch((error: Error) => {
+      // A fault after the answer began (the client went away mid-body) can only end the connection.
+      if (response.headersSent) response.destroy();
+      else send(response, 500, { message: error.message });
+    });
   };
   const secure = Boolean(options.cert && options.key);
   const server = secure

@@ -1,4 +1,5 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -206,6 +207,19 @@ describe('wiotp-gateway platform: where the REST API listens', () => {
     await platform.waitForLine(/^listening on https:\/\/127\.0\.0\.1:\d+ \(REST API\)$/);
     await platform.stop();
     rmSync(certificate.dir, { recursive: true, force: true });
+  });
+
+  it('exits 1 naming the REST API when its port is taken, without leaving the broker running', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const { code, stderr } = await runCli(['platform', '--org', 'abc123', '--port', '0', '--api-port', String(port)]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`the REST API cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('refuses --cert without --key', async () => {
