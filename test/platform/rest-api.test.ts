@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestJson } from '../../src/cli/rest-client.js';
 import type { EmbeddedPlatform } from '../../src/platform/platform.js';
-import { type RestApi, startRestApi } from '../../src/platform/rest-api.js';
+import { type RestApi, type RestApiOptions, startRestApi } from '../../src/platform/rest-api.js';
 import { makeCertificate } from '../support/certificates.js';
 import { connectScriptedDevice } from '../support/dm-device.js';
 import { capturingLogger } from '../support/logs.js';
@@ -27,7 +27,7 @@ function basic(apiKey: string, token: string) {
   return { authorization: `Basic ${Buffer.from(`${apiKey}:${token}`).toString('base64')}`, 'content-type': 'application/json' };
 }
 
-async function start(options: Partial<Parameters<typeof startRestApi>[0]> = {}, dmResponseTimeoutMs?: number) {
+async function start(options: Partial<RestApiOptions> = {}, dmResponseTimeoutMs?: number) {
   platform = await startPlatform(dmResponseTimeoutMs ? { dmResponseTimeoutMs } : {});
   api = await startRestApi({ dm: platform.dm, applications: [APP], port: 0, ...options });
   return { platform, api };
