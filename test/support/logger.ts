@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { REDACTED_PATHS } from '../../src/logging.js';
 
 /** A real pino logger at trace level whose JSON lines the test can read (secrets redacted as in production). */
-export function capturingLogger() {
+export function capturingLogger(level = 'trace') {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -11,7 +11,7 @@ export function capturingLogger() {
       done();
     },
   });
-  const logger = pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, stream);
+  const logger = pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, stream);
   /** Parsed log records whose message matches. */
   const records = (pattern: RegExp) =>
     lines.map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string }).filter((r) => pattern.test(r.msg));
