@@ -353,5 +353,7 @@ export type HardwareProfile = z.infer<typeof hardwareProfileSchema>;
 export type HardwareProfileInput = z.input<typeof hardwareProfileSchema>;
 export type EventRule = z.infer<typeof eventRuleSchema>;
 export type CommandRule = z.infer<typeof commandRuleSchema>;
+/** A command as written in a profile, before validation and defaults. */
+export type CommandRuleInput = z.input<typeof commandRuleSchema>;
 export type ManagementSpec = z.infer<typeof managementSchema>;
 export type ManagementCommand = z.infer<typeof managementCommandSchema>;
