@@ -116,11 +116,12 @@ export function encodeCommand(
     case 'json': {
       for (const [name, value] of Object.entries(params.value)) {
         if (typeof value !== 'string') continue;
-        // JSON escapes control characters, quotes and backslashes; anything else goes out as it is.
-        const at = firstByte(utf8.encode(value), (b) => raw.includes(b) && b >= 0x20 && b !== 0x22 && b !== 0x5c);
+        // Control characters, quotes and backslashes go out escaped (below); anything else as it is.
+        const at = firstByte(utf8.encode(value), (b) => raw.includes(b) && b >= 0x20 && b !== 0x22 && b !== 0x5c && b !== 0x7f);
         if (at) return refuse(rule, name, at, reservedNote, 'not allowed in a JSON command');
       }
-      return ok(utf8.encode(JSON.stringify(params.value)));
+      // DEL is the one control byte JSON leaves raw; escaped too, no control byte reaches the device.
+      return ok(utf8.encode(JSON.stringify(params.value).replaceAll('\x7f', '\\u007f')));
     }
     case 'template': {
       let problem: string | undefined;

@@ -138,6 +138,12 @@ describe('encodeCommand refuses what the profile does not declare, naming the pa
       expected: '{"text":"a\\r\\nb"}',
     },
     {
+      name: 'json: DEL goes out escaped as well',
+      rule: { commandId: 'say', params: { text: { type: 'string' } }, encode: { kind: 'json' } },
+      payload: { text: 'a\u007f' },
+      expected: '{"text":"a\\u007f"}',
+    },
+    {
       name: 'json: a printable delimiter inside a string value is refused',
       rule: { commandId: 'say', params: { text: { type: 'string' } }, encode: { kind: 'json' } },
       payload: { text: 'a;b' },
