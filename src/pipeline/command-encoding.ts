@@ -73,6 +73,10 @@ function paramProblem(rule: CommandRule, name: string, spec: CommandParam, raw: 
   if (typeof raw !== 'string') return undefined;
   // A hex encoder's param is limited in bytes (maxBytes), so its length default does not apply.
   const hexParam = rule.encode.kind === 'hex' && rule.encode.param === name;
+  if (hexParam) {
+    const problem = hexProblem(spec, raw);
+    if (problem) return problem;
+  }
   const maxLength = spec.maxLength ?? (hexParam ? undefined : DEFAULT_PARAM_MAX_LENGTH);
   // Code points, not UTF-16 units; the cheap length bounds the count from above.
   if (maxLength !== undefined && raw.length > maxLength) {
@@ -83,6 +87,21 @@ function paramProblem(rule: CommandRule, name: string, spec: CommandParam, raw: 
     return `is ${JSON.stringify(raw)}; expected a value matching /${spec.pattern}/`;
   }
   return undefined;
+}
+
+/** Hex text ("0a ff"; whitespace ignored) as bytes; call it on text hexProblem accepted. */
+function hexBytes(text: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(text.replace(/\s/g, ''), 'hex'));
+}
+
+/** What is wrong with the value of a hex encoder's param: not hex, or too few or many bytes. */
+function hexProblem(spec: CommandParam, text: string): string | undefined {
+  const digits = text.replace(/\s/g, '');
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits)) return 'must be pairs of hex digits, e.g. "0a ff"';
+  const count = digits.length / 2;
+  const minBytes = spec.minBytes ?? 1;
+  const maxBytes = spec.maxBytes ?? DEFAULT_PARAM_MAX_BYTES;
+  return count < minBytes || count > maxBytes ? `has ${count} bytes; expected ${minBytes}…${maxBytes}` : undefined;
 }
 
 function patternOf(source: string): RegExp {
@@ -141,19 +160,8 @@ export function encodeCommand(
       return ok(utf8.encode(marked.replaceAll(CHECKSUM_MARK, nmeaChecksum(marked.replaceAll(CHECKSUM_MARK, '')))));
     }
     case 'hex': {
-      const text = String(params.value[encode.param] ?? '');
-      const digits = text.replace(/\s/g, '');
-      if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits)) {
-        return fail(`command ${rule.commandId}: param "${encode.param}" must be pairs of hex digits, e.g. "0a ff"`);
-      }
-      const spec = rule.params[encode.param];
-      const minBytes = spec?.minBytes ?? 1;
-      const maxBytes = spec?.maxBytes ?? DEFAULT_PARAM_MAX_BYTES;
-      const count = digits.length / 2;
-      if (count < minBytes || count > maxBytes) {
-        return fail(`command ${rule.commandId}: param "${encode.param}" has ${count} bytes; expected ${minBytes}…${maxBytes}`);
-      }
-      const bytes = Uint8Array.from(Buffer.from(digits, 'hex'));
+      // Checked as hex bytes within minBytes…maxBytes by parseCommandParams.
+      const bytes = hexBytes(String(params.value[encode.param] ?? ''));
       const at = firstByte(bytes, (b) => raw.includes(b));
       if (at) return refuse(rule, encode.param, at, reservedNote, 'the framing cannot carry it');
       return ok(bytes);

@@ -23,10 +23,12 @@ export async function startTestGateway(
   adapters: unknown[],
   extra: Record<string, unknown> = {},
 ): Promise<RunningGateway> {
-  const profiles = loadProfiles();
+  const config = testGatewayConfig(port, adapters, extra);
+  // As `run` does: the built-in profiles and any the config's profilePaths name.
+  const profiles = loadProfiles(config.profilePaths);
   if (!profiles.ok) throw new Error(profiles.reason);
   const gateway = await startGateway({
-    config: testGatewayConfig(port, adapters, extra),
+    config,
     token: GATEWAY.token,
     profiles: profiles.value,
     catalog: builtInCatalog(),
