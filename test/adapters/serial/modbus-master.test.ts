@@ -12,7 +12,9 @@ import { encodeModbusRequest, type ModbusRequest } from '../../../src/codecs/mod
 const OPTIONS = modbusPollOptionsSchema.parse({
   intervalMs: 60_000,
   responseTimeoutMs: 100,
-  slaves: [{ address: 1, reads: [{ function: 'input', address: 1, count: 2, fields: [{ name: 't', register: 0, type: 'i16' }] }] }],
+  slaves: [
+    { address: 1, reads: [{ function: 'input', address: 1, count: 2, fields: [{ name: 't', register: 0, type: 'i16' }] }] },
+  ],
 });
 
 const channels: SimulatedChannel[] = [];
