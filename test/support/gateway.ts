@@ -31,7 +31,6 @@ export async function startTestGateway(
   // As `run` does: the built-in profiles and any the config's profilePaths name.
   const profiles = loadProfiles(config.profilePaths);
   if (!profiles.ok) throw new Error(profiles.reason);
-  const config = testGatewayConfig(port, adapters, extra);
   const gateway = await startGateway({
     config,
     token: GATEWAY.token,
