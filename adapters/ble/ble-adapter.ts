@@ -1,18 +1,17 @@
-import { defer, merge, mergeMap, type Observable, retry, Subject, type Subscription, takeUntil, throwError, timer } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import type { z } from 'zod';
 import type { Adapter, AdapterContext, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import { type AdapterConfig, adapterConfigSchema } from '../../src/config/gateway-config.js';
-import { nextBackoffMs } from '../../src/session/reconnect-policy.js';
 import { type BleProfile, matchProfile, viewAdvertisement } from './advertisement-match.js';
 import { colonAddress, compactAddress } from './ble-identifiers.js';
-import { type AdapterFault, FaultCounter } from './fault-boundary.js';
+import { FaultCounter } from './fault-boundary.js';
 import { GattConnections } from './gatt-connections.js';
-import { describeLoadError, describeRadioState, openRadio } from './load-noble.js';
 import { forgetPeripheral, isIdle, type NobleCacheSizes, nobleCacheSizes } from './noble-internals.js';
-import type { Listener, Noble, NobleBindings, NoblePeripheral } from './noble-types.js';
+import type { NobleBindings, NoblePeripheral } from './noble-types.js';
+import { RadioSession } from './radio-session.js';
 import { RateLimiter } from './rate-limiter.js';
-import { RecentPeripherals } from './recent-peripherals.js';
+import { type HeardPeripheral, RecentPeripherals } from './recent-peripherals.js';
 import { SimulatedRadio } from './simulated-radio.js';
 
 /** Options of the BLE adapter, as in the gateway config (defaults applied). */
@@ -76,20 +75,14 @@ export class BleAdapter implements Adapter {
   private readonly frames = new Subject<Frame>();
   private readonly rejects = new Subject<FrameReject>();
   private readonly status = new Subject<ChannelStatus>();
-  private readonly stop$ = new Subject<void>();
-  /** Faults that restart the radio (ones no device or link can be blamed for). */
-  private readonly radioFaults = new Subject<AdapterFault>();
   private readonly profiles: BleProfile[];
   private readonly keys = new Map<string, string>();
   private readonly recent = new RecentPeripherals();
   private readonly limiter = new RateLimiter();
   private readonly faults: FaultCounter;
   private readonly gatt: GattConnections;
-  private readonly bindings: NobleBindings | undefined;
-  private detach: Array<() => void> = [];
-  private noble: Noble | undefined;
+  private readonly session: RadioSession;
   private sweep: NodeJS.Timeout | undefined;
-  private radioSubscription: Subscription | undefined;
   private closed = false;
 
   constructor(
@@ -117,7 +110,6 @@ export class BleAdapter implements Adapter {
       if (compact) this.keys.set(compact, key.toLowerCase());
     }
     if (!environment.bindings && options.simulated) this.radio = new SimulatedRadio();
-    this.bindings = environment.bindings ?? this.radio;
     this.faults = new FaultCounter(context.logger);
     const host = {
       frame: (frame: Frame) => this.frames.next(frame),
@@ -126,6 +118,16 @@ export class BleAdapter implements Adapter {
       fault: (where: string, channel: string, error: unknown) => this.faults.record(where, channel, error),
     };
     this.gatt = new GattConnections(options, host, this.limiter, context.logger);
+    const radioHost = {
+      status: (state: ChannelStatus['state'], reason?: string) => this.setStatus(RADIO_CHANNEL, state, reason),
+      discover: (peripheral: NoblePeripheral) => this.onDiscover(peripheral),
+      bindingsThrow: (event: string, peripheralId: string | undefined, error: unknown) =>
+        this.onThrow(event, peripheralId, error),
+      lost: () => this.gatt.dropAll('radio restarting'),
+    };
+    const { hciDevice, requestTimeoutMs: timeoutMs, reconnect, scan } = options;
+    const bindings = environment.bindings ?? this.radio;
+    this.session = new RadioSession({ bindings, hciDevice, timeoutMs, reconnect, scan }, radioHost, context.logger);
   }
 
   /**
@@ -133,37 +135,13 @@ export class BleAdapter implements Adapter {
    * within requestTimeoutMs (reported offline with the reason meanwhile), and scans once it is poweredOn.
    */
   async start(): Promise<void> {
-    const withScanMode = this.bindings as (NobleBindings & { setScanMode?: (mode: string) => void }) | undefined;
-    withScanMode?.setScanMode?.(this.options.scan);
-    this.setStatus(RADIO_CHANNEL, 'connecting');
-    const attempt = () =>
-      merge(
-        openRadio({
-          bindings: this.bindings,
-          hciDevice: this.options.hciDevice,
-          timeoutMs: this.options.requestTimeoutMs,
-          onThrow: (event, peripheralId, error) => this.onThrow(event, peripheralId, error),
-        }),
-        this.radioFaults.pipe(mergeMap((fault) => throwError(() => fault))),
-      );
-    this.radioSubscription = defer(attempt)
-      .pipe(
-        retry({
-          resetOnSuccess: true,
-          delay: (error: Error, count) => {
-            this.detachRadio();
-            return this.backoff(RADIO_CHANNEL, error, count);
-          },
-        }),
-        takeUntil(this.stop$),
-      )
-      .subscribe((noble) => this.attach(noble));
+    this.session.open();
     this.sweep = setInterval(
       () => {
         try {
           this.sweepStale();
         } catch (error) {
-          this.radioFaults.next(this.faults.record('sweep', RADIO_CHANNEL, error));
+          this.session.fail(this.faults.record('sweep', RADIO_CHANNEL, error));
         }
       },
       Math.max(50, this.options.staleAfterMs / 2),
@@ -185,7 +163,7 @@ export class BleAdapter implements Adapter {
       rateLimiterKeys: this.limiter.size,
       gattLinks: gatt.links,
       gattWaiting: gatt.waiting,
-      noble: nobleCacheSizes(this.noble),
+      noble: nobleCacheSizes(this.session.central),
     };
   }
 
@@ -193,59 +171,14 @@ export class BleAdapter implements Adapter {
     if (this.closed) return;
     this.closed = true;
     const channels = new Set([RADIO_CHANNEL, ...this.gatt.channels(), ...this.recent.announcedChannels()]);
-    this.stop$.next();
-    this.stop$.complete();
-    this.radioSubscription?.unsubscribe();
+    this.session.close();
     this.gatt.close();
     clearInterval(this.sweep);
-    for (const off of this.detach) off();
     this.radio?.close();
     for (const channel of channels) this.setStatus(channel, 'closed');
     this.frames.complete();
     this.rejects.complete();
     this.status.complete();
-  }
-
-  private attach(noble: Noble): void {
-    this.noble = noble;
-    const listen = (event: string, handler: Listener) => {
-      noble.on(event, handler);
-      this.detach.push(() => noble.off(event, handler));
-    };
-    listen('warning', (message: string) => {
-      if (/Initialization .* failed/i.test(message))
-        this.setStatus(RADIO_CHANNEL, 'offline', describeLoadError(new Error(message), this.options.hciDevice));
-      else this.context.logger.debug({ message }, 'noble warning');
-    });
-    listen('discover', (peripheral: NoblePeripheral) => this.onDiscover(peripheral));
-    listen('stateChange', (state: string) => this.onState(state));
-    this.onState(noble.state);
-  }
-
-  /** Lets go of a central that failed: its links go down with it (a new central starts from nothing). */
-  private detachRadio(): void {
-    for (const off of this.detach) off();
-    this.detach = [];
-    if (this.noble) this.gatt.dropAll('radio restarting');
-    this.noble = undefined;
-  }
-
-  private onState(state: string): void {
-    if (this.closed || !this.noble) return;
-    if (state === 'unknown') return; // not initialised yet: still 'connecting'
-    if (state === 'resetting') {
-      this.setStatus(RADIO_CHANNEL, 'connecting', 'resetting');
-      return;
-    }
-    const problem = describeRadioState(state);
-    if (problem) {
-      this.setStatus(RADIO_CHANNEL, 'offline', problem);
-      return;
-    }
-    this.noble.startScanning([], true, (error) => {
-      if (error) this.setStatus(RADIO_CHANNEL, 'offline', `cannot scan: ${error.message}`);
-      else this.setStatus(RADIO_CHANNEL, 'online', `scanning (${this.options.scan})`);
-    });
   }
 
   private onDiscover(peripheral: NoblePeripheral): void {
@@ -293,18 +226,11 @@ export class BleAdapter implements Adapter {
     const heard = peripheralId === undefined ? undefined : this.recent.get(peripheralId);
     const channel = heard?.channel ?? peripheralId;
     const fault = this.faults.record(event, channel ?? RADIO_CHANNEL, error);
-    if (channel === undefined) this.radioFaults.next(fault);
+    if (channel === undefined) this.session.fail(fault);
     else if (!this.gatt.fail(channel, fault)) {
       if (heard) heard.announced = false;
       this.setStatus(channel, 'offline', fault.message);
     }
-  }
-
-  /** Reports the failure and returns the jittered wait before the next attempt (attempt `count`, 1-based). */
-  private backoff(channel: string, error: Error, count: number): Observable<0> {
-    const wait = nextBackoffMs(this.options.reconnect, count - 1);
-    this.setStatus(channel, 'offline', `${error.message}; retrying in ${wait} ms`);
-    return timer(wait);
   }
 
   /**
@@ -316,8 +242,11 @@ export class BleAdapter implements Adapter {
     const staleAfterMs = this.options.staleAfterMs;
     this.gatt.sweep(now, staleAfterMs, (id) => this.recent.get(id)?.at);
     const linked = this.gatt.peripheralIds();
-    const noble = this.noble;
-    const keep = (id: string) => linked.has(id) || (noble !== undefined && !isIdle(noble, id));
+    const noble = this.session.central;
+    // A peripheral connecting or disconnecting may still get events; noble leaves a cancelled connect in
+    // 'connecting' for ever, though, so that holds it back for one more staleAfterMs only.
+    const keep = (id: string, heard: HeardPeripheral) =>
+      linked.has(id) || (noble !== undefined && !isIdle(noble, id) && now - heard.at <= 2 * staleAfterMs);
     for (const [id, heard] of this.recent.expire(now - staleAfterMs, keep)) {
       if (noble) forgetPeripheral(noble, id);
       if (!heard.channel) continue;

@@ -33,10 +33,10 @@ export class RecentPeripherals {
   }
 
   /** Removes and returns the entries last heard before `cutoff`, except those `keep` holds on to. */
-  expire(cutoff: number, keep: (id: string) => boolean): Array<[string, HeardPeripheral]> {
+  expire(cutoff: number, keep: (id: string, entry: HeardPeripheral) => boolean): Array<[string, HeardPeripheral]> {
     const expired: Array<[string, HeardPeripheral]> = [];
     for (const [id, entry] of this.heard) {
-      if (entry.at >= cutoff || keep(id)) continue;
+      if (entry.at >= cutoff || keep(id, entry)) continue;
       this.heard.delete(id);
       expired.push([id, entry]);
     }

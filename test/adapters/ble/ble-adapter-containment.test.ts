@@ -2,7 +2,7 @@ import { filter } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame } from '../../../src/adapter.js';
 import { collect, nextMatching } from '../../support/wait.js';
-import { compact, ERROR_LEVEL, profile, type Rig, startRig, unlimited } from './ble-test-kit.js';
+import { compact, ERROR_LEVEL, nextAfter, profile, type Rig, startRig, unlimited } from './ble-test-kit.js';
 
 const RUUVI = 'c4:7c:8d:6a:1b:01';
 const HRM = 'e0:11:22:33:44:05';
@@ -34,7 +34,7 @@ describe('BLE adapter, containment', () => {
     const logged = rig.logs.filter((line) => line.level === ERROR_LEVEL);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ channel: compact(RUUVI), where: 'discover', err: { type: 'TypeError' } });
-    const back = await nextMatching(rig.status$, (s) => is(RUUVI, 'online')(s) && s.at >= offline.at);
+    const back = await nextAfter(rig.status$, offline, is(RUUVI, 'online'));
     await nextMatching(rig.frames$, (frame) => from(RUUVI)(frame) && frame.at >= back.at);
   });
 
@@ -52,7 +52,7 @@ describe('BLE adapter, containment', () => {
       const offline = await nextMatching(rig.status$, is(HRM, 'offline'));
       expect(offline.reason).toMatch(/^internal error in read: TypeError: .*; retrying in \d+ ms$/);
       expect(rig.adapter.stats().faults).toBe(1);
-      const back = await nextMatching(rig.status$, (s) => is(HRM, 'online')(s) && s.at >= offline.at);
+      const back = await nextAfter(rig.status$, offline, is(HRM, 'online'));
       await collect(rig.frames$.pipe(filter((frame) => from(HRM)(frame) && frame.at >= back.at)), 3);
       expect(rig.radio.connectedAddresses()).toEqual([HRM]);
     },
@@ -65,7 +65,7 @@ describe('BLE adapter, containment', () => {
     const offline = await nextMatching(rig.status$, (s) => s.channel === 'radio' && s.state === 'offline');
     expect(offline.reason).toMatch(/^internal error in discover: TypeError: .*; retrying in \d+ ms$/);
     expect(rig.adapter.stats().faults).toBe(1);
-    const back = await nextMatching(rig.status$, (s) => s.channel === 'radio' && s.state === 'online' && s.at >= offline.at);
+    const back = await nextAfter(rig.status$, offline, (s) => s.channel === 'radio' && s.state === 'online');
     expect(back).not.toBe(up);
     await nextMatching(rig.frames$, (frame) => frame.at >= back.at);
     expect(rig.radio.inits).toBe(2);

@@ -100,6 +100,14 @@ describe('BLE adapter, GATT', () => {
     expect(decodeFrame(reply, rig.profiles)).toEqual({ ack: '0102' });
   });
 
+  it('on close, reports each link closed and nothing else', async () => {
+    rig = await startRig([heartRate()], { devices: [{ kind: 'heart-rate', address: HRM, intervalMs: 20 }] });
+    const up = await nextMatching(rig.status$, (s) => s.channel === CHANNEL && s.state === 'online');
+    await rig.close();
+    const statuses = replayed(rig.status$).filter((s) => s.channel === CHANNEL);
+    expect(statuses.slice(statuses.indexOf(up) + 1).map((s) => s.state)).toEqual(['closed']);
+  });
+
   it('refuses a write to a device that has no GATT link', async () => {
     rig = await startRig([heartRate()], { devices: [] });
     await expect(rig.adapter.write('aabbccddeeff', Uint8Array.of(1))).rejects.toThrow(/no GATT link/);

@@ -47,7 +47,7 @@ describe('BLE adapter, memory with rotating addresses', () => {
     rig = await startRig(
       [unlimited('ruuvitag')],
       { devices: [{ kind: 'ruuvi', address: RESIDENT, intervalMs: 20 }] },
-      { staleAfterMs: 300 },
+      { staleAfterMs: 1000 },
     );
     await nextMatching(rig.frames$, fromResident);
 

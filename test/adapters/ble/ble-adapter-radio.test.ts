@@ -2,7 +2,7 @@ import { filter } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelStatus } from '../../../src/adapter.js';
 import { collect, nextMatching } from '../../support/wait.js';
-import { profile, type Rig, startRig, unlimited } from './ble-test-kit.js';
+import { nextAfter, profile, type Rig, startRig, unlimited } from './ble-test-kit.js';
 
 const RUUVI = 'c4:7c:8d:6a:1b:01';
 const radioIs = (state: ChannelStatus['state']) => (s: ChannelStatus) => s.channel === 'radio' && s.state === state;
@@ -60,7 +60,7 @@ describe('BLE adapter, radio start-up', () => {
     const off = await nextMatching(rig.status$, radioIs('offline'));
     expect(off.reason).toMatch(/powered off/);
     rig.radio.setState('poweredOn');
-    const back = await nextMatching(rig.status$, (s) => radioIs('online')(s) && s.at >= off.at);
+    const back = await nextAfter(rig.status$, off, radioIs('online'));
     await nextMatching(rig.frames$, (frame) => frame.at >= back.at);
   });
 });

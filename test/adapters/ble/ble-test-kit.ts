@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
+import { type Observable, ReplaySubject, type Subscription, skip, skipWhile } from 'rxjs';
 import { type BleAdapter, type BleAdapterInput, createBleAdapter } from '../../../adapters/ble/ble-adapter.js';
 import { SimulatedRadio, type SimulatedRadioOptions } from '../../../adapters/ble/simulated-radio.js';
 import type { ChannelStatus, Frame, FrameReject } from '../../../src/adapter.js';
@@ -9,6 +9,7 @@ import type { Reading } from '../../../src/codecs/decoder.js';
 import { loadProfiles } from '../../../src/config/load.js';
 import { type HardwareProfile, type HardwareProfileInput, hardwareProfileSchema } from '../../../src/config/profile-schema.js';
 import { silentLogger } from '../../../src/logging.js';
+import { nextMatching } from '../../support/wait.js';
 
 const builtIn = loadProfiles();
 if (!builtIn.ok) throw new Error(builtIn.reason);
@@ -129,4 +130,15 @@ export function replayed<T>(source: Observable<T>): T[] {
   const values: T[] = [];
   source.subscribe((value) => values.push(value)).unsubscribe();
   return values;
+}
+
+/** The first value that comes after `earlier` in a replaying stream and matches (order, not clock: ms can tie). */
+export function nextAfter<T>(source: Observable<T>, earlier: T, predicate: (value: T) => boolean): Promise<T> {
+  return nextMatching(
+    source.pipe(
+      skipWhile((value) => value !== earlier),
+      skip(1),
+    ),
+    predicate,
+  );
 }
