@@ -15,6 +15,9 @@ import { mapReading } from './event-mapping.js';
 import { stampReadTime } from './read-time.js';
 import { RejectLog } from './reject-log.js';
 
+/** How many rejects the pipeline remembers for the status API. */
+const RECENT_REJECTS = 50;
+
 /** Where uplink events go (the sender, through the durable queue); returns a reason when one is refused. */
 export interface EventSink {
   accept(device: string, topic: string, payload: string, qos: 0 | 1, readAt: number): string | undefined;
@@ -50,6 +53,10 @@ export interface DeviceRoute {
   adapter: Adapter;
   source: FrameSource;
   profile: HardwareProfile;
+  /** Frames and events of this device since it was first seen, and when its last frame was read. */
+  frames: number;
+  events: number;
+  lastSeen: number;
 }
 
 interface ProfileRuntime {
@@ -82,11 +89,12 @@ export class Pipeline {
   private readonly newDevices = new Subject<DeviceRoute>();
   private readonly routes = new Map<string, DeviceRoute>();
   private readonly runtimes = new Map<string, ProfileRuntime>();
-  private readonly deviceBySource = new WeakMap<FrameSource, DeviceRef>();
+  private readonly routeBySource = new WeakMap<FrameSource, DeviceRoute>();
   private readonly extraDecoders = new WeakMap<CodecSpec, Decoder>();
   private readonly subscription = new Subscription();
   private readonly rejectLog: RejectLog;
   private readonly topics = new DeviceTopics();
+  private readonly recent: PipelineReject[] = [];
 
   constructor(
     private readonly options: {
@@ -184,8 +192,8 @@ export class Pipeline {
     if (!decoded.ok) return this.reject({ stage: 'decode', reason: decoded.reason, source: frame.source, at: frame.at });
     const reading = decoded.value;
     // Frame sources are shared per connection (and per Modbus slave), so the device is cached on them.
-    let device = runtime.sourceOnlyDevice ? this.deviceBySource.get(frame.source) : undefined;
-    if (!device) {
+    let route = runtime.sourceOnlyDevice ? this.routeBySource.get(frame.source) : undefined;
+    if (!route) {
       const template = {
         typeId: runtime.profile.device.typeId,
         deviceId: String(
@@ -195,17 +203,19 @@ export class Pipeline {
       const resolved = resolveDevice(template, frame.source.vars, reading);
       if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at });
       const known = this.routes.get(deviceKey(resolved.value));
-      // One DeviceRef object per device, so per-device caches downstream (topics) hit by identity.
-      device = known?.device ?? resolved.value;
-      if (runtime.sourceOnlyDevice) this.deviceBySource.set(frame.source, device);
       // Cheap identity check that also follows a device to a new port or connection.
-      if (known?.source !== frame.source) this.remember(device, adapter, frame.source, runtime.profile);
+      route = known?.source === frame.source ? known : this.remember(resolved.value, adapter, frame.source, runtime.profile);
+      if (runtime.sourceOnlyDevice) this.routeBySource.set(frame.source, route);
     }
+    route.frames++;
+    route.lastSeen = frame.at;
+    const device = route.device;
     // Only built when someone listens (device management uses readings for location).
     if (this.readings.observed) this.readings.next({ device, reading });
     const { sink, qos, timestampField } = this.options;
     for (const event of mapReading(runtime.profile.events, reading)) {
       this.stats.events++;
+      route.events++;
       let topic: string;
       try {
         topic = this.topics.eventTopic(device, event.eventId, event.format);
@@ -223,16 +233,21 @@ export class Pipeline {
     }
   }
 
-  private remember(device: DeviceRef, adapter: Adapter, source: FrameSource, profile: HardwareProfile): void {
+  /** Records where a device's frames come from (a new device, or one that moved); returns its route. */
+  private remember(device: DeviceRef, adapter: Adapter, source: FrameSource, profile: HardwareProfile): DeviceRoute {
     const key = deviceKey(device);
     const known = this.routes.get(key);
-    const route: DeviceRoute = { device, adapter, source, profile };
+    // One DeviceRef object per device, so per-device caches downstream (topics) hit by identity.
+    const route: DeviceRoute = known
+      ? Object.assign(known, { adapter, source, profile })
+      : { device, adapter, source, profile, frames: 0, events: 0, lastSeen: 0 };
     this.routes.set(key, route);
-    if (known) return;
+    if (known) return route;
     this.stats.devices = this.routes.size;
     this.options.logger.info({ device: key, channel: source.channel, profile: profile.name }, 'new device');
     this.newDevices.next(route);
     if (profile.commands.length > 0) void this.options.commands.subscribeCommands(device);
+    return route;
   }
 
   private async downlink(command: InboundCommand): Promise<void> {
@@ -281,8 +296,15 @@ export class Pipeline {
     this.options.logger.info({ device: deviceKey(device), commandId }, 'command delivered');
   }
 
+  /** The latest rejects, newest last (at most RECENT_REJECTS), for the status API and the console. */
+  get recentRejects(): readonly PipelineReject[] {
+    return this.recent;
+  }
+
   private reject(reject: PipelineReject): void {
     this.stats.rejects[reject.stage]++;
+    this.recent.push(reject);
+    if (this.recent.length > RECENT_REJECTS) this.recent.shift();
     this.rejectLog.record(reject);
     this.rejects.next(reject);
   }

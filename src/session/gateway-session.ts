@@ -72,6 +72,8 @@ export class GatewaySession {
   private readonly notify: string;
   private attempt = 0;
   private connectedAt = 0;
+  /** Connections made (CONNACK accepted) and lost, for metrics: more than one connect means reconnects. */
+  readonly counters = { connects: 0, disconnects: 0 };
   private closing = false;
   private lastError: string | undefined;
 
@@ -128,6 +130,11 @@ export class GatewaySession {
   /** The current status, synchronously. */
   get current(): SessionStatus {
     return this.status.value;
+  }
+
+  /** When the current connection was accepted (ms), or 0 when there is none. */
+  get onlineSince(): number {
+    return this.client.connected ? this.connectedAt : 0;
   }
 
   /**
@@ -253,6 +260,7 @@ export class GatewaySession {
   private wire(): void {
     const client = this.client;
     client.on('connect', (connack) => {
+      this.counters.connects++;
       this.attempt = 0;
       this.connectedAt = Date.now();
       this.lastError = undefined;
@@ -272,6 +280,7 @@ export class GatewaySession {
       const delay = nextBackoffMs(this.backoff, this.attempt++);
       client.options.reconnectPeriod = delay;
       if (!wasOnline) return;
+      this.counters.disconnects++;
       const now = Date.now();
       const conflict = this.takeover.record(this.connectedAt, now);
       const reason = conflict
