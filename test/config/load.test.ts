@@ -56,6 +56,36 @@ adapters:
     expect(reason).toMatch(/adapters\[0\]\.ports\[0\]: Unrecognized key: "baudrate"/);
   });
 
+  it('takes a serial port by path or by USB match, and says what is wrong with the entry otherwise', () => {
+    const ports = (entries: string) =>
+      loadGatewayConfig(
+        file(
+          'ports.yaml',
+          `org: abc123\ngateway: { typeId: rpi, deviceId: gw1 }\nauth: { tokenEnv: T }\nadapters:\n  - kind: serial\n    ports:\n${entries}`,
+        ),
+        {},
+      );
+    const good = ports(
+      '      - { path: /dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0, profile: nmea-gps }\n' +
+        '      - { match: { vendorId: "0403", productId: "6001", serialNumber: A9M4KQ1X }, profile: nmea-gps }\n',
+    );
+    expect(good.ok).toBe(true);
+    const bad = ports(
+      '      - { profile: nmea-gps }\n' +
+        '      - { path: /dev/ttyUSB0, match: { serialNumber: A1 }, profile: nmea-gps }\n' +
+        '      - { match: { vendorId: 0403 }, profile: nmea-gps }\n' +
+        '      - { match: {}, profile: nmea-gps }\n',
+    );
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.reason.split('\n').slice(1)).toEqual([
+      '  adapters[0].ports[0].path: give path (e.g. /dev/serial/by-id/usb-FTDI_…-if00-port0) or match: { vendorId, productId, serialNumber }',
+      '  adapters[0].ports[1].match: give path or match, not both',
+      '  adapters[0].ports[2].match.vendorId: expected 4 hex digits in quotes, e.g. "0403" (unquoted, YAML reads 0403 as the number 403)',
+      '  adapters[0].ports[3].match: give at least one of vendorId, productId, serialNumber',
+    ]);
+  });
+
   it('lets the environment override the token, host, port and log level', () => {
     const data = applyEnvOverrides(
       { org: 'x', auth: { tokenFile: 'f' } },
