@@ -30,6 +30,7 @@ export function silentLogger(): Logger {
 
 /** pino-pretty, loaded only here: a daemon under systemd never pays for it. Synchronous, so no line is lost at exit. */
 function prettyStderr(): DestinationStream {
-  const build = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  const require = createRequire(import.meta.url);
+  const build = require('pino-pretty') as typeof PinoPretty;
   return build({ destination: 2, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
 }
