@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,11 +53,11 @@ beforeAll(async () => {
     '--no-fund',
     join(dir, packed.filename),
   ]);
-}, 120_000);
+}, 180_000);
 
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+}, 60_000);
 
 describe('the npm package', () => {
   it('holds the built code, the CLI, profiles, schemas, the systemd unit and the docs, and no tests or sources', () => {
