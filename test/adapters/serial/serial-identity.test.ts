@@ -74,17 +74,22 @@ async function frameFrom(adapter: Adapter, device: DeviceEnd, id: string) {
   return frame;
 }
 
-/** The channel going offline (the cable pulled) and then online again. */
-function reconnect(adapter: Adapter): Promise<ChannelStatus> {
+/** The channel going offline (the cable pulled) and then online again; on failure, says what it saw. */
+async function reconnect(adapter: Adapter): Promise<ChannelStatus> {
+  const seen: string[] = [];
   let wentOffline = false;
-  return nextMatching(
+  const back = nextMatching(
     adapter.status$,
     (status) => {
+      seen.push(`${status.state}${status.reason ? ` (${status.reason})` : ''}`);
       if (status.state === 'offline') wentOffline = true;
       return wentOffline && status.state === 'online';
     },
-    10_000,
+    15_000,
   );
+  return back.catch((error: Error) => {
+    throw new Error(`${error.message}; channel states seen: ${seen.join(' → ')}`);
+  });
 }
 
 /** Points `link` at `target` in one step, as udev does when it re-creates a by-id link. */
