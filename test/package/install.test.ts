@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,21 @@ beforeAll(async () => {
   const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir]);
   if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.stderr}`);
   packed = (JSON.parse(pack.stdout) as (typeof packed)[])[0]!;
+  // better-sqlite3's install script downloads a prebuilt binary (as on a Pi) or, offline, compiles SQLite for a
+  // minute. Hand it the binary `npm ci` built here, through prebuild-install's own local-prebuilds option.
+  const prebuilds = join(dir, 'prebuilds');
+  const sqlite = JSON.parse(readFileSync(join(ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string };
+  const archive = `better-sqlite3-v${sqlite.version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  await mkdir(prebuilds);
+  const tar = await run('tar', [
+    '-czf',
+    join(prebuilds, archive),
+    '-C',
+    join(ROOT, 'node_modules/better-sqlite3'),
+    'build/Release/better_sqlite3.node',
+  ]);
+  if (tar.code !== 0) throw new Error(`packing the better-sqlite3 binary failed:\n${tar.stderr}`);
+  env.npm_config_better_sqlite3_local_prebuilds = prebuilds;
   install = await run('npm', [
     'install',
     '-g',
