@@ -1,7 +1,9 @@
 import { Command } from 'commander';
+import { packageVersion } from '../package-root.js';
 import { UsageError } from './arguments.js';
 import { registerDecodeCommand } from './decode-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { EXIT_CODES } from './exit-codes.js';
 import { registerPlatformCommand } from './platform-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScanCommand } from './scan-command.js';
@@ -10,6 +12,7 @@ import { registerScanCommand } from './scan-command.js';
 export function buildProgram(): Command {
   const program = new Command('wiotp-gateway')
     .description('Bridge serial and Bluetooth LE peripherals to a Watson IoT Platform-style MQTT service')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError();
   registerPlatformCommand(program);
   registerDemoCommand(program);
@@ -24,5 +27,5 @@ try {
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`wiotp-gateway: ${message}\n`);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
+  process.exitCode = error instanceof UsageError ? EXIT_CODES.usage : EXIT_CODES.failure;
 }

@@ -33,16 +33,41 @@ export const connectionSchema = z
   })
   .strict();
 
-/** One serial port (or `tcp://host:port` serial server) and the profile of what is plugged into it. */
+const usbId = z
+  .string({ error: 'expected 4 hex digits in quotes, e.g. "0403" (unquoted, YAML reads 0403 as the number 403)' })
+  .regex(/^(0x)?[0-9A-Fa-f]{4}$/, 'expected 4 hex digits, e.g. "0403"');
+
+/** A USB serial adapter by its identity rather than by the tty name the kernel gave it this time. */
+export const serialMatchSchema = z
+  .object({ vendorId: usbId.optional(), productId: usbId.optional(), serialNumber: z.string().min(1).optional() })
+  .strict()
+  .refine((match) => match.vendorId || match.productId || match.serialNumber, {
+    message: 'give at least one of vendorId, productId, serialNumber',
+  });
+
+/**
+ * One serial port and the profile of what is plugged into it: a `path` (a device such as
+ * `/dev/serial/by-id/…`, or a `tcp://host:port` serial server) or a USB `match`, looked up at each (re)connect.
+ */
 export const serialPortSchema = z
   .object({
-    path: z.string().min(1),
+    path: z.string().min(1).optional(),
+    match: serialMatchSchema.optional(),
     profile: z.string().min(1),
     baudRate: z.number().int().positive().optional(),
     /** Overrides the profile's device template for this port. */
     deviceId: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((port) => port.path !== undefined || port.match !== undefined, {
+    path: ['path'],
+    message: 'give path (e.g. /dev/serial/by-id/usb-FTDI_…-if00-port0) or match: { vendorId, productId, serialNumber }',
+    when: () => true,
+  })
+  .refine((port) => port.path === undefined || port.match === undefined, {
+    path: ['match'],
+    message: 'give path or match, not both',
+  });
 
 /** The adapters to start; `plugin` loads an npm package or a local module exporting `createAdapter`. */
 export const adapterConfigSchema = z.discriminatedUnion('kind', [

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { userInfo } from 'node:os';
+import { extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { packageRoot } from '../package-root.js';
 import { fail, ok, type Result } from '../result.js';
 import { type GatewayConfig, gatewayConfigSchema } from './gateway-config.js';
 import { type HardwareProfile, hardwareProfileSchema } from './profile-schema.js';
@@ -80,24 +81,35 @@ export function resolveToken(auth: GatewayConfig['auth'], env: NodeJS.ProcessEnv
   if (auth.tokenFile) {
     const file = resolve(baseDir, auth.tokenFile);
     try {
+      const privacy = checkOwnerOnly(file);
+      if (!privacy.ok) return fail(`auth.tokenFile: ${privacy.reason}`);
       const token = readFileSync(file, 'utf8').trim();
       return token ? ok(token) : fail(`auth.tokenFile: ${file} is empty`);
     } catch (error) {
-      return fail(`auth.tokenFile: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? ''}`);
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      const hint = code === 'EACCES' ? ` (the gateway runs as ${userInfo().username}, who must own it)` : '';
+      return fail(`auth.tokenFile: cannot read ${file}: ${code}${hint}`);
     }
   }
   return fail('auth: give exactly one of token, tokenFile, tokenEnv');
 }
 
+/**
+ * Refuses a secret file that users other than its owner may read or change (as ssh does with a private key),
+ * naming the `chmod` that fixes it. Windows has no such modes: nothing to check there.
+ */
+function checkOwnerOnly(file: string): Result<void> {
+  if (process.platform === 'win32') return ok(undefined);
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) === 0) return ok(undefined);
+  const access = mode & 0o044 ? 'readable' : mode & 0o022 ? 'writable' : 'accessible';
+  const octal = mode.toString(8).padStart(4, '0');
+  return fail(`${file} is ${access} by group or others (mode ${octal}): run \`chmod 600 ${file}\``);
+}
+
 /** The `hardware-profiles/` folder shipped with the package (works from src/ and from dist/). */
 export function builtInProfilesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'hardware-profiles');
-    if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('the built-in hardware-profiles folder was not found next to package.json');
+  return join(packageRoot(), 'hardware-profiles');
 }
 
 /** Loads and validates one profile file. */
