@@ -14,9 +14,10 @@ export function registerRunCommand(program: Command): Command {
     .description('run the gateway daemon from a config file (YAML or JSON)')
     .requiredOption('-c, --config <file>', 'gateway config file')
     .option('--check', 'validate the config and profiles, print a summary, and exit')
-    .action(async (options: { config: string; check?: boolean }) => {
+    .option('--http <host:port>', 'the local HTTP server (metrics, health, status, console) listens here instead of http.listen')
+    .action(async (options: { config: string; check?: boolean; http?: string }) => {
       const { createLogger } = await import('../logging.js');
-      const { loadGatewayConfig, loadProfiles, resolveToken } = await import('../config/load.js');
+      const { loadGatewayConfig, loadProfiles, resolveToken, resolveHttpToken } = await import('../config/load.js');
       const config = loadGatewayConfig(options.config);
       if (!config.ok) throw new UsageError(config.reason);
       const baseDir = dirname(resolve(options.config));
@@ -24,6 +25,9 @@ export function registerRunCommand(program: Command): Command {
       if (!profiles.ok) throw new UsageError(profiles.reason);
       const token = resolveToken(config.value.auth, process.env, baseDir);
       if (!token.ok) throw new UsageError(token.reason);
+      if (options.http) config.value.http = { ...(config.value.http || {}), listen: options.http };
+      const httpToken = resolveHttpToken(config.value.http, baseDir);
+      if (!httpToken.ok) throw new UsageError(httpToken.reason);
       const logger = createLogger({ level: config.value.log.level });
       if (options.check) {
         process.stdout.write(
@@ -42,6 +46,7 @@ export function registerRunCommand(program: Command): Command {
         profiles: profiles.value,
         catalog: builtInCatalog(baseDir),
         logger,
+        httpToken: httpToken.value,
       });
       const first = await Promise.race([starting, stopSignal]);
       const gateway = typeof first === 'string' ? await starting : first;

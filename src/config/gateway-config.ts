@@ -167,6 +167,37 @@ export const storeSchema = z
   })
   .strict();
 
+/** `HOST:PORT` or `[IPv6]:PORT` to listen on. */
+export const listenAddressSchema = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, such as "127.0.0.1:9464" or "[::1]:9464"');
+
+/**
+ * The gateway's local HTTP server: metrics, health, the status API and the console (DESIGN: watch).
+ * Loopback by default; any other address needs a token, checked in constant time.
+ */
+export const httpSchema = z
+  .union([
+    z.literal(false),
+    z
+      .object({
+        listen: listenAddressSchema.default('127.0.0.1:9464'),
+        token: z.string().min(16, 'at least 16 characters').optional(),
+        tokenFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((http) => !(http.token && http.tokenFile), { message: 'give token or tokenFile, not both' }),
+  ])
+  .default({ listen: '127.0.0.1:9464' });
+
+/** The gateway's own health event over MQTT (`iot-2/type/{gwType}/id/{gwId}/evt/health/fmt/json`). */
+export const healthSchema = z
+  .object({
+    /** Seconds between health events; 0 turns them off. */
+    intervalSeconds: z.number().int().min(0).default(60),
+  })
+  .strict();
+
 const deviceInfoText = z.string().min(1);
 
 /**
@@ -257,6 +288,8 @@ export const gatewayConfigSchema = z
     store: storeSchema.prefault({}),
     /** On SIGTERM/SIGINT: how long to keep sending what is queued before closing the connection. */
     shutdownGraceMs: z.number().int().min(0).max(60_000).default(5000),
+    http: httpSchema,
+    health: healthSchema.prefault({}),
     /** Extra folders or files with hardware profiles, besides the built-in ones. */
     profilePaths: z.array(z.string()).default([]),
     adapters: z.array(adapterConfigSchema).min(1),
@@ -273,4 +306,5 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type AdapterConfig = z.infer<typeof adapterConfigSchema>;
 export type ManagedGatewayConfig = z.infer<typeof managedGatewaySchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
+export type HttpConfig = z.infer<typeof httpSchema>;
 export type PublishConfig = z.infer<typeof publishSchema>;

@@ -78,20 +78,29 @@ export function resolveToken(auth: GatewayConfig['auth'], env: NodeJS.ProcessEnv
     const value = env[auth.tokenEnv];
     return value ? ok(value) : fail(`auth.tokenEnv: the environment variable ${auth.tokenEnv} is not set`);
   }
-  if (auth.tokenFile) {
-    const file = resolve(baseDir, auth.tokenFile);
-    try {
-      const privacy = checkOwnerOnly(file);
-      if (!privacy.ok) return fail(`auth.tokenFile: ${privacy.reason}`);
-      const token = readFileSync(file, 'utf8').trim();
-      return token ? ok(token) : fail(`auth.tokenFile: ${file} is empty`);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      const hint = code === 'EACCES' ? ` (the gateway runs as ${userInfo().username}, who must own it)` : '';
-      return fail(`auth.tokenFile: cannot read ${file}: ${code}${hint}`);
-    }
-  }
+  if (auth.tokenFile) return readSecretFile(resolve(baseDir, auth.tokenFile), 'auth.tokenFile');
   return fail('auth: give exactly one of token, tokenFile, tokenEnv');
+}
+
+/** The local HTTP server's token, from http.token or http.tokenFile (undefined when neither is set). */
+export function resolveHttpToken(http: GatewayConfig['http'], baseDir = '.'): Result<string | undefined> {
+  if (!http) return ok(undefined);
+  if (http.tokenFile) return readSecretFile(resolve(baseDir, http.tokenFile), 'http.tokenFile');
+  return ok(http.token);
+}
+
+/** Reads a secret (a token) from a file only its owner may read; `field` names the config key in errors. */
+export function readSecretFile(file: string, field: string): Result<string> {
+  try {
+    const privacy = checkOwnerOnly(file);
+    if (!privacy.ok) return fail(`${field}: ${privacy.reason}`);
+    const secret = readFileSync(file, 'utf8').trim();
+    return secret ? ok(secret) : fail(`${field}: ${file} is empty`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const hint = code === 'EACCES' ? ` (the gateway runs as ${userInfo().username}, who must own it)` : '';
+    return fail(`${field}: cannot read ${file}: ${code}${hint}`);
+  }
 }
 
 /**

@@ -43,6 +43,7 @@ export interface GatewayStatus {
   version: string;
   startedAt: string;
   uptimeSeconds: number;
+  process: { pid: number; rssBytes: number; heapUsedBytes: number };
   session: SessionStatus & { url: string; connects: number; disconnects: number; onlineSince: string | undefined };
   adapters: Array<{ name: string; started: boolean; channels: ChannelStatus[] }>;
   devices: DeviceStatus[];
@@ -140,6 +141,7 @@ export class GatewayView {
       version: this.parts.version,
       startedAt: iso(this.startedAt),
       uptimeSeconds: this.uptimeSeconds(),
+      process: { pid: process.pid, rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
       session: {
         ...session.current,
         url: session.url,

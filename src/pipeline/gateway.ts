@@ -12,6 +12,12 @@ import { defaultStoreDirectory, identityKey, queueFileFor } from '../store/store
 import { Admission } from './admission.js';
 import { ManagedGateway } from './managed-gateway.js';
 import { Pipeline } from './pipeline.js';
+import { packageVersion } from '../package-root.js';
+import { checkExposure, type RunningHttpServer, startHttpServer } from '../http/http-server.js';
+import { parseListenAddress } from '../http/listen-address.js';
+import { createMetricsRegistry } from '../http/metrics.js';
+import { GatewayView } from './gateway-view.js';
+import { HealthEvent } from './health-event.js';
 import { Sender } from './sender.js';
 
 /** Built-in adapter kinds and a loader for plugins, handed in by the CLI (adapters live outside src/). */
@@ -30,6 +36,10 @@ export interface RunningGateway {
   /** The durable outgoing queue. */
   queue: SqliteQueue;
   sender: Sender;
+  /** What the HTTP server, the health event and the console read. */
+  view: GatewayView;
+  /** The local HTTP server, unless `http: false`. */
+  http?: RunningHttpServer;
   /** Present when the config turns device management on. */
   managed?: ManagedGateway;
   /** Notifications received from the service, counted by reason (seed: Gateway notifications). */
@@ -105,14 +115,25 @@ export async function startGateway(options: {
   profiles: ReadonlyMap<string, HardwareProfile>;
   catalog: AdapterCatalog;
   logger: Logger;
+  /** The token of a local HTTP server that listens beyond loopback (resolved from http.token or http.tokenFile). */
+  httpToken?: string;
 }): Promise<RunningGateway> {
   const { config, logger } = options;
+  if (config.http) {
+    const listen = parseListenAddress(config.http.listen);
+    if (!listen.ok) throw new Error(`http.listen: ${listen.reason}`);
+    const refusal = checkExposure(listen.value, options.httpToken);
+    if (refusal) throw new Error(refusal);
+  }
   // First: a queue file in use by another process, or of another gateway, fails before any I/O.
   const queue = openGatewayQueue(config, logger.child({ component: 'store' }));
-  const opened: { adapters: Adapter[]; session?: GatewaySession; pipeline?: Pipeline } = { adapters: [] };
+  const opened: Opened = { adapters: [] };
   try {
     return await assemble(options, queue, opened);
   } catch (error) {
+    await opened.http?.close();
+    opened.health?.stop();
+    opened.view?.close();
     await (opened.pipeline?.close() ?? Promise.all(opened.adapters.map((adapter) => adapter.close()))).catch(() => undefined);
     await opened.session?.close(0).catch(() => undefined);
     queue.close();
@@ -120,11 +141,17 @@ export async function startGateway(options: {
   }
 }
 
-async function assemble(
-  options: Parameters<typeof startGateway>[0],
-  queue: SqliteQueue,
-  opened: { adapters: Adapter[]; session?: GatewaySession; pipeline?: Pipeline },
-): Promise<RunningGateway> {
+/** What has been opened so far, so a failure part-way can close it. */
+interface Opened {
+  adapters: Adapter[];
+  session?: GatewaySession;
+  pipeline?: Pipeline;
+  view?: GatewayView;
+  health?: HealthEvent;
+  http?: RunningHttpServer;
+}
+
+async function assemble(options: Parameters<typeof startGateway>[0], queue: SqliteQueue, opened: Opened): Promise<RunningGateway> {
   const { config, logger } = options;
   const adapters = await createAdapters(config, options.profiles, options.catalog, logger, opened.adapters);
   const connection = config.connection;
@@ -181,9 +208,40 @@ async function assemble(
       `service notification: ${notification.message}`,
     );
   });
+  const view = new GatewayView({
+    org: config.org,
+    version: packageVersion(),
+    session,
+    adapters,
+    pipeline,
+    queue,
+    sender,
+    admission,
+    notificationCounts,
+  });
+  opened.view = view;
+  if (config.http) {
+    const listen = parseListenAddress(config.http.listen);
+    if (!listen.ok) throw new Error(`http.listen: ${listen.reason}`);
+    opened.http = await startHttpServer({
+      listen: listen.value,
+      token: options.httpToken,
+      sources: {
+        live: () => view.live(),
+        ready: () => view.ready(),
+        status: () => view.status(),
+        metrics: createMetricsRegistry(() => view.status()),
+      },
+      logger: logger.child({ component: 'http' }),
+    });
+  }
+  const health = new HealthEvent(view, sender, config.gateway, config.health.intervalSeconds, logger.child({ component: 'health' }));
+  opened.health = health;
   // Adapters and pipeline run even while the service is unreachable: events wait in the queue.
   session.start().catch((error: Error) => logger.warn(`first connection attempt failed: ${error.message}; retrying`));
   await pipeline.start();
+  view.markStarted();
+  health.start();
   const managed = config.managed?.enabled
     ? new ManagedGateway({
         session,
@@ -206,9 +264,12 @@ async function assemble(
     pipeline,
     queue,
     sender,
+    view,
+    ...(opened.http ? { http: opened.http } : {}),
     adapters,
     ...(managed ? { managed } : {}),
     async close() {
+      health.stop();
       // Stop reading first: nothing new enters the queue during the grace period.
       await pipeline.close();
       queue.commit();
@@ -220,6 +281,8 @@ async function assemble(
       admission.close();
       await session.close();
       queue.close();
+      await opened.http?.close();
+      view.close();
     },
   };
 }

@@ -45,6 +45,9 @@ export interface PipelineStats {
   rejects: Record<PipelineReject['stage'], number>;
   commandsDelivered: number;
   devices: number;
+  /** Frames and events per profile, and frames per adapter (metrics labels; never per device). */
+  byProfile: Record<string, { frames: number; events: number }>;
+  byAdapter: Record<string, number>;
 }
 
 /** A device seen behind the gateway: where its frames come from, so commands can go back there. */
@@ -65,6 +68,8 @@ interface ProfileRuntime {
   encoder: FrameEncoder | undefined;
   /** True when the device id depends only on the source, so it can be cached per channel. */
   sourceOnlyDevice: boolean;
+  /** This profile's entry in `stats.byProfile`. */
+  counts: { frames: number; events: number };
 }
 
 /**
@@ -82,6 +87,8 @@ export class Pipeline {
     rejects: { framing: 0, decode: 0, device: 0, publish: 0, command: 0 },
     commandsDelivered: 0,
     devices: 0,
+    byProfile: {},
+    byAdapter: {},
   };
 
   private readonly rejects = new Subject<PipelineReject>();
@@ -117,6 +124,7 @@ export class Pipeline {
   /** Subscribes to every adapter and to commands, then starts the adapters. */
   async start(): Promise<void> {
     for (const adapter of this.options.adapters) {
+      this.stats.byAdapter[adapter.name] ??= 0;
       this.subscription.add(adapter.frames$.subscribe((frame) => this.safeUplink(adapter, frame)));
       this.subscription.add(
         adapter.rejects$.subscribe((reject) =>
@@ -161,7 +169,9 @@ export class Pipeline {
         decoder: createDecoder(profile.codec),
         encoder: profile.framing ? createFrameEncoder(profile.framing) : undefined,
         sourceOnlyDevice: !usesReading,
+        counts: { frames: 0, events: 0 },
       };
+      this.stats.byProfile[name] = runtime.counts;
       this.runtimes.set(name, runtime);
     }
     return runtime;
@@ -178,6 +188,7 @@ export class Pipeline {
 
   private uplink(adapter: Adapter, frame: Frame): void {
     this.stats.frames++;
+    this.stats.byAdapter[adapter.name] = (this.stats.byAdapter[adapter.name] ?? 0) + 1;
     const runtime = this.runtime(frame.profile);
     if (!runtime)
       return this.reject({
@@ -186,6 +197,7 @@ export class Pipeline {
         source: frame.source,
         at: frame.at,
       });
+    runtime.counts.frames++;
     // A frame may name its own codec (a BLE characteristic within a GATT profile, say).
     const decoder = frame.context?.codec ? this.decoderFor(frame.context.codec as CodecSpec) : runtime.decoder;
     const decoded = decoder.decode(frame.bytes, frame.context);
@@ -216,6 +228,7 @@ export class Pipeline {
     for (const event of mapReading(runtime.profile.events, reading)) {
       this.stats.events++;
       route.events++;
+      runtime.counts.events++;
       let topic: string;
       try {
         topic = this.topics.eventTopic(device, event.eventId, event.format);

@@ -301,6 +301,7 @@ export class SqliteQueue {
       bytes: this.byteCount,
       oldestReadAt,
       ...this.counters,
+      uncommitted: this.buffer.length,
       dropped: { ...this.drops.byReason },
       location: this.options.file,
       durable: this.options.file !== ':memory:',
