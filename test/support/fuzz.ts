@@ -126,3 +126,32 @@ export function expectResults<T>(results: Result<T>[]): void {
   expect(Array.isArray(results)).toBe(true);
   for (const result of results) expectResult(result);
 }
+
+/** Where `value` stops being plain JSON (NaN, undefined, a Date, a class instance...), or undefined if it is JSON. */
+export function nonJsonPath(value: unknown, path = '$'): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} is ${value}`;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const bad = nonJsonPath(item, `${path}[${i}]`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return `${path} is a ${proto?.constructor?.name ?? 'non-plain object'}`;
+    for (const [key, item] of Object.entries(value)) {
+      const bad = nonJsonPath(item, `${path}.${key}`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  return `${path} is ${typeof value}`;
+}
+
+/** `expectResult`, and a value that is plain JSON: a Reading becomes an event payload as it is. */
+export function expectJsonResult<T>(result: Result<T>): void {
+  expectResult(result);
+  if (result.ok) expect(nonJsonPath(result.value)).toBeUndefined();
+}

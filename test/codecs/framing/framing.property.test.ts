@@ -189,8 +189,9 @@ describe('every frame encoder, fuzzed', () => {
         const out = deframe(framing, [frame]);
         expectResults(out);
         const expected = decodedFrame(framing, payload, frame);
-        // The far end may drop an empty frame or refuse one over its maxLength; it never delivers other bytes.
-        const dropped = expected.length === 0 && (framing.kind === 'slip' || (framing.kind === 'delimiter' && framing.skipEmpty));
+        // The far end drops an empty frame (SLIP, a blank line, a gap frame is no bytes at all) or refuses
+        // one over its maxLength; it never delivers other bytes.
+        const dropped = (payload.length === 0 && ['slip', 'gap'].includes(framing.kind)) || emptyLine(framing, frame);
         if (dropped) expect(out).toEqual([]);
         else if (expected.length > longestFrame(framing)) expect(out.map((r) => r.ok)).toEqual([false]);
         else expect(render(out)).toEqual(render([{ ok: true, value: expected }]));
@@ -228,7 +229,12 @@ describe('every frame encoder, fuzzed', () => {
   });
 
   it('resynchronises: frames sent after random garbage and one delimiter all come out', () => {
-    const delimited = spec.filter((framing) => ['delimiter', 'slip', 'cobs'].includes(framing.kind));
+    // With a delimiter whose start is also its end (00 00, "abca"), garbage ending in that start runs
+    // into the resync delimiter: 00 + 00 00 + 01 00 00 splits as 00 00 | 00 01 | by the rule itself.
+    const delimited = spec.filter(
+      (framing) =>
+        framing.kind === 'slip' || framing.kind === 'cobs' || (framing.kind === 'delimiter' && !hasBorder(framing.delimiter)),
+    );
     const run = delimited.chain((framing) =>
       fc.record({
         framing: fc.constant(framing),
@@ -253,6 +259,20 @@ describe('every frame encoder, fuzzed', () => {
     );
   });
 });
+
+/** A blank line the delimiter framing skips: the frame is the delimiter alone. */
+function emptyLine(framing: FramingSpec, frame: Uint8Array): boolean {
+  return framing.kind === 'delimiter' && framing.skipEmpty && frame.length === framing.delimiter.length;
+}
+
+/** Whether some proper prefix of the delimiter is also its suffix (a "border", in string-search terms). */
+function hasBorder(delimiter: Uint8Array): boolean {
+  const n = delimiter.length;
+  for (let k = 1; k < n; k++) {
+    if (delimiter.subarray(0, k).every((b, i) => b === delimiter[n - k + i])) return true;
+  }
+  return false;
+}
 
 /** Cuts bytes into `pieces` near-equal chunks. */
 function cut(bytes: Uint8Array, pieces: number): Uint8Array[] {
