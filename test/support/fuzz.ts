@@ -87,11 +87,25 @@ function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
 }
 
 /**
- * A valid input broken by 1-4 edits: bit flips, truncation, inserted bytes, a duplicated run, a deleted
- * run. The edits shrink away one by one, so a failure names the smallest damage that triggers it.
+ * A valid input broken by 1 to `maxEdits` edits: bit flips, truncation, inserted bytes, a duplicated run,
+ * a deleted run. The edits shrink away one by one, so a failure names the smallest damage that triggers it.
  */
-export function mutatedBytes(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
-  return fc.tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([bytes, edits]) => edits.reduce(mutate, bytes));
+export function mutatedBytes(valid: fc.Arbitrary<Uint8Array>, maxEdits = 4): fc.Arbitrary<Uint8Array> {
+  return fc
+    .tuple(valid, fc.array(mutation, { minLength: 1, maxLength: maxEdits }))
+    .map(([bytes, edits]) => edits.reduce(mutate, bytes));
+}
+
+/** A valid input and the same with 1 to `maxEdits` edits that change it (a cut at the very end does not). */
+export function alteredBytes(
+  valid: fc.Arbitrary<Uint8Array>,
+  maxEdits = 4,
+): fc.Arbitrary<{ original: Uint8Array; altered: Uint8Array }> {
+  return valid.chain((original) =>
+    mutatedBytes(fc.constant(original), maxEdits)
+      .filter((altered) => Buffer.compare(altered, original) !== 0)
+      .map((altered) => ({ original, altered })),
+  );
 }
 
 /** A valid input, or the same broken by edits (half and half), for "never throws" properties. */
@@ -148,6 +162,26 @@ export function nonJsonPath(value: unknown, path = '$'): string | undefined {
     return undefined;
   }
   return `${path} is ${typeof value}`;
+}
+
+/** Asserts that every input `inputs` draws decodes to a plain-JSON value. */
+export function expectEveryDecodes<T>(inputs: fc.Arbitrary<T>, decode: (input: T) => Result<unknown>, share = 1): void {
+  fc.assert(
+    fc.property(inputs, (input) => {
+      const result = decode(input);
+      expectJsonResult(result);
+      if (!result.ok) throw new Error(`refused a well-formed input: ${result.reason}`);
+    }),
+    fuzzParameters(share),
+  );
+}
+
+/** Asserts that no input `inputs` draws makes `decode` throw: each gives a plain-JSON value or a reason. */
+export function expectNeverThrows<T>(inputs: fc.Arbitrary<T>, decode: (input: T) => Result<unknown>, share = 1): void {
+  fc.assert(
+    fc.property(inputs, (input) => expectJsonResult(decode(input))),
+    fuzzParameters(share),
+  );
 }
 
 /** `expectResult`, and a value that is plain JSON: a Reading becomes an event payload as it is. */
