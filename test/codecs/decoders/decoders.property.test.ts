@@ -14,7 +14,14 @@ import { createKeyValueDecoder, type KeyValueOptions, keyValueOptionsSchema } fr
 import { createNmea0183Decoder } from '../../../src/codecs/decoders/nmea0183.js';
 import { decodeFrameText, parseDecimal, parseInteger } from '../../../src/codecs/decoders/text.js';
 import { withNmeaChecksum } from '../../../src/codecs/nmea-checksum.js';
-import { anyBytes, expectJsonResult, expectResult, fuzzParameters, validOrMutated } from '../../support/fuzz.js';
+import {
+  anyBytes,
+  expectJsonResult,
+  expectNeverThrows,
+  expectResult,
+  fuzzParameters,
+  validOrMutated,
+} from '../../support/fuzz.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -74,10 +81,7 @@ describe('json codec, fuzzed', () => {
 
   it('never throws on broken JSON: a plain-JSON reading or a reason', () => {
     const documents = fc.json().map(utf8);
-    fc.assert(
-      fc.property(validOrMutated(documents), (bytes) => expectJsonResult(createJsonLinesDecoder().decode(bytes))),
-      fuzzParameters(),
-    );
+    expectNeverThrows(validOrMutated(documents), (bytes) => createJsonLinesDecoder().decode(bytes));
   });
 });
 
@@ -122,12 +126,7 @@ describe('key-value codec, fuzzed', () => {
 
   it('never throws on any text: a plain-JSON reading or a reason', () => {
     const text = fc.string({ unit: 'binary', maxLength: 80 }).map(utf8);
-    fc.assert(
-      fc.property(options, validOrMutated(text), (parsed, bytes) =>
-        expectJsonResult(createKeyValueDecoder(parsed).decode(bytes)),
-      ),
-      fuzzParameters(),
-    );
+    expectNeverThrows(fc.tuple(options, validOrMutated(text)), ([parsed, bytes]) => createKeyValueDecoder(parsed).decode(bytes));
   });
 });
 
@@ -189,10 +188,7 @@ describe('csv codec, fuzzed', () => {
 
   it('never throws on any line: a plain-JSON reading or a reason', () => {
     const line = fc.string({ unit: 'binary', maxLength: 80 }).map(utf8);
-    fc.assert(
-      fc.property(options, validOrMutated(line), (parsed, bytes) => expectJsonResult(createCsvDecoder(parsed).decode(bytes))),
-      fuzzParameters(),
-    );
+    expectNeverThrows(fc.tuple(options, validOrMutated(line)), ([parsed, bytes]) => createCsvDecoder(parsed).decode(bytes));
   });
 });
 
@@ -247,10 +243,7 @@ describe('struct codec, fuzzed', () => {
   });
 
   it('never throws on frames of any length: a plain-JSON reading or a reason', () => {
-    fc.assert(
-      fc.property(options, anyBytes(40), (parsed, bytes) => expectJsonResult(createBinaryStructDecoder(parsed).decode(bytes))),
-      fuzzParameters(),
-    );
+    expectNeverThrows(fc.tuple(options, anyBytes(40)), ([parsed, bytes]) => createBinaryStructDecoder(parsed).decode(bytes));
   });
 
   function width(f: StructField): number {
@@ -303,11 +296,8 @@ describe('nmea0183 codec, fuzzed', () => {
 
   it('never throws on sentences, broken or not: a plain-JSON reading or a reason', () => {
     const bytes = fc.oneof(sentence, realistic).map(utf8);
-    fc.assert(
-      fc.property(requireChecksum, validOrMutated(bytes), (required, input) =>
-        expectJsonResult(createNmea0183Decoder({ requireChecksum: required }).decode(input)),
-      ),
-      fuzzParameters(),
+    expectNeverThrows(fc.tuple(requireChecksum, validOrMutated(bytes)), ([required, input]) =>
+      createNmea0183Decoder({ requireChecksum: required }).decode(input),
     );
   });
 
