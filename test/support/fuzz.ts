@@ -5,7 +5,7 @@ import type { Result } from '../../src/result.js';
 /**
  * Property-test settings shared by every `*.property.test.ts`. The seed is fixed so `npm test` is
  * deterministic; `FUZZ_SEED=<integer>` replays or explores another sequence and `FUZZ_RUNS=<n>`
- * runs more (or fewer) cases per property, e.g. `FUZZ_RUNS=20000 npx vitest run property`.
+ * runs more (or fewer) cases per property, e.g. `FUZZ_RUNS=20000 npx vitest run property --testTimeout=0`.
  */
 export const FUZZ_SEED = readInteger('FUZZ_SEED', 20_240_909);
 

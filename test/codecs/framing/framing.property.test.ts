@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeCobs, encodeCobs, maxCobsEncodedLength } from '../../../src/codecs/framing/cobs.js';
 import type { Deframer } from '../../../src/codecs/framing/deframer.js';
 import {
   createDeframer,
@@ -8,6 +9,7 @@ import {
   type FramingSpecInput,
   framingSpecSchema,
 } from '../../../src/codecs/framing/framing-spec.js';
+import { decodeSlip, encodeSlip } from '../../../src/codecs/framing/slip.js';
 import type { Result } from '../../../src/result.js';
 import { bytesFavouring, chunked, expectResults, fuzzParameters } from '../../support/fuzz.js';
 import { concat, render } from './feed.js';
@@ -170,6 +172,35 @@ function decodedFrame(framing: FramingSpec, payload: Uint8Array, frame: Uint8Arr
       return payload;
   }
 }
+
+describe('SLIP and COBS codings, fuzzed', () => {
+  // Long payloads with long runs of non-zero bytes reach COBS's 254-byte blocks; the deframer tests above stay short.
+  const payload = fc.oneof(
+    bytesFavouring([0x00, 0xc0, 0xdb, 0xdc, 0xdd], 1200),
+    fc
+      .tuple(fc.integer({ min: 250, max: 800 }), fc.uint8Array({ maxLength: 4 }))
+      .map(([run, tail]) => Uint8Array.from([...Array.from({ length: run }, (_, i) => 1 + (i % 255)), ...tail])),
+  );
+
+  it('decodes what they encode, for payloads of any length and content', () => {
+    fc.assert(
+      fc.property(payload, (bytes) => {
+        const slip = encodeSlip(bytes);
+        const cobs = encodeCobs(bytes);
+        expect(slip.includes(0xc0)).toBe(false);
+        expect(cobs.includes(0x00)).toBe(false);
+        expect(cobs.length).toBeLessThanOrEqual(maxCobsEncodedLength(bytes.length));
+        expect(render([decodeSlip(slip), decodeCobs(cobs)])).toEqual(
+          render([
+            { ok: true, value: bytes },
+            { ok: true, value: bytes },
+          ]),
+        );
+      }),
+      fuzzParameters(),
+    );
+  });
+});
 
 describe('every frame encoder, fuzzed', () => {
   const specAndPayload = spec.chain((framing) =>
