@@ -5,9 +5,13 @@ import { fileURLToPath } from 'node:url';
 export const BIN = fileURLToPath(new URL('../../bin/wiotp-gateway.js', import.meta.url));
 
 /** Runs the built CLI to completion and returns its output and exit code. */
-export function runCli(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  timeoutMs = 15_000,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -67,7 +71,7 @@ export class CliProcess {
 
   /** Sends a signal and resolves with the exit code. */
   stop(signal: NodeJS.Signals = 'SIGTERM', ms = 10_000): Promise<number | null> {
-    if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve(this.child.exitCode);
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
       this.child.once('exit', (code) => {
