@@ -1,7 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { RunningGateway } from '../pipeline/gateway.js';
 import { UsageError } from './arguments.js';
 import { untilSignal } from './signals.js';
+
+/** A shutdown that takes longer than this ends the process anyway (a supervisor waits ~10 s before SIGKILL). */
+const SHUTDOWN_LIMIT_MS = 10_000;
 
 /** Registers `wiotp-gateway run --config FILE`: the daemon. */
 export function registerRunCommand(program: Command): Command {
@@ -11,8 +15,6 @@ export function registerRunCommand(program: Command): Command {
     .requiredOption('-c, --config <file>', 'gateway config file')
     .option('--check', 'validate the config and profiles, print a summary, and exit')
     .action(async (options: { config: string; check?: boolean }) => {
-      const { builtInCatalog } = await import('./adapter-catalog.js');
-      const { startGateway } = await import('../pipeline/gateway.js');
       const { createLogger } = await import('../logging.js');
       const { loadGatewayConfig, loadProfiles, resolveToken } = await import('../config/load.js');
       const config = loadGatewayConfig(options.config);
@@ -30,15 +32,44 @@ export function registerRunCommand(program: Command): Command {
         );
         return;
       }
-      const gateway = await startGateway({
+      // Signals first: a SIGTERM while starting still stops cleanly, with a line saying so.
+      const stopSignal = untilSignal(logger);
+      const { builtInCatalog } = await import('./adapter-catalog.js');
+      const { startGateway } = await import('../pipeline/gateway.js');
+      const starting = startGateway({
         config: config.value,
         token: token.value,
         profiles: profiles.value,
         catalog: builtInCatalog(baseDir),
         logger,
       });
-      const signal = await untilSignal();
-      logger.info({ signal }, 'stopping');
+      const first = await Promise.race([starting, stopSignal]);
+      const gateway = typeof first === 'string' ? await starting : first;
+      const signal = typeof first === 'string' ? first : await stopSignal;
+      logger.info({ signal }, 'stopping: adapters closed, sending what is queued for at most shutdownGraceMs');
+      const limit = setTimeout(() => {
+        logger.error(`shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting (what is queued stays on disk)`);
+        process.exit(1);
+      }, SHUTDOWN_LIMIT_MS);
+      limit.unref();
       await gateway.close();
+      clearTimeout(limit);
+      logger.info(exitCounters(gateway), 'stopped');
     });
+}
+
+/** The counters a supervisor's log should keep from a run. */
+export function exitCounters(gateway: RunningGateway): Record<string, number | string> {
+  const pipeline = gateway.pipeline.stats;
+  const sender = gateway.sender.stats;
+  const queue = gateway.queue.stats();
+  return {
+    frames: pipeline.frames,
+    events: pipeline.events,
+    published: sender.published,
+    rejects: Object.values(pipeline.rejects).reduce((sum, count) => sum + count, 0),
+    commands: pipeline.commandsDelivered,
+    queued: queue.depth,
+    store: queue.location,
+  };
 }

@@ -71,6 +71,8 @@ export async function createAdapters(
   profiles: ReadonlyMap<string, HardwareProfile>,
   catalog: AdapterCatalog,
   logger: Logger,
+  /** Receives each adapter as it is made, so a caller can close them if a later one fails. */
+  adapters: Adapter[] = [],
 ): Promise<Adapter[]> {
   const context: AdapterContext = {
     logger,
@@ -80,7 +82,6 @@ export async function createAdapters(
       return profile;
     },
   };
-  const adapters: Adapter[] = [];
   for (const [index, adapterConfig] of config.adapters.entries()) {
     const childLogger = logger.child({ adapter: adapterConfig.kind });
     const factory =
@@ -94,7 +95,10 @@ export async function createAdapters(
   return adapters;
 }
 
-/** Connects the session, starts adapters and pipeline. The session's first connection may still be pending. */
+/**
+ * Opens the queue, connects the session, starts adapters and pipeline. The session's first connection may
+ * still be pending. A failure on the way closes whatever was opened (queue, session, ports) and rethrows.
+ */
 export async function startGateway(options: {
   config: GatewayConfig;
   token: string;
@@ -103,7 +107,26 @@ export async function startGateway(options: {
   logger: Logger;
 }): Promise<RunningGateway> {
   const { config, logger } = options;
-  const adapters = await createAdapters(config, options.profiles, options.catalog, logger);
+  // First: a queue file in use by another process, or of another gateway, fails before any I/O.
+  const queue = openGatewayQueue(config, logger.child({ component: 'store' }));
+  const opened: { adapters: Adapter[]; session?: GatewaySession; pipeline?: Pipeline } = { adapters: [] };
+  try {
+    return await assemble(options, queue, opened);
+  } catch (error) {
+    await (opened.pipeline?.close() ?? Promise.all(opened.adapters.map((adapter) => adapter.close()))).catch(() => undefined);
+    await opened.session?.close(0).catch(() => undefined);
+    queue.close();
+    throw error;
+  }
+}
+
+async function assemble(
+  options: Parameters<typeof startGateway>[0],
+  queue: SqliteQueue,
+  opened: { adapters: Adapter[]; session?: GatewaySession; pipeline?: Pipeline },
+): Promise<RunningGateway> {
+  const { config, logger } = options;
+  const adapters = await createAdapters(config, options.profiles, options.catalog, logger, opened.adapters);
   const connection = config.connection;
   const session = new GatewaySession(
     {
@@ -123,7 +146,7 @@ export async function startGateway(options: {
     },
     logger.child({ component: 'session' }),
   );
-  const queue = openGatewayQueue(config, logger.child({ component: 'store' }));
+  opened.session = session;
   // Admission keeps the gateway inside the auto-registration limits (seed: Gateway auto-registration).
   const admission = new Admission(deviceKey(config.gateway), queue, config.admission, logger.child({ component: 'admission' }));
   const sender = new Sender(
@@ -143,7 +166,22 @@ export async function startGateway(options: {
     qos: config.publish.qos,
     timestampField: timestamp === true ? 'ts' : timestamp,
   });
-  // Adapters and pipeline run even while the service is unreachable; mqtt.js queues until it connects.
+  opened.pipeline = pipeline;
+  const notificationCounts: Partial<Record<NotificationReason, number>> = {};
+  const notifications = session.notifications$.subscribe((notification) => {
+    notificationCounts[notification.reason] = (notificationCounts[notification.reason] ?? 0) + 1;
+    admission.notified(notification.reason, `${notification.typeId}/${notification.deviceId}`);
+    logger.warn(
+      {
+        reason: notification.reason,
+        rc: notification.rc,
+        device: `${notification.typeId}/${notification.deviceId}`,
+        topic: notification.topic,
+      },
+      `service notification: ${notification.message}`,
+    );
+  });
+  // Adapters and pipeline run even while the service is unreachable: events wait in the queue.
   session.start().catch((error: Error) => logger.warn(`first connection attempt failed: ${error.message}; retrying`));
   await pipeline.start();
   const managed = config.managed?.enabled
@@ -161,20 +199,6 @@ export async function startGateway(options: {
       })
     : undefined;
   managed?.start();
-  const notificationCounts: Partial<Record<NotificationReason, number>> = {};
-  const notifications = session.notifications$.subscribe((notification) => {
-    notificationCounts[notification.reason] = (notificationCounts[notification.reason] ?? 0) + 1;
-    admission.notified(notification.reason, `${notification.typeId}/${notification.deviceId}`);
-    logger.warn(
-      {
-        reason: notification.reason,
-        rc: notification.rc,
-        device: `${notification.typeId}/${notification.deviceId}`,
-        topic: notification.topic,
-      },
-      `service notification: ${notification.message}`,
-    );
-  });
   return {
     notificationCounts,
     session,
@@ -189,8 +213,8 @@ export async function startGateway(options: {
       await pipeline.close();
       queue.commit();
       await sender.drain(config.shutdownGraceMs);
-      // Unmanage over the session before it closes.
-      await managed?.close();
+      // Unmanage over the session before it closes (bounded: it waits for no acknowledgement when offline).
+      await managed?.close(2000);
       notifications.unsubscribe();
       sender.stop();
       admission.close();
