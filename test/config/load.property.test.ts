@@ -298,7 +298,7 @@ function editTree(root: unknown, path: number[], action: 'replace' | 'delete' | 
       continue;
     }
     if (action === 'replace') container[key] = value;
-    else if (action === 'add-key') container[`unknown${String(value).slice(0, 8)}`] = value;
+    else if (action === 'add-key') container[`unknown-${typeof value}`] = value;
     else if (Array.isArray(container)) container.splice(Number(key), 1);
     else delete container[key];
     return;
