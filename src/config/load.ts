@@ -1,27 +1,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { packageRoot } from '../package-root.js';
 import { fail, ok, type Result } from '../result.js';
+import { readDataFile } from './data-file.js';
 import { type GatewayConfig, gatewayConfigSchema } from './gateway-config.js';
 import { type HardwareProfile, hardwareProfileSchema } from './profile-schema.js';
 
-/** Reads a YAML or JSON file (YAML is a superset, so one parser serves both). */
-export function readDataFile(file: string): Result<unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return fail(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    return ok(parseYaml(text, { prettyErrors: true }));
-  } catch (error) {
-    return fail(`${file}: not valid YAML/JSON: ${(error as Error).message}`);
-  }
-}
+export { parseDataText, readDataFile } from './data-file.js';
 
 /** Validates against a schema and reports every problem at once, each with its path and what was expected. */
 export function validate<S extends z.ZodType>(schema: S, data: unknown, source: string): Result<z.infer<S>> {
@@ -51,16 +38,20 @@ export const ENV_OVERRIDES = {
 /** Applies ENV_OVERRIDES to raw config data before validation. */
 export function applyEnvOverrides(data: unknown, env: NodeJS.ProcessEnv): unknown {
   if (typeof data !== 'object' || data === null) return data;
-  const config = structuredClone(data) as Record<string, Record<string, unknown> | undefined>;
-  const section = (name: string): Record<string, unknown> => {
+  const config = structuredClone(data) as Record<string, unknown>;
+  /** Sets `name.key`; a section that is there but not a map is left for validation to name. */
+  const set = (name: string, key: string, value: unknown): void => {
     config[name] ??= {};
-    return config[name] as Record<string, unknown>;
+    const section = config[name];
+    if (typeof section === 'object' && section !== null && !Array.isArray(section)) {
+      (section as Record<string, unknown>)[key] = value;
+    }
   };
   if (env.WIOTP_TOKEN) config.auth = { token: env.WIOTP_TOKEN };
-  if (env.WIOTP_HOST) section('connection').host = env.WIOTP_HOST;
-  if (env.WIOTP_PORT) section('connection').port = Number(env.WIOTP_PORT);
-  if (env.WIOTP_TRANSPORT) section('connection').transport = env.WIOTP_TRANSPORT;
-  if (env.WIOTP_LOG_LEVEL) section('log').level = env.WIOTP_LOG_LEVEL;
+  if (env.WIOTP_HOST) set('connection', 'host', env.WIOTP_HOST);
+  if (env.WIOTP_PORT) set('connection', 'port', Number(env.WIOTP_PORT));
+  if (env.WIOTP_TRANSPORT) set('connection', 'transport', env.WIOTP_TRANSPORT);
+  if (env.WIOTP_LOG_LEVEL) set('log', 'level', env.WIOTP_LOG_LEVEL);
   return config;
 }
 

@@ -94,6 +94,27 @@ adapters:
     expect(data).toEqual({ org: 'x', auth: { token: 't' }, connection: { host: 'h', port: 1884 }, log: { level: 'debug' } });
   });
 
+  // Found by fuzzing: with WIOTP_HOST set, a config saying `connection: ""` made applyEnvOverrides throw
+  // "Cannot create property 'host' on string" instead of validation naming the field.
+  it('leaves a section that is not a map for validation to name, whatever the environment overrides', () => {
+    const env = { WIOTP_HOST: 'h', WIOTP_PORT: '1884', WIOTP_LOG_LEVEL: 'debug' };
+    const data = applyEnvOverrides({ org: 'x', connection: '', log: [1] }, env);
+    expect(data).toEqual({ org: 'x', connection: '', log: [1] });
+    const config = loadGatewayConfig(
+      file(
+        'gateway.yaml',
+        `${GOOD}
+log: 7
+`.replace('connection: { transport: tls, caFile: /etc/ssl/ca.pem }', 'connection: ""'),
+      ),
+      env,
+    );
+    expect(config).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/connection: .*expected object[\s\S]*log: .*expected object/i),
+    });
+  });
+
   it('resolves the token from the environment or a file, and names what is missing', () => {
     expect(resolveToken({ tokenEnv: 'GW_TOKEN' }, { GW_TOKEN: 's3cret' })).toEqual({ ok: true, value: 's3cret' });
     expect(resolveToken({ tokenEnv: 'GW_TOKEN' }, {})).toEqual({
