@@ -20,7 +20,12 @@ export function createMetricsRegistry(status: StatusSource): Registry {
     if (!snapshot || now - snapshot.at > 100) snapshot = { at: now, value: status() };
     return snapshot.value;
   };
-  const counter = (name: string, help: string, labelNames: string[], read: (s: GatewayStatus) => Array<[Record<string, string>, number]>) =>
+  const counter = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: (s: GatewayStatus) => Array<[Record<string, string>, number]>,
+  ) =>
     new Counter({
       name,
       help,
@@ -31,7 +36,12 @@ export function createMetricsRegistry(status: StatusSource): Registry {
         for (const [labels, value] of read(current())) this.inc(labels, value);
       },
     });
-  const gauge = (name: string, help: string, labelNames: string[], read: (s: GatewayStatus) => Array<[Record<string, string>, number]>) =>
+  const gauge = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: (s: GatewayStatus) => Array<[Record<string, string>, number]>,
+  ) =>
     new Gauge({
       name,
       help,
@@ -53,8 +63,11 @@ export function createMetricsRegistry(status: StatusSource): Registry {
   counter('wiotp_adapter_frames_total', 'Frames read, per adapter.', ['adapter'], (s) =>
     Object.entries(s.pipeline.byAdapter).map(([adapter, frames]) => [{ adapter }, frames]),
   );
-  counter('wiotp_rejects_total', 'Frames and commands refused, per stage (framing, decode, device, publish, command).', ['stage'], (s) =>
-    Object.entries(s.pipeline.rejects).map(([stage, count]) => [{ stage }, count]),
+  counter(
+    'wiotp_rejects_total',
+    'Frames and commands refused, per stage (framing, decode, device, publish, command).',
+    ['stage'],
+    (s) => Object.entries(s.pipeline.rejects).map(([stage, count]) => [{ stage }, count]),
   );
   counter('wiotp_events_published_total', 'Events the service acknowledged (QoS 1) or that were written (QoS 0).', [], (s) =>
     one(s.sender.published),
@@ -66,8 +79,11 @@ export function createMetricsRegistry(status: StatusSource): Registry {
     one(s.sender.interrupted),
   );
   counter('wiotp_commands_delivered_total', 'Commands written to a device.', [], (s) => one(s.pipeline.commandsDelivered));
-  counter('wiotp_commands_refused_total', 'Commands refused (undeclared, malformed, or the write failed); nothing written.', [], (s) =>
-    one(s.pipeline.rejects.command),
+  counter(
+    'wiotp_commands_refused_total',
+    'Commands refused (undeclared, malformed, or the write failed); nothing written.',
+    [],
+    (s) => one(s.pipeline.rejects.command),
   );
   counter('wiotp_notifications_total', 'Notifications from the service, per reason.', ['reason'], (s) =>
     Object.entries(s.notifications).map(([reason, count]) => [{ reason }, count ?? 0]),
@@ -77,12 +93,19 @@ export function createMetricsRegistry(status: StatusSource): Registry {
   gauge('wiotp_queue_oldest_age_seconds', 'Age of the oldest queued event (0 when empty).', [], (s) =>
     one(s.queue.oldestAgeSeconds ?? 0),
   );
-  counter('wiotp_queue_dropped_total', 'Events the queue gave up, per reason (full, expired, write-failed, refused).', ['reason'], (s) =>
-    Object.entries(s.queue.dropped).map(([reason, count]) => [{ reason }, count]),
+  counter(
+    'wiotp_queue_dropped_total',
+    'Events the queue gave up, per reason (full, expired, write-failed, refused).',
+    ['reason'],
+    (s) => Object.entries(s.queue.dropped).map(([reason, count]) => [{ reason }, count]),
   );
-  gauge('wiotp_queue_durable', '1 when the queue is on disk, 0 when it fell back to memory.', [], (s) => one(s.queue.durable ? 1 : 0));
+  gauge('wiotp_queue_durable', '1 when the queue is on disk, 0 when it fell back to memory.', [], (s) =>
+    one(s.queue.durable ? 1 : 0),
+  );
   gauge('wiotp_session_online', '1 while the MQTT session is online.', [], (s) => one(s.session.state === 'online' ? 1 : 0));
-  counter('wiotp_session_connects_total', 'MQTT connections made (more than one: reconnects).', [], (s) => one(s.session.connects));
+  counter('wiotp_session_connects_total', 'MQTT connections made (more than one: reconnects).', [], (s) =>
+    one(s.session.connects),
+  );
   counter('wiotp_session_disconnects_total', 'MQTT connections lost.', [], (s) => one(s.session.disconnects));
   gauge('wiotp_devices', 'Devices behind the gateway, per admission state.', ['state'], (s) =>
     (['active', 'known', 'waiting', 'pending', 'settling', 'backoff', 'limited', 'refused'] as const).map((state) => [

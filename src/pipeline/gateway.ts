@@ -2,7 +2,11 @@ import { merge } from 'rxjs';
 import type { Adapter, AdapterContext, AdapterFactory } from '../adapter.js';
 import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
+import { checkExposure, type RunningHttpServer, startHttpServer } from '../http/http-server.js';
+import { parseListenAddress } from '../http/listen-address.js';
+import { createMetricsRegistry } from '../http/metrics.js';
 import type { Logger } from '../logging.js';
+import { packageVersion } from '../package-root.js';
 import { deviceKey } from '../protocol/ids.js';
 import type { NotificationReason } from '../protocol/notification.js';
 import { GatewaySession } from '../session/gateway-session.js';
@@ -10,14 +14,10 @@ import { openQueue } from '../store/open-queue.js';
 import type { SqliteQueue } from '../store/sqlite-queue.js';
 import { defaultStoreDirectory, identityKey, queueFileFor } from '../store/store-location.js';
 import { Admission } from './admission.js';
-import { ManagedGateway } from './managed-gateway.js';
-import { Pipeline } from './pipeline.js';
-import { packageVersion } from '../package-root.js';
-import { checkExposure, type RunningHttpServer, startHttpServer } from '../http/http-server.js';
-import { parseListenAddress } from '../http/listen-address.js';
-import { createMetricsRegistry } from '../http/metrics.js';
 import { GatewayView } from './gateway-view.js';
 import { HealthEvent } from './health-event.js';
+import { ManagedGateway } from './managed-gateway.js';
+import { Pipeline } from './pipeline.js';
 import { Sender } from './sender.js';
 
 /** Built-in adapter kinds and a loader for plugins, handed in by the CLI (adapters live outside src/). */
@@ -151,7 +151,11 @@ interface Opened {
   http?: RunningHttpServer;
 }
 
-async function assemble(options: Parameters<typeof startGateway>[0], queue: SqliteQueue, opened: Opened): Promise<RunningGateway> {
+async function assemble(
+  options: Parameters<typeof startGateway>[0],
+  queue: SqliteQueue,
+  opened: Opened,
+): Promise<RunningGateway> {
   const { config, logger } = options;
   const adapters = await createAdapters(config, options.profiles, options.catalog, logger, opened.adapters);
   const connection = config.connection;
@@ -235,7 +239,13 @@ async function assemble(options: Parameters<typeof startGateway>[0], queue: Sqli
       logger: logger.child({ component: 'http' }),
     });
   }
-  const health = new HealthEvent(view, sender, config.gateway, config.health.intervalSeconds, logger.child({ component: 'health' }));
+  const health = new HealthEvent(
+    view,
+    sender,
+    config.gateway,
+    config.health.intervalSeconds,
+    logger.child({ component: 'health' }),
+  );
   opened.health = health;
   // Adapters and pipeline run even while the service is unreachable: events wait in the queue.
   session.start().catch((error: Error) => logger.warn(`first connection attempt failed: ${error.message}; retrying`));
