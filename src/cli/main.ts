@@ -7,6 +7,7 @@ import { EXIT_CODES } from './exit-codes.js';
 import { registerPlatformCommand } from './platform-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerStoreCommand } from './store-command.js';
 
 /** Builds the `wiotp-gateway` command line. */
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerDecodeCommand(program);
   registerScanCommand(program);
+  registerStoreCommand(program);
   return program;
 }
 

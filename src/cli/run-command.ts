@@ -25,6 +25,8 @@ export function registerRunCommand(program: Command): Command {
       if (!profiles.ok) throw new UsageError(profiles.reason);
       const token = resolveToken(config.value.auth, process.env, baseDir);
       if (!token.ok) throw new UsageError(token.reason);
+      // Paths in the config are relative to its folder, as profilePaths and tokenFile are.
+      if (config.value.store.path) config.value.store.path = resolve(baseDir, config.value.store.path);
       if (options.http) config.value.http = { ...(config.value.http || {}), listen: options.http };
       const httpToken = resolveHttpToken(config.value.http, baseDir);
       if (!httpToken.ok) throw new UsageError(httpToken.reason);
