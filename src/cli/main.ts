@@ -7,6 +7,7 @@ import { EXIT_CODES } from './exit-codes.js';
 import { registerPlatformCommand } from './platform-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerStatusCommand } from './status-command.js';
 import { registerStoreCommand } from './store-command.js';
 
 /** Builds the `wiotp-gateway` command line. */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDecodeCommand(program);
   registerScanCommand(program);
   registerStoreCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { RunningGateway } from '../pipeline/gateway.js';
 import { UsageError } from './arguments.js';
+import { EXIT_CODES } from './exit-codes.js';
 import { untilSignal } from './signals.js';
 
 /** A shutdown that takes longer than this ends the process anyway (a supervisor waits ~10 s before SIGKILL). */
@@ -30,6 +31,14 @@ export function registerRunCommand(program: Command): Command {
       if (options.http) config.value.http = { ...(config.value.http || {}), listen: options.http };
       const httpToken = resolveHttpToken(config.value.http, baseDir);
       if (!httpToken.ok) throw new UsageError(httpToken.reason);
+      if (config.value.http) {
+        const { parseListenAddress } = await import('../http/listen-address.js');
+        const { checkExposure } = await import('../http/http-server.js');
+        const listen = parseListenAddress(config.value.http.listen);
+        if (!listen.ok) throw new UsageError(`http.listen: ${listen.reason}`);
+        const refusal = checkExposure(listen.value, httpToken.value);
+        if (refusal) throw new UsageError(refusal);
+      }
       const logger = createLogger({ level: config.value.log.level });
       if (options.check) {
         process.stdout.write(
@@ -52,7 +61,24 @@ export function registerRunCommand(program: Command): Command {
       });
       const first = await Promise.race([starting, stopSignal]);
       const gateway = typeof first === 'string' ? await starting : first;
-      const signal = typeof first === 'string' ? first : await stopSignal;
+      const { createServiceNotifier } = await import('./systemd-notify.js');
+      const notifier = createServiceNotifier({ logger });
+      // Ready as soon as the adapters run: events are read and queued even while the service is unreachable.
+      void notifier.ready(`adapters started; session ${gateway.session.current.state}`);
+      let authRefused: string | undefined;
+      const refused = new Promise<'refused'>((resolve) => {
+        gateway.session.status$.subscribe((status) => {
+          void notifier.status(
+            `session ${status.state}${status.reason ? `: ${status.reason}` : ''}; queue ${gateway.queue.depth}`,
+          );
+          if (status.authRefused) {
+            authRefused = status.reason ?? 'refused';
+            resolve('refused');
+          }
+        });
+      });
+      const signal = typeof first === 'string' ? first : await Promise.race([stopSignal, refused]);
+      void notifier.stopping();
       logger.info({ signal }, 'stopping: adapters closed, sending what is queued for at most shutdownGraceMs');
       const limit = setTimeout(() => {
         logger.error(`shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting (what is queued stays on disk)`);
@@ -61,7 +87,18 @@ export function registerRunCommand(program: Command): Command {
       limit.unref();
       await gateway.close();
       clearTimeout(limit);
+      notifier.close();
       logger.info(exitCounters(gateway), 'stopped');
+      if (authRefused) {
+        process.stderr.write(
+          `wiotp-gateway: the service refused the gateway's token at the first connection (${authRefused}); ` +
+            'check auth in the config (what was read stays queued)\n',
+        );
+        process.exitCode = EXIT_CODES.tokenRefused;
+      }
+      // Everything is closed and the logs are written (synchronously): end here rather than wait for
+      // stdio pipes that a supervisor or a shell may keep open.
+      process.exit(process.exitCode ?? EXIT_CODES.ok);
     });
 }
 

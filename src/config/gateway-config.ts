@@ -26,6 +26,8 @@ export const connectionSchema = z
     wsPath: z.string().optional(),
     cleanSession: z.boolean().default(true),
     keepaliveSeconds: z.number().int().min(5).max(65535).default(60),
+    /** A token refused at the first connection (CONNACK 4/5) ends `run` with exit code 77 unless this is true. */
+    retryOnAuthFailure: z.boolean().default(false),
     reconnect: z
       .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(60_000) })
       .strict()
@@ -270,6 +272,7 @@ export const gatewayConfigSchema = z
       rejectUnauthorized: true,
       cleanSession: true,
       keepaliveSeconds: 60,
+      retryOnAuthFailure: false,
       reconnect: { initialMs: 1000, maxMs: 60_000 },
     }),
     publish: publishSchema.prefault({}),

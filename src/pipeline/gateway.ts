@@ -93,16 +93,35 @@ export async function createAdapters(
     },
   };
   for (const [index, adapterConfig] of config.adapters.entries()) {
-    const childLogger = logger.child({ adapter: adapterConfig.kind });
+    // A plugin's log lines carry its own name, not just "plugin".
+    const label = adapterConfig.kind === 'plugin' ? adapterConfig.module : adapterConfig.kind;
+    const childLogger = logger.child({ adapter: label });
     const factory =
       adapterConfig.kind === 'plugin'
         ? await catalog.loadPlugin(adapterConfig.module)
         : await catalog.builtIn[adapterConfig.kind]?.();
     if (!factory) throw new Error(`adapters[${index}].kind: "${adapterConfig.kind}" is not available in this build`);
     const options = adapterConfig.kind === 'plugin' ? adapterConfig.options : adapterConfig;
-    adapters.push(factory(options, { ...context, logger: childLogger }));
+    const adapter: unknown = factory(options, { ...context, logger: childLogger });
+    const problem = adapterProblem(adapter);
+    if (problem) throw new Error(`adapters[${index}] (${label}): createAdapter returned ${problem}`);
+    adapters.push(adapter as Adapter);
   }
   return adapters;
+}
+
+/** What is wrong with something a factory returned instead of an Adapter, or undefined when it is one. */
+export function adapterProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return `${value === null ? 'null' : typeof value}, expected an Adapter object`;
+  const candidate = value as Record<string, unknown>;
+  const missing = [
+    ...['frames$', 'rejects$', 'status$'].filter(
+      (key) => typeof (candidate[key] as { subscribe?: unknown } | undefined)?.subscribe !== 'function',
+    ),
+    ...['start', 'close'].filter((key) => typeof candidate[key] !== 'function').map((key) => `${key}()`),
+  ];
+  if (typeof candidate.name !== 'string') missing.unshift('name');
+  return missing.length ? `an object without ${missing.join(', ')} (see docs/plugins.md)` : undefined;
 }
 
 /**
@@ -173,6 +192,7 @@ async function assemble(
       wsPath: connection.wsPath,
       cleanSession: connection.cleanSession,
       keepaliveSeconds: connection.keepaliveSeconds,
+      retryOnAuthFailure: connection.retryOnAuthFailure,
       reconnect: connection.reconnect,
     },
     logger.child({ component: 'session' }),
