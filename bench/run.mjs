@@ -1,123 +1,48 @@
 // npm run bench: the gateway against a hand-written baseline and the broker's ceiling, on the same
 // platform and the same socat pty, in one run. Prints figures and ratios; writes .bench/results.json.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { SerialPort } from 'serialport';
+import {
+  APP,
+  BIN,
+  children,
+  cpuSeconds,
+  freePort,
+  GW,
+  LINES,
+  median,
+  now,
+  ORG,
+  percentile,
+  ROOT,
+  rssMiB,
+  sleep,
+  start,
+  startPlatform,
+  startProxy,
+  startSerialPair,
+  stop,
+  waitForLine,
+  waitForStatus,
+  writeGatewayConfig,
+} from './harness.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, process.env.BENCH_BIN ?? 'bin/wiotp-gateway.js');
-const ORG = 'bench1';
-const GW = { type: 'bench-gw', id: 'gw1', token: 'bench-token' };
-const APP = { key: 'a-bench1-key', token: 'bench-app-token' };
 const QOS = 1;
 const SATURATION_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const STEADY_RATE = 1000;
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CLK_TCK = 100;
+const OUTAGE_EVENTS = Number(process.env.BENCH_OUTAGE_EVENTS ?? 50_000);
 // BENCH_PROFILE=dir writes V8 CPU profiles of the gateway runs there.
 const PROFILE_FLAGS = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const children = new Set();
-
-function start(args, options = {}) {
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT, ...options });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  child.stderrText = () => stderr;
-  return child;
-}
-
-function waitForLine(child, pattern, ms = 15_000) {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} from child within ${ms} ms: ${child.stderrText()}`)), ms);
-    child.stdout.on('data', function onData(chunk) {
-      buffer += chunk;
-      const match = buffer.split('\n').find((line) => pattern.test(line));
-      if (match) {
-        clearTimeout(timer);
-        child.stdout.off('data', onData);
-        resolve(match);
-      }
-    });
-  });
-}
-
-function stop(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-  });
-}
-
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-function rssMiB(pid) {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match[1]) / 1024;
-}
-
-function nmeaChecksum(body) {
-  let sum = 0;
-  for (let i = 1; i < body.length; i++) sum ^= body.charCodeAt(i);
-  return sum.toString(16).toUpperCase().padStart(2, '0');
-}
-
-const LINES = {
-  json: (seq) => `{"id":"bench-1","seq":${seq},"temperature":21.5,"humidity":40.2}\n`,
-  nmea: (seq) => {
-    const body = `$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,${seq}.0,M,46.9,M,,`;
-    return `${body}*${nmeaChecksum(body)}\r\n`;
-  },
-};
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('run `npm run build` first');
   const workDir = mkdtempSync(join(tmpdir(), 'wiotp-bench-'));
-  const platform = start([
-    BIN,
-    'platform',
-    '--org',
-    ORG,
-    '--port',
-    '0',
-    '--gateway',
-    `${GW.type}:${GW.id}:${GW.token}`,
-    '--app',
-    `${APP.key}:${APP.token}`,
-    '--log-level',
-    'error',
-  ]);
-  const url = (await waitForLine(platform, /^listening on mqtt:/)).replace('listening on ', '').trim();
-  const port = Number(url.split(':').pop());
-
-  const gatewayPath = join(workDir, 'tty-gw');
-  const devicePath = join(workDir, 'tty-dev');
-  const socat = spawn('socat', [`pty,raw,echo=0,link=${gatewayPath}`, `pty,raw,echo=0,link=${devicePath}`], { stdio: 'ignore' });
-  children.add(socat);
-  for (let i = 0; i < 100 && !(existsSync(gatewayPath) && existsSync(devicePath)); i++) await sleep(50);
-  const device = new SerialPort({ path: devicePath, baudRate: 115200 });
-  await new Promise((resolve, reject) => device.once('open', resolve).once('error', reject));
-  const write = (text) => new Promise((resolve) => (device.write(text) ? resolve() : device.once('drain', resolve)));
+  const { url, port } = await startPlatform();
+  const { gatewayPath, device, write } = await startSerialPair(workDir);
 
   const app = await mqtt.connectAsync(url, { clientId: `a:${ORG}:bench`, username: APP.key, password: APP.token });
   await app.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 0 });
@@ -127,31 +52,27 @@ async function main() {
     const reading = JSON.parse(payload.toString());
     const seq = reading.seq ?? reading.altitude;
     if (seq === undefined || seq < 0) return run.onMessage?.();
-    const sentAt = reading.ts ?? run.sendTimes[seq];
+    // The bare publisher stamps its send time (a number); the gateway's ts is the read time as text.
+    const sentAt = typeof reading.ts === 'number' ? reading.ts : run.sendTimes[seq];
     if (sentAt !== undefined) run.latencies.push(at - sentAt);
     run.received++;
     run.last = at;
     run.onMessage?.();
   });
 
-  const configFor = (format) => {
-    const file = join(workDir, `gateway-${format}.yaml`);
-    writeFileSync(
-      file,
-      [
-        `org: ${ORG}`,
-        `gateway: { typeId: ${GW.type}, deviceId: ${GW.id} }`,
-        `auth: { token: ${GW.token} }`,
-        `connection: { transport: tcp, host: 127.0.0.1, port: ${port} }`,
-        `publish: { qos: ${QOS} }`,
-        `adapters: [{ kind: serial, ports: [{ path: ${gatewayPath}, profile: ${format === 'json' ? 'json-sensor' : 'nmea-gps'}, baudRate: 115200 }] }]`,
-        'log: { level: error }',
-      ].join('\n'),
-    );
-    return file;
-  };
+  const configFor = (format, store = {}) =>
+    writeGatewayConfig(join(workDir, `gateway-${format}-${store.enabled === false ? 'memory' : 'disk'}.yaml`), {
+      mqttPort: port,
+      gatewayPath,
+      format,
+      // Every run starts with an empty queue of its own.
+      store: { path: mkdtempSync(join(workDir, 'state-')), ...store },
+    });
 
-  const gatewaySystem = (format) => ({ format, args: () => [...PROFILE_FLAGS, BIN, 'run', '--config', configFor(format)] });
+  const gatewaySystem = (format, store) => ({
+    format,
+    args: () => [...PROFILE_FLAGS, BIN, 'run', '--config', configFor(format, store)],
+  });
   const baselineSystem = (format) => ({
     format,
     args: () => [
@@ -169,6 +90,8 @@ async function main() {
   });
   const systems = {
     'gateway-json': gatewaySystem('json'),
+    // The store off: the same queue in memory (lost on a crash), to see what durability costs.
+    'gateway-json-memory': gatewaySystem('json', { enabled: false }),
     'baseline-json': baselineSystem('json'),
     'gateway-nmea': gatewaySystem('nmea'),
     'baseline-nmea': baselineSystem('nmea'),
@@ -269,6 +192,49 @@ async function main() {
     };
   }
 
+  /** A long outage: events queued on disk while the service is cut off, RSS growth, then the drain rate. */
+  async function measureOutage() {
+    const httpPort = await freePort();
+    const proxy = await startProxy(port);
+    const config = writeGatewayConfig(join(workDir, 'gateway-outage.yaml'), {
+      mqttPort: proxy.port,
+      gatewayPath,
+      format: 'json',
+      httpPort,
+      store: { path: join(workDir, 'outage-state') },
+    });
+    const child = start([BIN, 'run', '--config', config]);
+    await ready(child, 'json');
+    proxy.cut();
+    let seq = 0;
+    const writeMany = async (count) => {
+      const end = seq + count;
+      while (seq < end) {
+        let text = '';
+        for (let i = 0; i < 200 && seq < end; i++) text += LINES.json(seq++);
+        await write(text);
+      }
+    };
+    const frames0 = (await waitForStatus(httpPort, () => true)).pipeline.frames;
+    const readAll = () => waitForStatus(httpPort, (s) => s.pipeline.frames >= frames0 + seq && s.queue.uncommitted === 0);
+    // Warm-up offline: code compiled, the heap at its working size.
+    await writeMany(5000);
+    await readAll();
+    const rssBefore = rssMiB(child.pid);
+    await writeMany(OUTAGE_EVENTS);
+    const queued = (await readAll()).queue.depth;
+    const rssAfter = rssMiB(child.pid);
+    run = { received: 0, latencies: [], sendTimes: [], first: 0, last: 0, onMessage: null };
+    const done = new Promise((resolve) => (run.onMessage = () => run.received >= seq && resolve()));
+    const t0 = now();
+    proxy.restore();
+    await Promise.race([done, sleep(120_000)]);
+    const drainRate = run.received / ((run.last - t0) / 1000);
+    await stop(child);
+    proxy.close();
+    return { queued, received: run.received, rssGrowthMiB: rssAfter - rssBefore, drainRate };
+  }
+
   const results = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, system] of Object.entries(systems)) {
@@ -282,7 +248,8 @@ async function main() {
     process.stderr.write(`round ${round + 1}/${ROUNDS} ceiling done\n`);
   }
 
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const outage = await measureOutage();
+  process.stderr.write('outage done\n');
   const summary = {};
   for (const [name, runs] of Object.entries(results)) {
     summary[name] = {
@@ -318,13 +285,24 @@ async function main() {
     );
   }
   const c = summary.ceiling;
+  const disk = summary['gateway-json'];
+  const memory = summary['gateway-json-memory'];
   lines.push(
     '',
-    `broker ceiling (bare mqtt.js publisher): ${fmt(c.rate, 0)} events/s; gateway-json reaches ${fmt(summary['gateway-json'].rate / c.rate, 2)} of it`,
+    `broker ceiling (bare mqtt.js publisher): ${fmt(c.rate, 0)} events/s; gateway-json reaches ${fmt(disk.rate / c.rate, 2)} of it`,
+    '',
+    '| durable queue (QoS 1, JSON) | figure | target |',
+    '|---|---|---|',
+    `| CPU per event, store on / store off (in memory) | ${fmt(disk.cpuUsPerEvent / memory.cpuUsPerEvent, 2)} (${fmt(disk.cpuUsPerEvent, 0)} / ${fmt(memory.cpuUsPerEvent, 0)} µs) | ≤ 1.15 |`,
+    `| RSS growth while ${OUTAGE_EVENTS} events queue offline | ${fmt(outage.rssGrowthMiB)} MiB (${outage.queued} queued) | ≤ 10 MiB |`,
+    `| drain rate after reconnect | ${fmt(outage.drainRate, 0)} events/s (${outage.received} delivered) | |`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
-  writeFileSync(join(ROOT, '.bench/results.json'), JSON.stringify({ at: new Date().toISOString(), summary, results }, null, 2));
+  writeFileSync(
+    join(ROOT, '.bench/results.json'),
+    JSON.stringify({ at: new Date().toISOString(), summary, outage, results }, null, 2),
+  );
 
   await app.endAsync();
   device.close();

@@ -86,6 +86,8 @@ export interface AdmissionQueue {
   dropDevice(device: string): void;
   knownDevices(): string[];
   rememberDevice(device: string, confirmed: boolean): void;
+  /** Devices whose delivered events are kept, and since when (the gateway stopped while they settled). */
+  retainedDevices(): Array<{ device: string; since: number }>;
 }
 
 /** Runs `action` after `ms`; returns a cancel function. Injected so tests drive time. */
@@ -140,6 +142,13 @@ export class Admission {
     this.options = { ...DEFAULT_ADMISSION, ...options };
     this.known = new Set(queue.knownDevices());
     this.reports$ = this.reports.asObservable();
+    // Devices that were settling when the gateway stopped settle for what is left of their time: their kept
+    // events are sent again only if a failure comes (as before the restart), not on every restart.
+    for (const { device, since } of queue.retainedDevices()) {
+      const entry: Entry = { state: 'settling' };
+      this.entries.set(device, entry);
+      entry.cancel = this.schedule(Math.max(0, since + this.options.settleMs - Date.now()), () => this.settle(device, entry));
+    }
   }
 
   /** May the next event of `device` (queue id `id`) go now? Called by the sender in queue order. */

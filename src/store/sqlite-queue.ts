@@ -350,8 +350,6 @@ export class SqliteQueue {
         CREATE INDEX IF NOT EXISTS events_by_device ON events (device, id);
         CREATE TABLE IF NOT EXISTS devices (device TEXT PRIMARY KEY, confirmed_at INTEGER NOT NULL);
       `);
-      // Kept events of devices that were still settling when the gateway stopped go again (at least once).
-      db.exec('UPDATE events SET retained = 0 WHERE retained = 1');
       const identity = db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
       if (!identity) db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(this.options.identity);
       else if (identity.value !== this.options.identity) {
@@ -391,6 +389,21 @@ export class SqliteQueue {
       dropDevice: db.prepare('DELETE FROM events WHERE device = ? RETURNING bytes'),
       resetRetained: db.prepare('UPDATE events SET retained = 0 WHERE device = ? AND retained = 1'),
     };
+  }
+
+  /**
+   * Devices with delivered events kept (their registration was not confirmed yet when the gateway stopped), with
+   * the read time of the oldest: admission lets them settle again rather than send everything twice.
+   */
+  retainedDevices(): Array<{ device: string; since: number }> {
+    try {
+      return this.db
+        .prepare('SELECT device, MIN(read_at) AS since FROM events WHERE retained = 1 GROUP BY device')
+        .all() as Array<{ device: string; since: number }>;
+    } catch (error) {
+      this.onError(error, 'read');
+      return [];
+    }
   }
 
   /** Devices whose registration the service confirmed for this gateway (they need no pending slot). */

@@ -40,7 +40,13 @@ class ManualClock {
 /** What admission asked of the queue. */
 class QueueLog implements AdmissionQueue {
   readonly calls: string[] = [];
-  constructor(private readonly known: string[] = []) {}
+  constructor(
+    private readonly known: string[] = [],
+    private readonly retained: Array<{ device: string; since: number }> = [],
+  ) {}
+  retainedDevices() {
+    return this.retained;
+  }
   releaseRetained(device: string) {
     this.calls.push(`release ${device}`);
   }
@@ -58,9 +64,13 @@ class QueueLog implements AdmissionQueue {
   }
 }
 
-function setup(options: Partial<AdmissionOptions> = {}, known: string[] = []) {
+function setup(
+  options: Partial<AdmissionOptions> = {},
+  known: string[] = [],
+  retained: Array<{ device: string; since: number }> = [],
+) {
   const clock = new ManualClock();
-  const queue = new QueueLog(known);
+  const queue = new QueueLog(known, retained);
   const admission = new Admission(
     GATEWAY,
     queue,
@@ -128,6 +138,18 @@ describe('Admission: pending registrations', () => {
     const next = offer(sensor(1));
     expect(next.decision).toBe('send');
     expect(admission.delivered(sensor(1), next.id)).toBe('delete');
+  });
+
+  it('after a restart lets a device that was settling settle for the rest of its time, sending nothing twice', () => {
+    const { admission, offer, clock, queue } = setup({}, [], [{ device: sensor(1), since: Date.now() - 50_000 }]);
+    expect(admission.status(sensor(1))).toBe('settling');
+    const next = offer(sensor(1));
+    expect(next.decision).toBe('send');
+    expect(admission.delivered(sensor(1), next.id)).toBe('retain');
+    clock.advance(9_000);
+    expect(queue.calls).toEqual([]);
+    clock.advance(2_000);
+    expect(queue.calls).toEqual([`remember ${sensor(1)}`, `release ${sensor(1)}`]);
   });
 
   it('sends a probe again when the connection dropped before its PUBACK', () => {

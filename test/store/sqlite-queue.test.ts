@@ -139,12 +139,13 @@ describe('SqliteQueue: append, acknowledge, replay', () => {
     expect(queue.stats().depth).toBe(0);
   });
 
-  it('sends retained events again after a restart (the device had not settled)', () => {
+  it('keeps retained events across a restart and names their devices, with the oldest read time', () => {
     let queue = open();
     const [event] = appendMany(queue, 'new', 1);
     queue.acknowledge(event!.id, true);
     queue = reopen(queue);
-    expect(payloads(queue)).toEqual(['{"n":0}']);
+    expect(payloads(queue)).toEqual([]);
+    expect(queue.retainedDevices()).toEqual([{ device: 'sensor/new', since: event!.readAt }]);
   });
 
   it('finds a device’s oldest undelivered event', () => {
