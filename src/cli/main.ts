@@ -5,6 +5,7 @@ import { registerDemoCommand } from './demo-command.js';
 import { registerPlatformCommand } from './platform-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerValidateCommand } from './validate-command.js';
 
 /** Builds the `wiotp-gateway` command line. */
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerPlatformCommand(program);
   registerDemoCommand(program);
   registerRunCommand(program);
+  registerValidateCommand(program);
   registerDecodeCommand(program);
   registerScanCommand(program);
   return program;

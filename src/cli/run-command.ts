@@ -11,6 +11,10 @@ export function registerRunCommand(program: Command): Command {
     .requiredOption('-c, --config <file>', 'gateway config file')
     .option('--check', 'validate the config and profiles, print a summary, and exit')
     .action(async (options: { config: string; check?: boolean }) => {
+      if (options.check) {
+        process.exitCode = await (await import('./validate-command.js')).checkConfig(options.config);
+        return;
+      }
       const { builtInCatalog } = await import('./adapter-catalog.js');
       const { startGateway } = await import('../pipeline/gateway.js');
       const { createLogger } = await import('../logging.js');

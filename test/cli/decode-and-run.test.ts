@@ -77,7 +77,7 @@ describe('wiotp-gateway run --check', () => {
     );
     const missing = await runCli(['run', '--config', config, '--check']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/NOPE_NOT_SET is not set/);
+    expect(missing.stdout).toMatch(/^error {4}auth\.tokenEnv: the environment variable NOPE_NOT_SET is not set$/m);
     writeFileSync(join(dir, 'token'), 'tok');
     writeFileSync(
       config,
@@ -85,7 +85,7 @@ describe('wiotp-gateway run --check', () => {
     );
     const ok = await runCli(['run', '--config', config, '--check']);
     expect(ok.stderr).toBe('');
-    expect(ok.stdout).toMatch(/^config ok: gateway g:abc123:rpi:gw1, 1 adapter\(s\)/);
+    expect(ok.stdout).toMatch(/^config ok: gateway g:abc123:rpi:gw1, 1 adapter\(s\)/m);
     expect(ok.code).toBe(0);
   });
 });
