@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+
 /**
  * The variables each built-in adapter puts into `FrameSource.vars`, which a profile's device template
  * (`device.typeId`, `device.deviceId`) and a port's `deviceId` may name as `{name}`. Declared once here:
@@ -73,7 +75,10 @@ export const TEMPLATE_VARIABLES: Record<VariableSet, readonly TemplateVariable[]
 };
 
 /** The variable sets a device template sees on a channel of this adapter kind, for this port path and codec. */
-export function variableSetsFor(adapterKind: 'serial' | 'simulated' | 'ble', options: { path?: string; codec?: string }): VariableSet[] {
+export function variableSetsFor(
+  adapterKind: 'serial' | 'simulated' | 'ble',
+  options: { path?: string; codec?: string },
+): VariableSet[] {
   const base: VariableSet =
     adapterKind === 'serial' ? (options.path?.startsWith('tcp://') ? 'serial-tcp' : 'serial') : adapterKind;
   return options.codec === 'modbus-rtu' && adapterKind !== 'ble' ? [base, 'modbus'] : [base];
@@ -82,4 +87,9 @@ export function variableSetsFor(adapterKind: 'serial' | 'simulated' | 'ble', opt
 /** The variables of the given sets, in order. */
 export function variablesOf(sets: readonly VariableSet[]): TemplateVariable[] {
   return sets.flatMap((set) => TEMPLATE_VARIABLES[set]);
+}
+
+/** `port.path` and `port.name` of a serial port or a `tcp://host:port` serial server, known before it opens. */
+export function portVariables(path: string, tcp?: { host: string; port: number }): { 'port.path': string; 'port.name': string } {
+  return { 'port.path': path, 'port.name': tcp ? `${tcp.host}-${tcp.port}` : basename(path) };
 }

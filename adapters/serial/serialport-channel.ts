@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
 import { SerialPort } from 'serialport';
+import { portVariables } from '../template-variables.js';
 import type { ByteChannel, ChannelVars } from './byte-channel.js';
 
 /** Line settings for a serial port. */
@@ -22,7 +22,7 @@ export class SerialPortChannel implements ByteChannel {
     readonly path: string,
     settings: SerialLineSettings,
   ) {
-    this.vars = { 'port.path': path, 'port.name': basename(path) };
+    this.vars = portVariables(path);
     this.port = new SerialPort({ path, ...settings, autoOpen: false });
     this.port.on('close', (error?: Error & { disconnected?: boolean }) => {
       if (this.closing) return;

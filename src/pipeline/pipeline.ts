@@ -9,7 +9,7 @@ import type { Logger } from '../logging.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import type { InboundCommand } from '../session/gateway-session.js';
 import { encodeCommand } from './command-encoding.js';
-import { resolveDevice } from './device-template.js';
+import { deviceTemplateFor, resolveDevice } from './device-template.js';
 import { mapReading } from './event-mapping.js';
 import { RejectLog } from './reject-log.js';
 
@@ -188,12 +188,7 @@ export class Pipeline {
     // Frame sources are shared per connection (and per Modbus slave), so the device is cached on them.
     let device = runtime.sourceOnlyDevice ? this.deviceBySource.get(frame.source) : undefined;
     if (!device) {
-      const template = {
-        typeId: runtime.profile.device.typeId,
-        deviceId: String(
-          frame.source.vars['slave.deviceId'] ?? frame.source.vars['override.deviceId'] ?? runtime.profile.device.deviceId,
-        ),
-      };
+      const template = deviceTemplateFor(runtime.profile.device, frame.source.vars);
       const resolved = resolveDevice(template, frame.source.vars, reading);
       if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at });
       const known = this.routes.get(deviceKey(resolved.value));

@@ -32,7 +32,7 @@ describe('wiotp-gateway decode', () => {
       stdout
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l)),
+        .map((l) => JSON.parse(l).reading),
     ).toEqual([
       { id: 'a', t: 1 },
       { id: 'b', t: 2 },
