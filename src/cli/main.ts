@@ -5,6 +5,7 @@ import { registerDemoCommand } from './demo-command.js';
 import { registerPlatformCommand } from './platform-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerSendCommand } from './send-command.js';
 import { registerValidateCommand } from './validate-command.js';
 
 /** Builds the `wiotp-gateway` command line. */
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerDecodeCommand(program);
   registerScanCommand(program);
+  registerSendCommand(program);
   return program;
 }
 
