@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { portVariables } from '../template-variables.js';
 import type { ByteChannel, ChannelVars } from './byte-channel.js';
+import { listSerialPorts } from './port-listing.js';
 
 /** Line settings for a serial port. */
 export interface SerialLineSettings {
@@ -60,23 +60,14 @@ export class SerialPortChannel implements ByteChannel {
   }
 }
 
-/**
- * USB properties of a port (serial number, vendor/product id) for device templates.
- * `SerialPort.list()` shells out to udevadm; without it we skip the lookup rather than fail.
- */
+/** USB properties of a port (serial number, vendor/product id) for device templates; none where they cannot be listed. */
 async function describePort(path: string): Promise<ChannelVars> {
-  if (!existsSync('/bin/udevadm') && !existsSync('/usr/bin/udevadm') && process.platform === 'linux') return {};
-  try {
-    const ports = await SerialPort.list();
-    const info = ports.find((port) => port.path === path);
-    if (!info) return {};
-    return {
-      'port.serialNumber': info.serialNumber,
-      'port.manufacturer': info.manufacturer,
-      'port.vendorId': info.vendorId,
-      'port.productId': info.productId,
-    };
-  } catch {
-    return {};
-  }
+  const info = (await listSerialPorts()).ports.find((port) => port.path === path);
+  if (!info) return {};
+  return {
+    'port.serialNumber': info.serialNumber,
+    'port.manufacturer': info.manufacturer,
+    'port.vendorId': info.vendorId,
+    'port.productId': info.productId,
+  };
 }

@@ -1,17 +1,14 @@
-import { dirname, resolve } from 'node:path';
 import { colonAddress, compactAddress } from '../../adapters/ble/ble-identifiers.js';
 import { parseTcpPath } from '../../adapters/serial/tcp-channel.js';
 import { portVariables } from '../../adapters/template-variables.js';
-import { loadGatewayConfig, loadProfiles } from '../config/load.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import type { TemplateVars } from '../pipeline/device-template.js';
 import { UsageError } from './arguments.js';
+import { loadProfileSet, type ProfileSetOptions, profileNamed } from './profile-set.js';
 
 /** The options of `decode` that choose a profile and the channel its frames come from. */
-export interface DecodeTargetOptions {
+export interface DecodeTargetOptions extends ProfileSetOptions {
   profile?: string;
-  profilePath?: string[];
-  config?: string;
   port?: string;
   mac?: string;
   var?: string[];
@@ -37,14 +34,10 @@ export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget 
     if (options.profilePath?.length) throw new UsageError('--profile-path needs --profile NAME (which profile to decode with)');
     return undefined;
   }
-  const extraPaths = (options.profilePath ?? []).map((path) => resolve(path));
+  const { profiles, config } = loadProfileSet(options);
   let port: { path: string; profile: string; deviceId?: string } | undefined;
-  if (options.config) {
-    const config = loadGatewayConfig(options.config);
-    if (!config.ok) throw new UsageError(config.reason);
-    const baseDir = dirname(resolve(options.config));
-    extraPaths.unshift(...config.value.profilePaths.map((path) => resolve(baseDir, path)));
-    const ports = config.value.adapters.flatMap((adapter) => (adapter.kind === 'serial' ? adapter.ports : []));
+  if (config) {
+    const ports = config.adapters.flatMap((adapter) => (adapter.kind === 'serial' ? adapter.ports : []));
     if (options.port) {
       port = ports.find((candidate) => candidate.path === options.port);
       if (!port && !options.profile)
@@ -55,11 +48,7 @@ export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget 
       port = ports[0];
     }
   }
-  const profiles = loadProfiles(extraPaths);
-  if (!profiles.ok) throw new UsageError(profiles.reason);
-  const name = options.profile ?? port?.profile ?? '';
-  const profile = profiles.value.get(name);
-  if (!profile) throw new UsageError(`no profile named "${name}"; known: ${[...profiles.value.keys()].join(', ')}`);
+  const { profile } = profileNamed(profiles, options.profile ?? port?.profile ?? '');
 
   const vars: TemplateVars = {};
   let note: string | undefined;

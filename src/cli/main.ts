@@ -3,8 +3,10 @@ import { UsageError } from './arguments.js';
 import { registerDecodeCommand } from './decode-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerPlatformCommand } from './platform-command.js';
+import { registerProfilesCommand } from './profiles-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerScanSerialCommand } from './scan-serial-command.js';
 import { registerSendCommand } from './send-command.js';
 import { registerValidateCommand } from './validate-command.js';
 
@@ -19,7 +21,10 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerDecodeCommand(program);
   registerScanCommand(program);
+  const scan = program.commands.find((command) => command.name() === 'scan');
+  if (scan) registerScanSerialCommand(scan);
   registerSendCommand(program);
+  registerProfilesCommand(program);
   return program;
 }
 

@@ -172,15 +172,21 @@ export function readProfileFiles(extraPaths: string[] = []): { files: ProfileFil
   return { files, missing };
 }
 
+/** One line (or block) per profile path that is missing and per file that did not load. */
+export function profileFileErrors(files: readonly ProfileFile[], missing: readonly string[]): string[] {
+  const errors = missing.map((path) => `${path}: no such file or folder`);
+  for (const entry of files) {
+    if (entry.unreadable) errors.push(entry.unreadable);
+    else if (!entry.profile)
+      errors.push(`${entry.file} is not valid:\n${entry.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+  }
+  return errors;
+}
+
 /** Every profile by name: the built-in ones, then those under `extraPaths` (files or folders), later ones winning. */
 export function loadProfiles(extraPaths: string[] = []): Result<Map<string, HardwareProfile>> {
   const { files, missing } = readProfileFiles(extraPaths);
-  const profiles = new Map<string, HardwareProfile>();
-  const errors = missing.map((path) => `${path}: no such file or folder`);
-  for (const entry of files) {
-    if (entry.profile) profiles.set(entry.profile.name, entry.profile);
-    else if (entry.unreadable) errors.push(entry.unreadable);
-    else errors.push(`${entry.file} is not valid:\n${entry.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
-  }
-  return errors.length ? fail(errors.join('\n')) : ok(profiles);
+  const errors = profileFileErrors(files, missing);
+  if (errors.length) return fail(errors.join('\n'));
+  return ok(new Map(files.flatMap((entry) => (entry.profile ? [[entry.profile.name, entry.profile] as const] : []))));
 }

@@ -99,6 +99,20 @@ export const bleTransportSchema = z
     }
   });
 
+/**
+ * A device an adapter plugin reaches in its own way (a vendor SDK, a network protocol). The gateway only
+ * checks the shape; the plugin reads `settings` through `context.profile(name)`.
+ */
+export const pluginTransportSchema = z
+  .object({
+    kind: z.literal('plugin'),
+    /** The plugin this profile is for, as the config names its module; for people and `validate`. */
+    plugin: z.string().min(1).optional(),
+    /** Whatever the plugin needs per kind of device (a poll interval, a register map…); the plugin checks it. */
+    settings: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
 const matchValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
 
 /** One event a profile publishes: which readings, under which eventId and format. */
@@ -200,7 +214,7 @@ export const hardwareProfileSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
     description: z.string().optional(),
-    transport: z.discriminatedUnion('kind', [serialTransportSchema, bleTransportSchema]),
+    transport: z.discriminatedUnion('kind', [serialTransportSchema, bleTransportSchema, pluginTransportSchema]),
     framing: framingSpecSchema.optional(),
     codec: codecSpecSchema,
     device: z.object({ typeId: idTemplate, deviceId: idTemplate }).strict(),
