@@ -5,7 +5,10 @@ import { framingSpecSchema } from '../codecs/framing/framing-spec.js';
 const idTemplate = z
   .string()
   .min(1)
-  .describe('literal id or template: {port.path}, {port.serialNumber}, {address}, {slave}, {reading.FIELD}');
+  .describe(
+    'A literal id, or a template filled per frame: {port.path}, {port.name}, {port.serialNumber} (serial), {address} (BLE), ' +
+      '{slave} (Modbus), {reading.FIELD}; 1–36 of A-Z a-z 0-9 - _ . once filled. docs/profiles.md lists every adapter’s variables.',
+  );
 
 /** How to reach the peripheral over a serial line (or serial-over-TCP). */
 export const serialTransportSchema = z
