@@ -140,6 +140,14 @@ export class EmbeddedPlatform {
     return this.connectionOf(gateway)?.active.size ?? 0;
   }
 
+  /** Client ids whose subscriptions match a topic now (the plugin kit waits for a gateway's command subscription). */
+  async subscribersOf(topic: string): Promise<string[]> {
+    const { persistence } = this.broker as unknown as {
+      persistence: { subscriptionsByTopic(topic: string): Promise<Array<{ clientId: string }>> };
+    };
+    return (await persistence.subscriptionsByTopic(topic)).map((subscription) => subscription.clientId);
+  }
+
   /** Sends a command to a device as an application would (seed: Subscribing to commands). */
   sendCommand(device: DeviceRef, commandId: string, format: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<void> {
     return this.publishInternal(commandTopic(device.typeId, device.deviceId, commandId, format), payload, qos);
