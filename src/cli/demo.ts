@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { BleAdapter } from '../../adapters/ble/ble-adapter.js';
 import { SIMULATED_BTHOME_KEY } from '../../adapters/ble/simulated-devices.js';
@@ -17,7 +20,7 @@ const GATEWAY = { typeId: 'demo-gateway', deviceId: 'gw-01', token: 'demo-gatewa
 const APP = { apiKey: 'a-demo42-viewer', token: 'demo-app-token' };
 
 /** The demo's gateway: simulated serial devices of every profile kind. */
-export function demoConfig(port: number): GatewayConfig {
+export function demoConfig(port: number, storeDirectory: string): GatewayConfig {
   return gatewayConfigSchema.parse({
     org: ORG,
     gateway: { typeId: GATEWAY.typeId, deviceId: GATEWAY.deviceId },
@@ -42,6 +45,8 @@ export function demoConfig(port: number): GatewayConfig {
         keys: { 'a4:c1:38:00:00:03': SIMULATED_BTHOME_KEY },
       },
     ],
+    // The demo's queue lives in a temporary directory, removed when it stops.
+    store: { path: storeDirectory },
     log: { level: 'warn' },
   });
 }
@@ -80,8 +85,9 @@ export async function runDemo(options: { duration?: number; commandAfter: number
 
   const profiles = loadProfiles();
   if (!profiles.ok) throw new Error(profiles.reason);
+  const storeDirectory = mkdtempSync(join(tmpdir(), 'wiotp-demo-store-'));
   const gateway = await startGateway({
-    config: demoConfig(port),
+    config: demoConfig(port, storeDirectory),
     token: GATEWAY.token,
     profiles: profiles.value,
     catalog: builtInCatalog(),
@@ -118,9 +124,10 @@ export async function runDemo(options: { duration?: number; commandAfter: number
   clearTimeout(commands);
   const stats = gateway.pipeline.stats;
   line(
-    `summary    frames ${stats.frames}, events published ${stats.published}, commands delivered ${stats.commandsDelivered}, devices ${stats.devices}`,
+    `summary    frames ${stats.frames}, events published ${gateway.sender.stats.published}, commands delivered ${stats.commandsDelivered}, devices ${stats.devices}`,
   );
   await gateway.close();
+  rmSync(storeDirectory, { recursive: true, force: true });
   await app.endAsync();
   await platform.close();
 }

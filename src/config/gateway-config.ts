@@ -101,6 +101,47 @@ export const adapterConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('plugin'), module: z.string().min(1), options: z.unknown().optional() }).strict(),
 ]);
 
+/** How events go out (seed: Publishing events). */
+export const publishSchema = z
+  .object({
+    qos: z
+      .union([z.literal(0), z.literal(1)], {
+        error: 'expected 0 or 1: the service takes QoS 0 or 1 from gateways (QoS 2 is not supported)',
+      })
+      .default(1),
+    /** Publishes awaiting PUBACK at most; everything beyond waits in the queue. */
+    maxInflight: z.number().int().min(1).max(65_000).default(256),
+    /** Messages a second at most (the service's plans cap it); absent: no limit. */
+    maxRatePerSecond: z.number().positive().optional(),
+    /** The JSON field that carries the time a frame was read (ISO 8601 UTC with ms): true for "ts", a name, or false. */
+    timestamp: z
+      .union([z.boolean(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a JSON field name such as "ts"')])
+      .default(true),
+  })
+  .strict();
+
+/** The durable outgoing queue (DESIGN: the durable queue and the sender). */
+export const storeSchema = z
+  .object({
+    /** false: the queue is kept in memory (bounded by maxBytes) and lost on a crash or restart. */
+    enabled: z.boolean().default(true),
+    /** A directory; default $STATE_DIRECTORY, else $XDG_STATE_HOME or ~/.local/state, under wiotp-gateway/. */
+    path: z.string().min(1).optional(),
+    maxBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(256 * 1024 * 1024),
+    maxAgeHours: z.number().positive().default(168),
+    /** When full: drop the oldest events to make room, or refuse the newest. Either way counted and logged. */
+    whenFull: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
+    /** Appends are committed together at most this long after they happen (group commit). */
+    commitIntervalMs: z.number().int().min(1).max(100).default(50),
+    /** full: every commit survives a power cut; normal: only a crash of the process (fewer fsyncs on an SD card). */
+    synchronous: z.enum(['full', 'normal']).default('full'),
+  })
+  .strict();
+
 const deviceInfoText = z.string().min(1);
 
 /**
@@ -175,22 +216,22 @@ export const gatewayConfigSchema = z
       keepaliveSeconds: 60,
       reconnect: { initialMs: 1000, maxMs: 60_000 },
     }),
-    publish: z
-      .object({ qos: z.union([z.literal(0), z.literal(1)]).default(1) })
-      .strict()
-      .default({ qos: 1 }),
+    publish: publishSchema.prefault({}),
     /** Gateway-side auto-registration limits (seed: Gateway auto-registration). */
     admission: z
       .object({
         maxPending: z.number().int().positive().default(10),
         maxActive: z.number().int().positive().default(500),
         confirmWindowMs: z.number().int().min(0).default(1000),
-        maxHeldPerDevice: z.number().int().positive().default(1000),
+        settleMs: z.number().int().min(0).default(60_000),
         backoffMs: z.number().int().positive().default(30_000),
         backoffJitter: z.number().min(0).max(1).default(0.2),
       })
       .strict()
       .prefault({}),
+    store: storeSchema.prefault({}),
+    /** On SIGTERM/SIGINT: how long to keep sending what is queued before closing the connection. */
+    shutdownGraceMs: z.number().int().min(0).max(60_000).default(5000),
     /** Extra folders or files with hardware profiles, besides the built-in ones. */
     profilePaths: z.array(z.string()).default([]),
     adapters: z.array(adapterConfigSchema).min(1),
@@ -206,3 +247,5 @@ export const gatewayConfigSchema = z
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type AdapterConfig = z.infer<typeof adapterConfigSchema>;
 export type ManagedGatewayConfig = z.infer<typeof managedGatewaySchema>;
+export type StoreConfig = z.infer<typeof storeSchema>;
+export type PublishConfig = z.infer<typeof publishSchema>;

@@ -1,18 +1,8 @@
-import { distinctUntilChanged, filter, map, type Observable, Subject, Subscription, timer } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import type { Logger } from '../logging.js';
-import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import { MAX_ACTIVE_DEVICES, MAX_PENDING_REGISTRATIONS } from '../protocol/limits.js';
-import type { GatewayNotification, NotificationReason } from '../protocol/notification.js';
-import type { GatewaySession } from '../session/gateway-session.js';
-import type { EventSink } from './pipeline.js';
-import {
-  type DropReason,
-  EventDroppedError,
-  type HeldDevice,
-  type HeldState,
-  holdEvent,
-  RegistrationQueue,
-} from './registration-queue.js';
+import type { NotificationReason } from '../protocol/notification.js';
+import { RegistrationLine } from './registration-line.js';
 
 /** Settings for the gateway's own auto-registration limits (seed: Gateway auto-registration). */
 export interface AdmissionOptions {
@@ -20,10 +10,13 @@ export interface AdmissionOptions {
   maxPending: number;
   /** Devices active on one connection (the service allows 500 and counts from zero on every connection). */
   maxActive: number;
-  /** After the PUBACK of a new device's first event, how long a failure notification may still arrive. */
+  /** After the PUBACK of a new device's first event, how long it holds its pending slot (a failure may still come). */
   confirmWindowMs: number;
-  /** Events held per device while it waits; when full the oldest is dropped, counted, logged and reported. */
-  maxHeldPerDevice: number;
+  /**
+   * How long a newly registered device's delivered events stay in the queue: a `registration-failed`
+   * notification within this time sends them all again after the back-off. After it the device is known.
+   */
+  settleMs: number;
   /** Wait after a failed registration before trying again (the service refuses the device meanwhile). */
   backoffMs: number;
   /** Up to this fraction of `backoffMs` is added at random, so devices do not retry in lock-step. */
@@ -32,319 +25,383 @@ export interface AdmissionOptions {
   random: () => number;
 }
 
-/** Defaults: the service's documented limits, a 1 s confirm window and a 30 s back-off. */
+/** Defaults: the service's documented limits, a 1 s confirm window, a 60 s settle time and a 30 s back-off. */
 export const DEFAULT_ADMISSION: AdmissionOptions = {
   maxPending: MAX_PENDING_REGISTRATIONS,
   maxActive: MAX_ACTIVE_DEVICES,
   confirmWindowMs: 1000,
-  maxHeldPerDevice: 1000,
+  settleMs: 60_000,
   backoffMs: 30_000,
   backoffJitter: 0.2,
   random: Math.random,
 };
 
-/** Where a device stands with admission on the current connection. */
-export type AdmissionState = 'gateway' | 'active' | HeldState | 'unknown';
+/** What the sender may do with a device's next event. */
+export type AdmissionDecision = 'send' | 'probe' | 'wait' | 'drop';
+
+/** What the queue does with an event the service acknowledged. */
+export type DeliveryOutcome = 'delete' | 'retain' | 'keep';
+
+/** Where a device stands. `active` covers known devices and newly registered ones. */
+export type AdmissionState =
+  | 'gateway'
+  | 'active'
+  | 'waiting'
+  | 'pending'
+  | 'settling'
+  | 'backoff'
+  | 'limited'
+  | 'refused'
+  | 'unknown';
 
 /** Something admission did that an operator should hear about. */
 export type AdmissionReport =
-  | { kind: 'device-limit'; device: DeviceRef; active: number }
-  | { kind: 'registration-failed'; device: DeviceRef; reason: NotificationReason; retryAt: number }
-  | { kind: 'refused'; device: DeviceRef; reason: NotificationReason }
-  | { kind: 'dropped'; device: DeviceRef; count: number; reason: DropReason };
+  | { kind: 'device-limit'; device: string; active: number }
+  | { kind: 'registration-failed'; device: string; reason: NotificationReason; retryAt: number }
+  | { kind: 'refused'; device: string; reason: NotificationReason };
 
-/** Devices per state, events held, and counters (dropped events, peak pending, device-limit reports, registration failures). */
-export type AdmissionStats = Record<
-  'active' | HeldState | 'heldEvents' | 'dropped' | 'peakPending' | 'deviceLimitReports' | 'registrationFailures',
-  number
->;
+/** Devices per state and counters. */
+export interface AdmissionStats {
+  /** Devices counted on the current connection (the service's 500). */
+  active: number;
+  known: number;
+  waiting: number;
+  pending: number;
+  settling: number;
+  backoff: number;
+  limited: number;
+  refused: number;
+  peakPending: number;
+  deviceLimitReports: number;
+  registrationFailures: number;
+}
 
-/** The part of the session admission uses. */
-export type AdmissionSession = Pick<GatewaySession, 'publishEvent' | 'notifications$' | 'status$' | 'gateway'>;
+/** The queue operations admission needs (the durable queue implements them). */
+export interface AdmissionQueue {
+  /** Deletes a device's delivered-but-kept events: its registration is confirmed. */
+  releaseRetained(device: string): void;
+  /** Makes them undelivered again: its registration failed. */
+  resetRetained(device: string): void;
+  /** Drops everything queued for a device the service refused for good. */
+  dropDevice(device: string): void;
+  knownDevices(): string[];
+  rememberDevice(device: string, confirmed: boolean): void;
+}
+
+/** Runs `action` after `ms`; returns a cancel function. Injected so tests drive time. */
+export type Schedule = (ms: number, action: () => void) => () => void;
+
+const realSchedule: Schedule = (ms, action) => {
+  const timer = setTimeout(action, ms);
+  return () => clearTimeout(timer);
+};
+
+interface Entry {
+  state: 'waiting' | 'pending' | 'confirming' | 'settling' | 'backoff' | 'limited' | 'refused';
+  /** Pending: the id of the event that registers the device, once sent. */
+  probe?: number;
+  cancel?: () => void;
+}
 
 /**
- * An EventSink between pipeline and session that keeps the service's auto-registration rules itself
- * (seed: Gateway auto-registration, Gateway notifications): at most `maxPending` new devices pending,
- * at most `maxActive` active per connection, and a device whose registration failed held and retried
- * after a back-off, so the service never silently drops an event. An active device costs one Set lookup.
+ * Keeps the gateway inside the service's auto-registration rules (seed: Gateway auto-registration,
+ * Gateway notifications) without holding any event in memory: it only decides, per event the sender
+ * takes from the queue, whether it may go now. At most `maxPending` new devices register at once (a
+ * device's first event is its probe); at most `maxActive` devices per connection; a failed registration
+ * backs the device off and its kept events go again. Devices the service confirmed are remembered in the
+ * store, so after a restart they flow at once. No I/O: the sender and the session notifications drive it.
  */
-export class Admission implements EventSink {
-  /** Device-limit, registration failures, refusals and drops, as they happen. */
+export class Admission {
   readonly reports$: Observable<AdmissionReport>;
+  /** Called when a device's held-back events may go now (the sender rewinds to its oldest). */
+  onRelease: (device: string) => void = () => undefined;
 
   private readonly options: AdmissionOptions;
-  private readonly active = new Set<string>();
-  /** Devices the service confirmed once: after a reconnect they need a slot, not a registration. */
-  private readonly registered = new Set<string>();
-  private readonly queue: RegistrationQueue;
+  private readonly known: Set<string>;
+  private readonly entries = new Map<string, Entry>();
+  private readonly line = new RegistrationLine();
+  /** Devices counted on the current connection. */
+  private readonly connection = new Set<string>();
+  /** Devices granted a pending slot whose probe is not sent yet: they will count when it is. */
+  private readonly reserved = new Set<string>();
   private readonly reports = new Subject<AdmissionReport>();
-  private readonly subscription = new Subscription();
-  private readonly gatewayKey: string;
-  /** The service said the gateway is full: no new device until the next connection. */
+  private pendingSlots = 0;
   private capReached = false;
   private closed = false;
-  private pumping = false;
-  private readonly counters = { dropped: 0, deviceLimitReports: 0, registrationFailures: 0 };
+  private readonly counters = { peakPending: 0, deviceLimitReports: 0, registrationFailures: 0 };
 
   constructor(
-    private readonly session: AdmissionSession,
+    private readonly gateway: string,
+    private readonly queue: AdmissionQueue,
     options: Partial<AdmissionOptions>,
     private readonly logger: Logger,
+    private readonly schedule: Schedule = realSchedule,
   ) {
     this.options = { ...DEFAULT_ADMISSION, ...options };
-    this.queue = new RegistrationQueue(this.options.maxHeldPerDevice);
-    this.gatewayKey = deviceKey(session.gateway);
+    this.known = new Set(queue.knownDevices());
     this.reports$ = this.reports.asObservable();
-    const online$ = session.status$.pipe(
-      map((status) => status.state === 'online'),
-      distinctUntilChanged(),
-      filter(Boolean),
-    );
-    this.subscription.add(online$.subscribe(() => this.guard(() => this.onOnline())));
-    this.subscription.add(session.notifications$.subscribe((note) => this.guard(() => this.onNotification(note))));
   }
 
-  /** Sends at once for an active device (or the gateway itself); otherwise holds the event until admitted. Never throws. */
-  publishEvent(device: DeviceRef, eventId: string, format: string, payload: string, options: { qos: 0 | 1 }): Promise<void> {
-    const key = deviceKey(device);
-    if (this.active.has(key)) return this.send(device, eventId, format, payload, options.qos);
-    try {
-      return this.admit(key, device, eventId, format, payload, options.qos);
-    } catch (error) {
-      this.logger.error({ device: key, err: (error as Error).message }, 'admission: internal error');
-      return Promise.reject(error);
+  /** May the next event of `device` (queue id `id`) go now? Called by the sender in queue order. */
+  decide(device: string, id: number): AdmissionDecision {
+    if (device === this.gateway) return 'send';
+    const entry = this.entries.get(device);
+    if (!entry) return this.known.has(device) ? this.countOrLimit(device, 'send') : this.arrive(device, id);
+    switch (entry.state) {
+      case 'pending':
+        if (entry.probe !== undefined) return 'wait';
+        entry.probe = id;
+        this.reserved.delete(device);
+        this.connection.add(device);
+        return 'probe';
+      case 'confirming':
+      case 'settling':
+        return this.countOrLimit(device, 'send');
+      case 'refused':
+        return 'drop';
+      default:
+        return 'wait';
+    }
+  }
+
+  /** The service acknowledged an event: what should the queue do with it? */
+  delivered(device: string, id: number): DeliveryOutcome {
+    if (device === this.gateway) return 'delete';
+    const entry = this.entries.get(device);
+    if (!entry) return 'delete';
+    switch (entry.state) {
+      case 'pending':
+        if (entry.probe !== id) return 'keep';
+        this.confirming(device, entry);
+        return 'retain';
+      case 'confirming':
+      case 'settling':
+        return 'retain';
+      case 'refused':
+        return 'delete';
+      default:
+        // Backing off or over the limit: the service dropped it; it goes again later.
+        return 'keep';
+    }
+  }
+
+  /** An event could not be delivered (the connection dropped first): a lost probe is sent again. */
+  undelivered(device: string, id: number): void {
+    const entry = this.entries.get(device);
+    if (entry?.state !== 'pending' || entry.probe !== id) return;
+    entry.probe = undefined;
+    this.reserved.add(device);
+  }
+
+  /** A new connection: the service counts devices from zero, so do we, and devices over the limit get their turn. */
+  connected(): void {
+    this.connection.clear();
+    this.capReached = false;
+    for (const [device, entry] of this.entries) {
+      if (entry.state !== 'limited') continue;
+      if (this.known.has(device)) this.entries.delete(device);
+      else this.enqueue(device, entry, 'back');
+    }
+    this.pumpLine();
+  }
+
+  /** A notification from the service about one of our devices (seed: Gateway notifications). */
+  notified(reason: NotificationReason, device: string): void {
+    if (device === this.gateway || this.closed) return;
+    switch (reason) {
+      case 'invalid-device-type':
+      case 'invalid-device-id':
+        return this.refuse(device, reason);
+      case 'registration-failed':
+      case 'org-device-limit':
+        return this.backOff(device, reason);
+      case 'gateway-device-limit':
+        this.capReached = true;
+        return this.limit(device);
+      default:
+        this.logger.debug({ device, reason }, 'notification not about admission');
     }
   }
 
   /** Where a device stands now. */
-  status(device: DeviceRef): AdmissionState {
-    const key = deviceKey(device);
-    if (key === this.gatewayKey) return 'gateway';
-    if (this.active.has(key)) return 'active';
-    return this.queue.get(key)?.state ?? 'unknown';
+  status(device: string): AdmissionState {
+    if (device === this.gateway) return 'gateway';
+    const state = this.entries.get(device)?.state;
+    if (state === undefined) return this.known.has(device) ? 'active' : 'unknown';
+    return state === 'confirming' ? 'pending' : state;
   }
 
-  /**
-   * Forgets a device that is gone for good: frees its slot here and drops what it still held. The service
-   * counts it until the next connection; should it refuse the device let in instead, that one is held as
-   * over the limit until the next connection, so nothing is lost.
-   */
-  release(device: DeviceRef): void {
-    const key = deviceKey(device);
-    this.active.delete(key);
-    this.registered.delete(key);
-    const entry = this.queue.get(key);
-    if (entry) this.queue.remove(entry);
-    if (entry) this.dropAll(entry, 'released');
-    const room = this.capReached ? 0 : this.options.maxActive - this.active.size - this.queue.pending;
-    this.guard(() => this.readmit(room));
-  }
-
-  /** Gauges and counters for metrics. */
   stats(): AdmissionStats {
-    return { active: this.active.size, ...this.queue.counts(), peakPending: this.queue.peakPending, ...this.counters };
+    const stats: AdmissionStats = {
+      active: this.connection.size,
+      known: this.known.size,
+      waiting: 0,
+      pending: 0,
+      settling: 0,
+      backoff: 0,
+      limited: 0,
+      refused: 0,
+      ...this.counters,
+    };
+    for (const entry of this.entries.values()) stats[entry.state === 'confirming' ? 'pending' : entry.state]++;
+    return stats;
   }
 
-  /** Stops timers and subscriptions; held events are rejected with EventDroppedError('closed'). */
+  /** Cancels timers; devices still settling are registered again after a restart (their events go again). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.subscription.unsubscribe();
-    for (const entry of this.queue.clear()) this.dropAll(entry, 'closed', false);
-    this.active.clear();
+    for (const entry of this.entries.values()) entry.cancel?.();
     this.reports.complete();
   }
 
-  private send(device: DeviceRef, eventId: string, format: string, payload: string, qos: 0 | 1): Promise<void> {
-    try {
-      return this.session.publishEvent(device, eventId, format, payload, { qos });
-    } catch (error) {
-      return Promise.reject(error);
+  /** A device seen for the first time: it registers now if a slot is free, else waits its turn. */
+  private arrive(device: string, id: number): AdmissionDecision {
+    if (this.line.size === 0 && this.pendingSlots < this.options.maxPending && this.room() > 0) {
+      this.entries.set(device, { state: 'pending', probe: id });
+      this.takeSlot();
+      this.connection.add(device);
+      return 'probe';
     }
+    const entry: Entry = { state: 'waiting' };
+    this.entries.set(device, entry);
+    this.line.push(device);
+    this.pumpLine();
+    return 'wait';
   }
 
-  private admit(key: string, device: DeviceRef, eventId: string, format: string, payload: string, qos: 0 | 1) {
-    if (this.closed) return Promise.reject(new EventDroppedError(device, 'closed'));
-    if (key === this.gatewayKey) return this.send(device, eventId, format, payload, qos);
-    const entry = this.queue.get(key);
-    if (!entry && this.registered.has(key) && this.hasRoom()) {
-      this.active.add(key);
-      return this.send(device, eventId, format, payload, qos);
+  /** Counts a device on this connection if there is room; otherwise it waits for the next connection. */
+  private countOrLimit(device: string, decision: 'send'): AdmissionDecision {
+    if (this.connection.has(device)) return decision;
+    if (this.capReached || this.room() <= 0) {
+      this.limit(device);
+      return 'wait';
     }
-    const { event, sent } = holdEvent(eventId, format, payload, qos);
-    if (!entry) {
-      this.queue.join(device, key, event);
-      this.pump();
-    } else if (entry.state === 'refused') {
-      event.reject(new EventDroppedError(device, 'refused'));
-      this.countDrop(entry, 1, 'refused');
-    } else {
-      const oldest = entry.hold(event);
-      oldest?.reject(new EventDroppedError(device, 'buffer-full'));
-      if (oldest) this.countDrop(entry, 1, 'buffer-full');
-    }
-    return sent;
+    this.connection.add(device);
+    return decision;
   }
 
-  private hasRoom(): boolean {
-    return !this.capReached && this.active.size + this.queue.pending < this.options.maxActive;
+  private room(): number {
+    return this.options.maxActive - this.connection.size - this.reserved.size;
   }
 
-  /** Lets devices in line take their turn, in order, while there is a pending slot and room under the cap. */
-  private pump(): void {
-    // Calls from inside the loop (activate → pump) are covered by the loop already running.
-    if (this.pumping || this.closed) return;
-    this.pumping = true;
-    try {
-      for (let entry = this.queue.head(); entry; entry = this.queue.head()) {
-        if (!this.hasRoom()) {
-          // A pending registration may still fail and free its slot: only a settled count means "full".
-          if (this.queue.pending === 0) for (const waiting of this.queue.inLine()) this.limit(waiting);
-          return;
-        }
-        if (this.registered.has(entry.key)) this.activate(entry, false);
-        else if (this.queue.pending < this.options.maxPending) this.register(entry);
-        else return;
+  private takeSlot(): void {
+    this.pendingSlots++;
+    this.counters.peakPending = Math.max(this.counters.peakPending, this.pendingSlots);
+  }
+
+  /** Gives waiting devices a pending slot, in order, while slots and room under the cap allow. */
+  private pumpLine(): void {
+    while (this.line.size > 0 && !this.closed) {
+      if (this.capReached || this.room() <= 0) {
+        // A pending registration may still fail and free room: only a settled count means "full".
+        if (this.pendingSlots === 0) for (const device of this.line.drain()) this.limit(device);
+        return;
       }
-    } finally {
-      this.pumping = false;
+      if (this.pendingSlots >= this.options.maxPending) return;
+      const device = this.line.shift() as string;
+      const entry = this.entries.get(device);
+      if (!entry) continue;
+      entry.state = 'pending';
+      entry.probe = undefined;
+      this.takeSlot();
+      this.reserved.add(device);
+      this.onRelease(device);
     }
   }
 
-  /** Sends the first event at QoS 1; the device is pending until its PUBACK plus a quiet confirm window. */
-  private register(entry: HeldDevice): void {
-    const attempt = this.queue.move(entry, 'pending');
-    const first = entry.first;
-    if (!first) return this.requeue(entry, 'front');
-    const current = () => !this.closed && entry.attempt === attempt;
-    const confirm = () => this.guard(() => current() && this.activate(entry, true));
-    this.send(entry.device, first.eventId, first.format, first.payload, 1).then(
-      () => this.guard(() => current() && entry.schedule(timer(this.options.confirmWindowMs).subscribe(confirm))),
-      (error: Error) =>
-        this.guard(() => {
-          if (!current()) return;
-          // Refused before it left (a bad eventId, a payload over the cap): that event fails, the next one tries.
-          first.reject(error);
-          entry.first = undefined;
-          this.requeue(entry, 'front');
-        }),
-    );
+  /** The probe was acknowledged: the device's events flow (kept in the queue) while the slot is held a little longer. */
+  private confirming(device: string, entry: Entry): void {
+    entry.state = 'confirming';
+    entry.probe = undefined;
+    entry.cancel = this.schedule(this.options.confirmWindowMs, () => {
+      if (entry.state !== 'confirming') return;
+      this.freeSlot();
+      entry.state = 'settling';
+      entry.cancel = this.schedule(this.options.settleMs, () => this.settle(device, entry));
+      this.pumpLine();
+    });
+    this.onRelease(device);
   }
 
-  /** Makes a device active and sends what it held, in order. */
-  private activate(entry: HeldDevice, firstSent: boolean): void {
-    this.queue.remove(entry);
-    this.registered.add(entry.key);
-    this.active.add(entry.key);
-    if (firstSent) entry.first?.resolve();
-    if (firstSent) entry.first = undefined;
-    for (const event of entry.takeAll()) {
-      this.send(entry.device, event.eventId, event.format, event.payload, event.qos).then(event.resolve, event.reject);
-    }
-    this.pump();
+  /** No failure came: the device is known from now on and its kept events are deleted. */
+  private settle(device: string, entry: Entry): void {
+    if (entry.state !== 'settling' || this.closed) return;
+    this.entries.delete(device);
+    this.known.add(device);
+    this.queue.rememberDevice(device, true);
+    this.queue.releaseRetained(device);
   }
 
-  private onNotification(notification: GatewayNotification): void {
-    const device = { typeId: notification.typeId, deviceId: notification.deviceId };
-    const key = deviceKey(device);
-    if (key === this.gatewayKey || this.closed) return;
-    switch (notification.reason) {
-      case 'invalid-device-type':
-      case 'invalid-device-id':
-        return this.refuse(this.entryFor(device, key), notification.reason);
-      case 'registration-failed':
-      case 'org-device-limit':
-        return this.backOff(this.entryFor(device, key), notification.reason);
-      case 'gateway-device-limit':
-        this.capReached = true;
-        return this.limit(this.entryFor(device, key));
-      default:
-        this.logger.debug({ device: key, reason: notification.reason }, 'notification not about admission');
-    }
+  /** Leaves whatever state the device was in: frees its slot and its count on this connection. */
+  private leave(device: string, entry: Entry | undefined): void {
+    if (!entry) return;
+    entry.cancel?.();
+    entry.cancel = undefined;
+    if (entry.state === 'pending' || entry.state === 'confirming') this.freeSlot();
+    if (entry.state === 'waiting') this.line.remove(device);
+    this.reserved.delete(device);
   }
 
-  /** The service counts from zero on every connection: so do we, and devices over the limit get their turn. */
-  private onOnline(): void {
-    this.active.clear();
-    this.capReached = false;
-    // All of them: any still over the limit are reported again, as on every connection.
-    this.readmit(Number.POSITIVE_INFINITY);
+  private freeSlot(): void {
+    this.pendingSlots = Math.max(0, this.pendingSlots - 1);
   }
 
-  /** Puts up to `room` devices held over the limit back in line, oldest first. */
-  private readmit(room: number): void {
-    for (const entry of this.queue.inState('limited')) if (room-- > 0) this.requeue(entry, 'back');
-    this.pump();
+  private enqueue(device: string, entry: Entry, where: 'front' | 'back'): void {
+    entry.state = 'waiting';
+    entry.probe = undefined;
+    if (where === 'front') this.line.unshift(device);
+    else this.line.push(device);
   }
 
-  /** A notification names the device: it is no longer active, whatever we thought. */
-  private entryFor(device: DeviceRef, key: string): HeldDevice {
-    this.active.delete(key);
-    return this.queue.entryFor(device, key);
-  }
-
-  private refuse(entry: HeldDevice, reason: NotificationReason): void {
-    if (entry.state === 'refused') return;
-    this.queue.move(entry, 'refused');
-    this.logger.warn({ device: entry.key, reason }, 'the service refused the device: dropping its events');
-    this.reports.next({ kind: 'refused', device: entry.device, reason });
-    this.dropAll(entry, 'refused');
-    this.pump();
-  }
-
-  private limit(entry: HeldDevice): void {
-    if (entry.state === 'limited' || entry.state === 'refused') return;
-    this.queue.move(entry, 'limited');
-    this.counters.deviceLimitReports++;
-    const active = this.active.size;
-    this.logger.warn({ device: entry.key, active }, 'gateway device limit: holding the device until the next connection');
-    this.reports.next({ kind: 'device-limit', device: entry.device, active });
-    this.pump();
-  }
-
-  private backOff(entry: HeldDevice, reason: NotificationReason): void {
-    if (entry.state === 'backoff' || entry.state === 'refused') return;
-    this.queue.move(entry, 'backoff');
+  private backOff(device: string, reason: NotificationReason): void {
+    const entry = this.entries.get(device);
+    if (entry?.state === 'backoff' || entry?.state === 'refused') return;
+    this.leave(device, entry);
+    this.connection.delete(device);
+    if (this.known.delete(device)) this.queue.rememberDevice(device, false);
+    this.queue.resetRetained(device);
     const { backoffMs, backoffJitter, random } = this.options;
     const delay = backoffMs + Math.round(random() * backoffJitter * backoffMs);
-    const retryAt = Date.now() + delay;
+    const backingOff: Entry = { state: 'backoff' };
+    backingOff.cancel = this.schedule(delay, () => {
+      if (backingOff.state !== 'backoff') return;
+      this.enqueue(device, backingOff, 'front');
+      this.pumpLine();
+    });
+    this.entries.set(device, backingOff);
     this.counters.registrationFailures++;
-    entry.schedule(timer(delay).subscribe(() => this.guard(() => this.requeue(entry, 'front'))));
-    this.logger.warn({ device: entry.key, reason, retryInMs: delay }, 'registration failed: holding the device for a retry');
-    this.reports.next({ kind: 'registration-failed', device: entry.device, reason, retryAt });
-    this.pump();
+    this.logger.warn(
+      { device, reason, retryInMs: delay },
+      'registration failed: the device backs off, its events go again after',
+    );
+    this.reports.next({ kind: 'registration-failed', device, reason, retryAt: Date.now() + delay });
+    this.pumpLine();
   }
 
-  /** Puts a device back in line with its oldest event first; a device holding nothing is forgotten. */
-  private requeue(entry: HeldDevice, where: 'front' | 'back'): void {
-    if (entry.promoteFirst()) this.queue.enqueue(entry, where);
-    else this.queue.remove(entry);
-    entry.dropLogged = false;
-    this.pump();
+  private limit(device: string): void {
+    const entry = this.entries.get(device);
+    if (entry?.state === 'limited' || entry?.state === 'refused') return;
+    this.leave(device, entry);
+    this.connection.delete(device);
+    this.entries.set(device, { state: 'limited' });
+    this.counters.deviceLimitReports++;
+    const active = this.connection.size;
+    this.logger.warn({ device, active }, 'gateway device limit: the device waits for the next connection, its events kept');
+    this.reports.next({ kind: 'device-limit', device, active });
+    this.pumpLine();
   }
 
-  private dropAll(entry: HeldDevice, reason: DropReason, report = true): void {
-    const events = entry.takeAll();
-    for (const event of events) event.reject(new EventDroppedError(entry.device, reason));
-    if (events.length > 0 && report) this.countDrop(entry, events.length, reason);
-    else this.counters.dropped += events.length;
-  }
-
-  /** Counts and reports every drop; logs the first per device per wait at warn, later ones at debug. */
-  private countDrop(entry: HeldDevice, count: number, reason: DropReason): void {
-    this.counters.dropped += count;
-    const level = entry.dropLogged ? 'debug' : 'warn';
-    entry.dropLogged = true;
-    this.logger[level]({ device: entry.key, count, reason, dropped: this.counters.dropped }, 'admission dropped events');
-    this.reports.next({ kind: 'dropped', device: entry.device, count, reason });
-  }
-
-  /** Admission must never throw into the pipeline or an RxJS callback: a bug costs a log line. */
-  private guard(action: () => unknown): void {
-    try {
-      action();
-    } catch (error) {
-      this.logger.error({ err: (error as Error).message }, 'admission: internal error');
-    }
+  private refuse(device: string, reason: NotificationReason): void {
+    const entry = this.entries.get(device);
+    if (entry?.state === 'refused') return;
+    this.leave(device, entry);
+    this.connection.delete(device);
+    if (this.known.delete(device)) this.queue.rememberDevice(device, false);
+    this.entries.set(device, { state: 'refused' });
+    this.queue.dropDevice(device);
+    this.logger.warn({ device, reason }, 'the service refused the device: dropping its events');
+    this.reports.next({ kind: 'refused', device, reason });
+    this.pumpLine();
   }
 }

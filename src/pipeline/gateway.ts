@@ -3,11 +3,16 @@ import type { Adapter, AdapterContext, AdapterFactory } from '../adapter.js';
 import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
+import { deviceKey } from '../protocol/ids.js';
 import type { NotificationReason } from '../protocol/notification.js';
 import { GatewaySession } from '../session/gateway-session.js';
+import { openQueue } from '../store/open-queue.js';
+import type { SqliteQueue } from '../store/sqlite-queue.js';
+import { defaultStoreDirectory, identityKey, queueFileFor } from '../store/store-location.js';
 import { Admission } from './admission.js';
 import { ManagedGateway } from './managed-gateway.js';
 import { Pipeline } from './pipeline.js';
+import { Sender } from './sender.js';
 
 /** Built-in adapter kinds and a loader for plugins, handed in by the CLI (adapters live outside src/). */
 export interface AdapterCatalog {
@@ -22,12 +27,42 @@ export interface RunningGateway {
   session: GatewaySession;
   admission: Admission;
   pipeline: Pipeline;
+  /** The durable outgoing queue. */
+  queue: SqliteQueue;
+  sender: Sender;
   /** Present when the config turns device management on. */
   managed?: ManagedGateway;
   /** Notifications received from the service, counted by reason (seed: Gateway notifications). */
   notificationCounts: Partial<Record<NotificationReason, number>>;
   adapters: Adapter[];
+  /**
+   * Stops as a service should: adapters first, then keeps sending what is queued for at most
+   * `shutdownGraceMs`, then closes the connection regardless. What was not sent stays on disk.
+   */
   close(): Promise<void>;
+}
+
+/** The queue file of a gateway config: `store.path` (a directory) or the default state directory. */
+export function queueFileOf(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): string {
+  if (!config.store.enabled) return ':memory:';
+  const identity = { org: config.org, ...config.gateway };
+  return queueFileFor(config.store.path ?? defaultStoreDirectory(env), identity);
+}
+
+/** Opens the durable queue a config describes. */
+export function openGatewayQueue(config: GatewayConfig, logger: Logger): SqliteQueue {
+  const store = config.store;
+  return openQueue({
+    file: queueFileOf(config),
+    identity: identityKey({ org: config.org, ...config.gateway }),
+    maxBytes: store.maxBytes,
+    maxAgeMs: store.maxAgeHours * 3_600_000,
+    fullPolicy: store.whenFull,
+    commitIntervalMs: store.commitIntervalMs,
+    commitBatch: 1000,
+    synchronous: store.synchronous,
+    logger,
+  });
 }
 
 /** Builds the adapters a config lists; an unknown profile or adapter kind fails before any I/O. */
@@ -88,15 +123,25 @@ export async function startGateway(options: {
     },
     logger.child({ component: 'session' }),
   );
+  const queue = openGatewayQueue(config, logger.child({ component: 'store' }));
   // Admission keeps the gateway inside the auto-registration limits (seed: Gateway auto-registration).
-  const admission = new Admission(session, config.admission, logger.child({ component: 'admission' }));
+  const admission = new Admission(deviceKey(config.gateway), queue, config.admission, logger.child({ component: 'admission' }));
+  const sender = new Sender(
+    queue,
+    admission,
+    session,
+    { maxInflight: config.publish.maxInflight, maxRatePerSecond: config.publish.maxRatePerSecond ?? Number.POSITIVE_INFINITY },
+    logger.child({ component: 'sender' }),
+  );
+  const timestamp = config.publish.timestamp;
   const pipeline = new Pipeline({
     adapters,
     profiles: options.profiles,
-    sink: admission,
+    sink: sender,
     commands: session,
     logger: logger.child({ component: 'pipeline' }),
     qos: config.publish.qos,
+    timestampField: timestamp === true ? 'ts' : timestamp,
   });
   // Adapters and pipeline run even while the service is unreachable; mqtt.js queues until it connects.
   session.start().catch((error: Error) => logger.warn(`first connection attempt failed: ${error.message}; retrying`));
@@ -119,6 +164,7 @@ export async function startGateway(options: {
   const notificationCounts: Partial<Record<NotificationReason, number>> = {};
   const notifications = session.notifications$.subscribe((notification) => {
     notificationCounts[notification.reason] = (notificationCounts[notification.reason] ?? 0) + 1;
+    admission.notified(notification.reason, `${notification.typeId}/${notification.deviceId}`);
     logger.warn(
       {
         reason: notification.reason,
@@ -134,15 +180,22 @@ export async function startGateway(options: {
     session,
     admission,
     pipeline,
+    queue,
+    sender,
     adapters,
     ...(managed ? { managed } : {}),
     async close() {
-      notifications.unsubscribe();
+      // Stop reading first: nothing new enters the queue during the grace period.
+      await pipeline.close();
+      queue.commit();
+      await sender.drain(config.shutdownGraceMs);
       // Unmanage over the session before it closes.
       await managed?.close();
-      await pipeline.close();
+      notifications.unsubscribe();
+      sender.stop();
       admission.close();
       await session.close();
+      queue.close();
     },
   };
 }

@@ -10,12 +10,14 @@ import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import type { InboundCommand } from '../session/gateway-session.js';
 import { encodeCommand } from './command-encoding.js';
 import { deviceTemplateFor, resolveDevice } from './device-template.js';
+import { DeviceTopics } from './device-topics.js';
 import { mapReading } from './event-mapping.js';
+import { stampReadTime } from './read-time.js';
 import { RejectLog } from './reject-log.js';
 
-/** Where uplink events go: the session directly, or a wrapper that adds admission or storage. */
+/** Where uplink events go (the sender, through the durable queue); returns a reason when one is refused. */
 export interface EventSink {
-  publishEvent(device: DeviceRef, eventId: string, format: string, payload: string, options: { qos: 0 | 1 }): Promise<void>;
+  accept(device: string, topic: string, payload: string, qos: 0 | 1, readAt: number): string | undefined;
 }
 
 /** The session side the pipeline needs: commands in, subscriptions out. */
@@ -37,7 +39,6 @@ export interface PipelineReject {
 export interface PipelineStats {
   frames: number;
   events: number;
-  published: number;
   rejects: Record<PipelineReject['stage'], number>;
   commandsDelivered: number;
   devices: number;
@@ -71,7 +72,6 @@ export class Pipeline {
   readonly stats: PipelineStats = {
     frames: 0,
     events: 0,
-    published: 0,
     rejects: { framing: 0, decode: 0, device: 0, publish: 0, command: 0 },
     commandsDelivered: 0,
     devices: 0,
@@ -86,10 +86,7 @@ export class Pipeline {
   private readonly extraDecoders = new WeakMap<CodecSpec, Decoder>();
   private readonly subscription = new Subscription();
   private readonly rejectLog: RejectLog;
-  private readonly publishOptions: { qos: 0 | 1 };
-  private readonly countPublished = () => {
-    this.stats.published++;
-  };
+  private readonly topics = new DeviceTopics();
 
   constructor(
     private readonly options: {
@@ -99,13 +96,14 @@ export class Pipeline {
       commands: CommandSource;
       logger: Logger;
       qos: 0 | 1;
+      /** The JSON field that carries the time a frame was read (ISO 8601, UTC, ms); false leaves payloads as they are. */
+      timestampField: string | false;
     },
   ) {
     this.rejects$ = this.rejects.asObservable();
     this.devices$ = this.newDevices.asObservable();
     this.readings$ = this.readings.asObservable();
     this.rejectLog = new RejectLog(options.logger);
-    this.publishOptions = { qos: options.qos };
   }
 
   /** Subscribes to every adapter and to commands, then starts the adapters. */
@@ -200,15 +198,23 @@ export class Pipeline {
     }
     // Only built when someone listens (device management uses readings for location).
     if (this.readings.observed) this.readings.next({ device, reading });
+    const { sink, qos, timestampField } = this.options;
     for (const event of mapReading(runtime.profile.events, reading)) {
       this.stats.events++;
+      let topic: string;
+      try {
+        topic = this.topics.eventTopic(device, event.eventId, event.format);
+      } catch (error) {
+        this.reject({ stage: 'publish', reason: (error as Error).message, device, source: frame.source, at: frame.at });
+        continue;
+      }
       // The device's own JSON text when the whole reading goes out unchanged: no second serialisation.
-      const payload = (event.payload === reading && rawJsonOf(reading)) || JSON.stringify(event.payload);
-      this.options.sink
-        .publishEvent(device, event.eventId, event.format, payload, this.publishOptions)
-        .then(this.countPublished, (error: Error) =>
-          this.reject({ stage: 'publish', reason: error.message, device, source: frame.source, at: Date.now() }),
-        );
+      let payload = (event.payload === reading && rawJsonOf(reading)) || JSON.stringify(event.payload);
+      if (timestampField && event.format === 'json' && !(timestampField in event.payload)) {
+        payload = stampReadTime(payload, timestampField, frame.at);
+      }
+      const refused = sink.accept(this.topics.keyOf(device), topic, payload, qos, frame.at);
+      if (refused) this.reject({ stage: 'publish', reason: refused, device, source: frame.source, at: frame.at });
     }
   }
 

@@ -27,3 +27,11 @@ export class SessionClosedError extends Error {
     super('the gateway session is closed');
   }
 }
+
+/** A message the connection dropped before it was acknowledged (or that could not go because it is down). */
+export class ConnectionLostError extends Error {
+  override readonly name = 'ConnectionLostError';
+  constructor() {
+    super('the connection to the service is down; the message was not acknowledged');
+  }
+}

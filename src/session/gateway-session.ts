@@ -7,7 +7,7 @@ import { MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
 import { type GatewayNotification, parseNotification } from '../protocol/notification.js';
 import { commandTopic, eventTopic, notifyTopic, parseCommandTopic } from '../protocol/topics.js';
 import { type EndpointOptions, resolveEndpoint } from './endpoint.js';
-import { PayloadTooLargeError, SessionClosedError, UnsupportedQosError } from './errors.js';
+import { ConnectionLostError, PayloadTooLargeError, SessionClosedError, UnsupportedQosError } from './errors.js';
 import { type BackoffOptions, nextBackoffMs, TakeoverDetector } from './reconnect-policy.js';
 
 /** Where the one gateway connection stands. */
@@ -63,7 +63,6 @@ export class GatewaySession {
 
   private readonly client: MqttClient;
   private readonly subscriptions = new Map<string, 0 | 1>();
-  private readonly topics = new WeakMap<DeviceRef, Map<string, string>>();
   private readonly commands = new Subject<InboundCommand>();
   private readonly notifications = new Subject<GatewayNotification>();
   private readonly dm = new Subject<InboundDmMessage>();
@@ -95,6 +94,8 @@ export class GatewaySession {
       ...endpoint.options,
       reconnectPeriod: this.backoff.initialMs,
       reconnectOnConnackError: true,
+      // QoS 0 promises nothing: while offline it is dropped (and counted by the sender), never queued in memory.
+      queueQoSZero: false,
       // mqtt.js calls its debug logger dozens of times per publish; unless DEBUG asks for it, skip the calls.
       ...(process.env.DEBUG ? {} : { log: () => undefined }),
       manualConnect: true,
@@ -141,21 +142,11 @@ export class GatewaySession {
     payload: EventPayload,
     options: PublishOptions = {},
   ): Promise<void> {
-    // Topics are built and validated once per device object and event (the pipeline reuses device objects).
-    let topics = this.topics.get(device);
-    if (!topics) {
-      topics = new Map();
-      this.topics.set(device, topics);
-    }
-    const name = `${eventId}/${format}`;
-    let topic = topics.get(name);
-    if (topic === undefined) {
-      try {
-        topic = eventTopic(device, eventId, format);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      topics.set(name, topic);
+    let topic: string;
+    try {
+      topic = eventTopic(device, eventId, format);
+    } catch (error) {
+      return Promise.reject(error);
     }
     return this.publish(topic, payload, options);
   }
@@ -191,19 +182,54 @@ export class GatewaySession {
     return this.subscribe(commandTopic(device.typeId, device.deviceId), 1);
   }
 
-  /** Publishes still waiting for PUBACK, and queued while offline. */
-  get inFlight(): number {
-    return (
-      Object.keys((this.client as unknown as { outgoing: object }).outgoing ?? {}).length +
-      ((this.client as unknown as { queue?: unknown[] }).queue?.length ?? 0)
-    );
+  /**
+   * Publishes a message whose redelivery the caller owns (the durable queue): mqtt.js keeps it only until
+   * its PUBACK. If the connection drops first, `done` gets a ConnectionLostError and mqtt.js forgets it, so
+   * nothing is resent behind the queue's back and nothing reaches the service before the session is online
+   * again (where admission has reset its device count). Topic and size are the caller's to check.
+   */
+  send(topic: string, payload: string, qos: 0 | 1, done: (error?: Error) => void): void {
+    const client = this.client;
+    if (!client.connected || this.closing) {
+      queueMicrotask(() => done(new ConnectionLostError()));
+      return;
+    }
+    if (qos === 0) {
+      client.publish(topic, payload, { qos: 0, retain: false }, (error) => done(error ? new ConnectionLostError() : undefined));
+      return;
+    }
+    let messageId = 0;
+    client.publish(topic, payload, { qos: 1, retain: false }, (error) => {
+      if (!error) return done();
+      // Out of mqtt.js's store too, or it would resend the message itself after reconnecting.
+      client.outgoingStore.del({ messageId } as Parameters<typeof client.outgoingStore.del>[0], () => undefined);
+      done(new ConnectionLostError());
+    });
+    messageId = client.getLastMessageId();
+    const pending = client.outgoing[messageId];
+    // Volatile: mqtt.js fails it (instead of keeping it) when the connection closes.
+    if (pending) pending.volatile = true;
   }
 
-  /** Disconnects cleanly and completes every stream. */
-  async close(): Promise<void> {
+  /**
+   * Disconnects and completes every stream. Waits at most `graceMs` for a clean DISCONNECT, then closes
+   * the socket regardless: a shutdown never hangs on acknowledgements that will not come.
+   */
+  async close(graceMs = 1000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await this.client.endAsync().catch(() => undefined);
+    const client = this.client;
+    if (client.connected) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), graceMs);
+      });
+      const outcome = await Promise.race([client.endAsync(false).then(() => 'ended' as const), timedOut]).catch(() => 'failed');
+      clearTimeout(timer);
+      if (outcome !== 'ended') await client.endAsync(true).catch(() => undefined);
+    } else {
+      await client.endAsync(true).catch(() => undefined);
+    }
     this.status.next({ state: 'closed', at: Date.now(), reason: 'closed by the gateway' });
     this.commands.complete();
     this.notifications.complete();

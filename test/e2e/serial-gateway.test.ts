@@ -44,11 +44,14 @@ async function setup(profile: string, name = 'tty', portOptions: Record<string, 
   return { app, pair, device };
 }
 
+/** The next event on a matching topic; its read time (`ts`) is checked and taken out of the payload. */
 function eventsOf(app: MqttClient, match: (topic: string) => boolean) {
-  return nextMatching(messages$(app), (m) => match(m.topic), 8000).then((m) => ({
-    topic: m.topic,
-    payload: JSON.parse(m.payload.toString()),
-  }));
+  return nextMatching(messages$(app), (m) => match(m.topic), 8000).then((m) => {
+    const { ts, ...payload } = JSON.parse(m.payload.toString());
+    expect(ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Math.abs(Date.parse(ts) - Date.now())).toBeLessThan(60_000);
+    return { topic: m.topic, payload };
+  });
 }
 
 describe('serial adapter end to end, over socat ptys and the real serialport', () => {

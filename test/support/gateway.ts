@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { builtInCatalog } from '../../src/cli/adapter-catalog.js';
 import { type GatewayConfig, gatewayConfigSchema } from '../../src/config/gateway-config.js';
 import { loadProfiles } from '../../src/config/load.js';
@@ -5,9 +8,10 @@ import { silentLogger } from '../../src/logging.js';
 import { type RunningGateway, startGateway } from '../../src/pipeline/gateway.js';
 import { GATEWAY, ORG } from './platform.js';
 
-/** A gateway config pointing at a local platform port, with the given adapters. */
+/** A gateway config pointing at a local platform port, with the given adapters; its queue in a fresh temp dir. */
 export function testGatewayConfig(port: number, adapters: unknown[], extra: Record<string, unknown> = {}): GatewayConfig {
   return gatewayConfigSchema.parse({
+    store: { path: mkdtempSync(join(tmpdir(), 'wiotp-store-')) },
     org: ORG,
     gateway: { typeId: GATEWAY.typeId, deviceId: GATEWAY.deviceId },
     auth: { token: GATEWAY.token },
@@ -25,8 +29,9 @@ export async function startTestGateway(
 ): Promise<RunningGateway> {
   const profiles = loadProfiles();
   if (!profiles.ok) throw new Error(profiles.reason);
+  const config = testGatewayConfig(port, adapters, extra);
   const gateway = await startGateway({
-    config: testGatewayConfig(port, adapters, extra),
+    config,
     token: GATEWAY.token,
     profiles: profiles.value,
     catalog: builtInCatalog(),
@@ -41,5 +46,10 @@ export async function startTestGateway(
       resolve();
     });
   });
+  const close = gateway.close.bind(gateway);
+  gateway.close = async () => {
+    await close();
+    if (config.store.path) rmSync(config.store.path, { recursive: true, force: true });
+  };
   return gateway;
 }

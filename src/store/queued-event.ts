@@ -1,0 +1,35 @@
+/** One outgoing event as the queue keeps it: everything needed to publish it again after a crash. */
+export interface QueuedEvent {
+  /** Monotonic: the order events were read in, across restarts. */
+  readonly id: number;
+  /** `typeId/deviceId`: per-device order and per-device counters. */
+  readonly device: string;
+  readonly topic: string;
+  readonly payload: string;
+  readonly qos: 0 | 1;
+  /** Wall-clock ms when the frame was read. */
+  readonly readAt: number;
+  /** Topic plus payload bytes, what `maxBytes` counts. */
+  readonly bytes: number;
+}
+
+/** What to do when the queue is full: drop the oldest events to make room, or refuse the new one. */
+export type FullPolicy = 'drop-oldest' | 'drop-newest';
+
+/** Why the queue gave an event up. */
+export type QueueDropReason = 'full' | 'expired' | 'write-failed' | 'refused';
+
+/** Gauges and counters of the queue, for metrics, the health event and `wiotp-gateway store stats`. */
+export interface QueueStats {
+  /** Events queued (not yet acknowledged, or kept until their device's registration is confirmed). */
+  depth: number;
+  bytes: number;
+  /** Read time of the oldest queued event, ms; undefined when empty. */
+  oldestReadAt: number | undefined;
+  appended: number;
+  acknowledged: number;
+  dropped: Record<QueueDropReason, number>;
+  /** Where it lives; ':memory:' when the store is off. */
+  location: string;
+  durable: boolean;
+}

@@ -1,0 +1,526 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from '../logging.js';
+import { DropCounter } from './drop-counter.js';
+import type { FullPolicy, QueuedEvent, QueueStats } from './queued-event.js';
+import { describeStoreError, isCorruption, moveCorruptFileAside, StoreError } from './store-errors.js';
+
+/** Settings of the durable queue (config section `store`). */
+export interface QueueOptions {
+  /** The SQLite file, or ':memory:' (the store turned off: bounded, but lost on a crash). */
+  file: string;
+  /** The gateway the file belongs to ("org/typeId/deviceId"): a file of another gateway is never replayed. */
+  identity: string;
+  maxBytes: number;
+  maxAgeMs: number;
+  fullPolicy: FullPolicy;
+  /** Appends and acknowledgements are committed together at most this long after they happen. */
+  commitIntervalMs: number;
+  /** …or as soon as this many are waiting. */
+  commitBatch: number;
+  /** FULL survives a power cut (fsync per group commit); NORMAL only a crash of the process. */
+  synchronous: 'full' | 'normal';
+  logger: Logger;
+  /** Tests: caps the file's pages, so a full disk (SQLITE_FULL) can be produced on purpose. */
+  maxPageCount?: number;
+  now?: () => number;
+}
+
+/** An event not committed yet, and what happened to it meanwhile. */
+interface BufferedEvent extends QueuedEvent {
+  state: 'queued' | 'retained' | 'gone';
+}
+
+/** Rows kept in memory at most while the file cannot be written (a full disk): beyond it the oldest go. */
+const MAX_UNWRITTEN = 20_000;
+
+interface Statements {
+  insert: Database.Statement<[number, string, string, string, number, number, number, number]>;
+  delete: Database.Statement<[number], { bytes: number }>;
+  retain: Database.Statement<[number]>;
+  after: Database.Statement<[number, number], RawRow>;
+  oldestOf: Database.Statement<[string], { id: number }>;
+  oldest: Database.Statement<[], { read_at: number }>;
+  dropOldest: Database.Statement<[number], { device: string; bytes: number }>;
+  expire: Database.Statement<[number], { device: string; bytes: number }>;
+  releaseRetained: Database.Statement<[string], { bytes: number }>;
+  dropDevice: Database.Statement<[string], { bytes: number }>;
+  resetRetained: Database.Statement<[string]>;
+}
+
+interface RawRow {
+  id: number;
+  device: string;
+  topic: string;
+  payload: string;
+  qos: number;
+  read_at: number;
+  bytes: number;
+}
+
+/**
+ * The durable outgoing queue (DESIGN: the durable queue and the sender): SQLite in WAL mode, one writer
+ * (an exclusive lock, so a second process gets a clear error instead of "database is locked" loops).
+ * Appends and acknowledgements are buffered and committed together every `commitIntervalMs` (group
+ * commit, never one transaction per event); an event acknowledged before its commit is never written.
+ * Events are read back in id order; size and age limits apply a policy and count what they drop.
+ */
+export class SqliteQueue {
+  private db: Database.Database;
+  private statements: Statements;
+  private buffer: BufferedEvent[] = [];
+  /** Committed rows acknowledged since the last commit: true = keep (retained), false = delete. */
+  private readonly acks = new Map<number, boolean>();
+  private nextId: number;
+  private committedMaxId: number;
+  private count: number;
+  private byteCount: number;
+  private timer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly counters = { appended: 0, acknowledged: 0 };
+  private readonly drops: DropCounter;
+  private lastWriteError = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly options: QueueOptions) {
+    this.now = options.now ?? Date.now;
+    this.drops = new DropCounter(
+      options.logger,
+      { store: options.file, maxBytes: options.maxBytes, policy: options.fullPolicy },
+      this.now,
+    );
+    this.db = this.open();
+    this.statements = this.prepare();
+    const totals = this.db
+      .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, COALESCE(MAX(id), 0) AS m FROM events')
+      .get() as {
+      n: number;
+      b: number;
+      m: number;
+    };
+    this.count = totals.n;
+    this.byteCount = totals.b;
+    this.committedMaxId = totals.m;
+    this.nextId = totals.m + 1;
+    this.expiryTimer = setInterval(() => this.expire(), Math.min(60_000, Math.max(1000, options.maxAgeMs / 10)));
+    this.expiryTimer.unref();
+    this.expire();
+  }
+
+  /** Where the queue lives (':memory:' when not durable). */
+  get location(): string {
+    return this.options.file;
+  }
+
+  /** Events queued now (committed or not). */
+  get depth(): number {
+    return this.count;
+  }
+
+  /**
+   * Queues an event; it is on disk within `commitIntervalMs`. Returns undefined when the queue is full
+   * and the policy is drop-newest (the drop is counted).
+   */
+  append(device: string, topic: string, payload: string, qos: 0 | 1, readAt: number): QueuedEvent | undefined {
+    const bytes = topic.length + Buffer.byteLength(payload);
+    if (this.byteCount + bytes > this.options.maxBytes) {
+      if (this.options.fullPolicy === 'drop-newest' || bytes > this.options.maxBytes) {
+        this.drops.count(device, 'full');
+        return undefined;
+      }
+      this.makeRoom(bytes);
+    }
+    const event: BufferedEvent = { id: this.nextId++, device, topic, payload, qos, readAt, bytes, state: 'queued' };
+    this.buffer.push(event);
+    this.count++;
+    this.byteCount += bytes;
+    this.counters.appended++;
+    if (this.buffer.length >= this.options.commitBatch) this.commit();
+    else this.scheduleCommit();
+    return event;
+  }
+
+  /**
+   * The event was delivered: deleted at the next commit, or never written if it is not yet. With `retain`
+   * it stays (marked delivered, skipped by `readAfter`) until `releaseRetained` or `resetRetained`.
+   */
+  acknowledge(id: number, retain = false): void {
+    this.counters.acknowledged++;
+    if (id > this.committedMaxId) {
+      const event = this.buffered(id);
+      if (event?.state !== 'queued') return;
+      if (retain) {
+        event.state = 'retained';
+        return;
+      }
+      event.state = 'gone';
+      this.count--;
+      this.byteCount -= event.bytes;
+      return;
+    }
+    this.acks.set(id, retain);
+    this.scheduleCommit();
+  }
+
+  /** Up to `limit` queued events after `after`, oldest first, skipping delivered ones. */
+  readAfter(after: number, limit: number): QueuedEvent[] {
+    const events: QueuedEvent[] = [];
+    if (after < this.committedMaxId) {
+      let rows: RawRow[];
+      try {
+        rows = this.statements.after.all(after, limit);
+      } catch (error) {
+        this.onError(error, 'read');
+        rows = [];
+      }
+      for (const row of rows) {
+        if (this.acks.has(row.id)) continue;
+        events.push({
+          id: row.id,
+          device: row.device,
+          topic: row.topic,
+          payload: row.payload,
+          qos: row.qos === 0 ? 0 : 1,
+          readAt: row.read_at,
+          bytes: row.bytes,
+        });
+      }
+      if (rows.length === limit) return events;
+    }
+    for (let index = this.firstBufferedAfter(after); index < this.buffer.length && events.length < limit; index++) {
+      const event = this.buffer[index] as BufferedEvent;
+      if (event.state === 'queued') events.push(event);
+    }
+    return events;
+  }
+
+  /** The id of a device's oldest undelivered event, if it has one. */
+  oldestOf(device: string): number | undefined {
+    this.commit();
+    try {
+      const row = this.statements.oldestOf.get(device);
+      if (row) return row.id;
+    } catch (error) {
+      this.onError(error, 'read');
+    }
+    return this.buffer.find((event) => event.device === device && event.state === 'queued')?.id;
+  }
+
+  /** Deletes a device's retained events (its registration is confirmed: they will never be resent). */
+  releaseRetained(device: string): void {
+    this.commit();
+    for (const event of this.buffer) {
+      if (event.device !== device || event.state !== 'retained') continue;
+      event.state = 'gone';
+      this.forget(event);
+    }
+    try {
+      for (const row of this.statements.releaseRetained.all(device)) this.forget(row);
+    } catch (error) {
+      this.onError(error, 'write');
+    }
+  }
+
+  /** Makes a device's retained events undelivered again (its registration failed: they go again). */
+  resetRetained(device: string): void {
+    this.commit();
+    for (const event of this.buffer) if (event.device === device && event.state === 'retained') event.state = 'queued';
+    try {
+      this.statements.resetRetained.run(device);
+    } catch (error) {
+      this.onError(error, 'write');
+    }
+  }
+
+  /** Drops everything queued for a device (the service refused it for good), counted. */
+  dropDevice(device: string): void {
+    this.commit();
+    for (const event of this.buffer) {
+      if (event.device !== device || event.state === 'gone') continue;
+      event.state = 'gone';
+      this.forget(event);
+      this.drops.count(device, 'refused');
+    }
+    try {
+      for (const row of this.statements.dropDevice.all(device)) {
+        this.forget(row);
+        this.drops.count(device, 'refused');
+      }
+    } catch (error) {
+      this.onError(error, 'write');
+    }
+  }
+
+  /** Commits what is buffered now: one transaction for every append and acknowledgement since the last. */
+  commit(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.closed || (this.buffer.length === 0 && this.acks.size === 0)) return;
+    const buffer = this.buffer;
+    const acks = this.acks;
+    const s = this.statements;
+    try {
+      this.db.transaction(() => {
+        for (const event of buffer) {
+          if (event.state === 'gone') continue;
+          const retained = event.state === 'retained' ? 1 : 0;
+          s.insert.run(event.id, event.device, event.topic, event.payload, event.qos, event.readAt, event.bytes, retained);
+        }
+        for (const [id, retain] of acks) {
+          if (retain) s.retain.run(id);
+          else for (const row of s.delete.all(id)) this.forget(row);
+        }
+      })();
+    } catch (error) {
+      this.onError(error, 'write');
+      if (this.buffer.length > MAX_UNWRITTEN) this.dropUnwritten(this.buffer.length - MAX_UNWRITTEN);
+      this.scheduleCommit();
+      return;
+    }
+    const last = buffer[buffer.length - 1];
+    if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
+    this.buffer = [];
+    acks.clear();
+    if (this.count === 0) this.compact();
+  }
+
+  /** Counts, bytes, the oldest event and what was dropped. */
+  stats(): QueueStats {
+    let oldestReadAt: number | undefined;
+    try {
+      oldestReadAt = this.statements.oldest.get()?.read_at;
+    } catch {
+      oldestReadAt = undefined;
+    }
+    oldestReadAt ??= this.buffer.find((event) => event.state !== 'gone')?.readAt;
+    return {
+      depth: this.count,
+      bytes: this.byteCount,
+      oldestReadAt,
+      ...this.counters,
+      dropped: { ...this.drops.byReason },
+      location: this.options.file,
+      durable: this.options.file !== ':memory:',
+    };
+  }
+
+  /** Events dropped per device (full, expired, unwritable). */
+  droppedPerDevice(): ReadonlyMap<string, number> {
+    return this.drops.byDevice;
+  }
+
+  /** Commits and closes the file. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.commit();
+    this.closed = true;
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    try {
+      this.db.close();
+    } catch {
+      // Closing a file that failed is not worth a crash.
+    }
+  }
+
+  private open(): Database.Database {
+    const { file } = this.options;
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    try {
+      // One writer: a second process fails at once with SQLITE_BUSY. WAL without shared memory as a bonus.
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('auto_vacuum = INCREMENTAL');
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      db.pragma('journal_size_limit = 8388608');
+      if (this.options.maxPageCount) db.pragma(`max_page_count = ${this.options.maxPageCount}`);
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS events (
+          id INTEGER PRIMARY KEY, device TEXT NOT NULL, topic TEXT NOT NULL, payload TEXT NOT NULL,
+          qos INTEGER NOT NULL, read_at INTEGER NOT NULL, bytes INTEGER NOT NULL, retained INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX IF NOT EXISTS events_by_device ON events (device, id);
+        CREATE TABLE IF NOT EXISTS devices (device TEXT PRIMARY KEY, confirmed_at INTEGER NOT NULL);
+      `);
+      // Kept events of devices that were still settling when the gateway stopped go again (at least once).
+      db.exec('UPDATE events SET retained = 0 WHERE retained = 1');
+      const identity = db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
+      if (!identity) db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(this.options.identity);
+      else if (identity.value !== this.options.identity) {
+        throw new StoreError(
+          file,
+          'identity',
+          `it belongs to gateway ${identity.value}, not ${this.options.identity}; point store.path elsewhere`,
+        );
+      }
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return db;
+  }
+
+  private prepare(): Statements {
+    const db = this.db;
+    return {
+      insert: db.prepare(
+        'INSERT INTO events (id, device, topic, payload, qos, read_at, bytes, retained) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      delete: db.prepare('DELETE FROM events WHERE id = ? RETURNING bytes'),
+      retain: db.prepare('UPDATE events SET retained = 1 WHERE id = ?'),
+      after: db.prepare(
+        'SELECT id, device, topic, payload, qos, read_at, bytes FROM events WHERE id > ? AND retained = 0 ORDER BY id LIMIT ?',
+      ),
+      oldestOf: db.prepare('SELECT id FROM events WHERE device = ? AND retained = 0 ORDER BY id LIMIT 1'),
+      oldest: db.prepare('SELECT read_at FROM events ORDER BY id LIMIT 1'),
+      dropOldest: db.prepare(
+        'DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) RETURNING device, bytes',
+      ),
+      expire: db.prepare(
+        'DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 1000) AND read_at < ? RETURNING device, bytes',
+      ),
+      releaseRetained: db.prepare('DELETE FROM events WHERE device = ? AND retained = 1 RETURNING bytes'),
+      dropDevice: db.prepare('DELETE FROM events WHERE device = ? RETURNING bytes'),
+      resetRetained: db.prepare('UPDATE events SET retained = 0 WHERE device = ? AND retained = 1'),
+    };
+  }
+
+  /** Devices whose registration the service confirmed for this gateway (they need no pending slot). */
+  knownDevices(): string[] {
+    try {
+      return (this.db.prepare('SELECT device FROM devices').all() as Array<{ device: string }>).map((row) => row.device);
+    } catch (error) {
+      this.onError(error, 'read');
+      return [];
+    }
+  }
+
+  /** Remembers (or forgets) that the service confirmed a device. */
+  rememberDevice(device: string, confirmed: boolean): void {
+    try {
+      if (confirmed)
+        this.db.prepare('INSERT OR REPLACE INTO devices (device, confirmed_at) VALUES (?, ?)').run(device, this.now());
+      else this.db.prepare('DELETE FROM devices WHERE device = ?').run(device);
+    } catch (error) {
+      this.onError(error, 'write');
+    }
+  }
+
+  private scheduleCommit(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => this.commit(), this.options.commitIntervalMs);
+  }
+
+  private buffered(id: number): BufferedEvent | undefined {
+    const index = this.firstBufferedAfter(id - 1);
+    const event = this.buffer[index];
+    return event?.id === id ? event : undefined;
+  }
+
+  /** Index of the first buffered event with an id above `after` (binary search: ids ascend). */
+  private firstBufferedAfter(after: number): number {
+    let low = 0;
+    let high = this.buffer.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.buffer[middle] as BufferedEvent).id <= after) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Takes a deleted row out of the counts. */
+  private forget(row: { bytes: number }): void {
+    this.count--;
+    this.byteCount -= row.bytes;
+  }
+
+  /** Drop-oldest: frees room for `needed` bytes and 1% of the limit more, so this runs once in many appends. */
+  private makeRoom(needed: number): void {
+    this.commit();
+    const target = this.options.maxBytes - needed - Math.floor(this.options.maxBytes / 100);
+    const average = this.count > 0 ? Math.max(1, this.byteCount / this.count) : 1;
+    try {
+      while (this.byteCount > target && this.count > this.buffer.length) {
+        const rows = this.statements.dropOldest.all(Math.max(16, Math.ceil((this.byteCount - target) / average)));
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          this.forget(row);
+          this.drops.count(row.device, 'full');
+        }
+      }
+    } catch (error) {
+      this.onError(error, 'write');
+    }
+    while (this.byteCount > target && this.buffer.length > 0) {
+      const event = this.buffer.shift() as BufferedEvent;
+      if (event.state === 'gone') continue;
+      this.forget(event);
+      this.drops.count(event.device, 'full');
+    }
+  }
+
+  private dropUnwritten(howMany: number): void {
+    for (const event of this.buffer.splice(0, howMany)) {
+      if (event.state === 'gone') continue;
+      this.forget(event);
+      this.drops.count(event.device, 'write-failed');
+    }
+  }
+
+  /** Deletes events older than `maxAgeMs`, oldest first. */
+  private expire(): void {
+    if (this.closed || this.count === 0) return;
+    const before = this.now() - this.options.maxAgeMs;
+    this.commit();
+    try {
+      for (let rows = this.statements.expire.all(before); rows.length > 0; rows = this.statements.expire.all(before)) {
+        for (const row of rows) {
+          this.forget(row);
+          this.drops.count(row.device, 'expired');
+        }
+      }
+    } catch (error) {
+      this.onError(error, 'write');
+    }
+  }
+
+  /** Gives freed pages back to the file system once the queue is empty (a long outage leaves a big file). */
+  private compact(): void {
+    try {
+      this.db.pragma('incremental_vacuum');
+    } catch {
+      // Only a size optimisation.
+    }
+  }
+
+  /** A failing file never takes the daemon down: corruption moves it aside and starts afresh; the rest is logged. */
+  private onError(error: unknown, what: 'read' | 'write'): void {
+    const file = this.options.file;
+    if (isCorruption(error) && file !== ':memory:') {
+      try {
+        this.db.close();
+      } catch {
+        // It is corrupt; closing may fail too.
+      }
+      const aside = moveCorruptFileAside(file, new Date(this.now()));
+      this.options.logger.error(
+        { store: file, movedTo: aside },
+        `store: ${describeStoreError(error, file)}; moved aside, starting a fresh queue (the events in it are not sent)`,
+      );
+      this.db = this.open();
+      this.statements = this.prepare();
+      this.count = this.buffer.filter((event) => event.state !== 'gone').length;
+      this.byteCount = this.buffer.reduce((sum, event) => sum + (event.state === 'gone' ? 0 : event.bytes), 0);
+      this.acks.clear();
+      this.committedMaxId = 0;
+      return;
+    }
+    const now = this.now();
+    if (now - this.lastWriteError < 10_000) return;
+    this.lastWriteError = now;
+    this.options.logger.error({ store: file }, `store: cannot ${what}: ${describeStoreError(error, file)}`);
+  }
+}
