@@ -1,6 +1,9 @@
 // The plugin test kit (`wiotp-gateway/testing`): an embedded platform and a real gateway around one adapter
 // plugin, on free loopback ports, with an application that collects events and sends commands.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { filter, firstValueFrom, type Observable, ReplaySubject, timeout } from 'rxjs';
@@ -86,10 +89,13 @@ export async function startPluginHarness(options: PluginHarnessOptions): Promise
     logger: logger.child({ component: 'platform' }),
   });
   const started: { app?: MqttClient; gateway?: RunningGateway } = {};
+  // The gateway's durable queue lives in a folder of its own, removed with everything else.
+  const storeDirectory = mkdtempSync(join(tmpdir(), 'wiotp-kit-store-'));
   const close = async () => {
     await started.app?.endAsync().catch(() => undefined);
     await started.gateway?.close();
     await platform.close();
+    rmSync(storeDirectory, { recursive: true, force: true });
   };
   try {
     const events = new ReplaySubject<ReceivedDeviceEvent>();
@@ -116,6 +122,7 @@ export async function startPluginHarness(options: PluginHarnessOptions): Promise
       auth: { token: gatewayRef.token },
       connection: { transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialMs: 50, maxMs: 500 } },
       adapters: [{ kind: 'plugin', module: 'plugin-under-test', options: options.options }],
+      store: { path: storeDirectory },
       log: { level: options.logLevel ?? 'info' },
     });
     const catalog = { ...builtInCatalog(), loadPlugin: async () => factory };
@@ -158,7 +165,7 @@ export async function startPluginHarness(options: PluginHarnessOptions): Promise
         const topic = commandTopic(device.typeId, device.deviceId, commandId, format);
         const deadline = Date.now() + timeoutMs;
         // A command published before the gateway subscribes would be lost, as on the service.
-        while (!(await platform.subscribersOf(topic)).some((clientId) => clientId.startsWith('g:'))) {
+        while (!platform.subscribersOf(topic).some((clientId) => clientId.startsWith('g:'))) {
           if (Date.now() > deadline)
             throw new Error(
               `the gateway did not subscribe to commands of ${deviceKey(device)} within ${timeoutMs} ms (has it sent a frame?)`,
