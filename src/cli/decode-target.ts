@@ -35,7 +35,7 @@ export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget 
     return undefined;
   }
   const { profiles, config } = loadProfileSet(options);
-  let port: { path: string; profile: string; deviceId?: string } | undefined;
+  let port: { path?: string; profile: string; deviceId?: string } | undefined;
   if (config) {
     const ports = config.adapters.flatMap((adapter) => (adapter.kind === 'serial' ? adapter.ports : []));
     if (options.port) {
@@ -77,6 +77,6 @@ function usesPortVariables(profile: HardwareProfile): boolean {
   return `${profile.device.typeId}${profile.device.deviceId}`.includes('{port.');
 }
 
-function listPorts(ports: Array<{ path: string; profile: string }>): string {
-  return ports.map((port) => `${port.path} (${port.profile})`).join(', ') || 'none';
+function listPorts(ports: Array<{ path?: string; profile: string }>): string {
+  return ports.map((port) => `${port.path ?? 'a USB match'} (${port.profile})`).join(', ') || 'none';
 }

@@ -58,8 +58,9 @@ export function configPortsFor(row: SerialPortRow, config: GatewayConfig, realpa
     adapter.ports.forEach((port, p) => {
       // `match` arrives with stable serial identity (issue 10); read it where a config has it.
       const match = (port as { match?: PortMatch }).match;
-      if (names.has(port.path) || names.has(realpath(port.path)) || (match && portMatches(row, match)))
-        used.push(`adapters[${a}].ports[${p}] (${port.profile})`);
+      const path: string | undefined = port.path;
+      const byPath = path !== undefined && (names.has(path) || names.has(realpath(path)));
+      if (byPath || (match && portMatches(row, match))) used.push(`adapters[${a}].ports[${p}] (${port.profile})`);
     });
   });
   return used;

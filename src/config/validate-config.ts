@@ -184,12 +184,14 @@ class ReferenceCheck {
       case 'serial':
         for (const [index, port] of adapter.ports.entries()) {
           const portAt = `${at}.ports[${index}]`;
-          const isTcp = port.path.startsWith('tcp://');
-          if (!isTcp && !this.environment.exists(port.path))
-            this.warning(`${portAt}.path`, `${port.path} does not exist now; the gateway keeps retrying until it appears`);
+          // A port may be named by a USB identity instead of a path (then there is no path to look at).
+          const path: string | undefined = port.path;
+          const isTcp = path?.startsWith('tcp://') ?? false;
+          if (path !== undefined && !isTcp && !this.environment.exists(path))
+            this.warning(`${portAt}.path`, `${path} does not exist now; the gateway keeps retrying until it appears`);
           const known = this.resolve(port.profile, `${portAt}.profile`, 'serial');
           if (!known) continue;
-          const offered = this.environment.variables('serial', { path: port.path, codec: known.profile.codec.kind });
+          const offered = this.environment.variables('serial', { ...(path ? { path } : {}), codec: known.profile.codec.kind });
           const label = isTcp ? 'serial adapter (tcp://)' : 'serial adapter';
           if (port.deviceId !== undefined) {
             this.addConfigFindings(checkDeviceTemplate(port.deviceId, `${portAt}.deviceId`, offered, label));
