@@ -1,15 +1,17 @@
-import { defer, from, type Observable, retry, Subject, type Subscription, takeUntil, timer } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import type { z } from 'zod';
 import type { Adapter, AdapterContext, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import { type AdapterConfig, adapterConfigSchema } from '../../src/config/gateway-config.js';
-import { nextBackoffMs } from '../../src/session/reconnect-policy.js';
 import { type BleProfile, matchProfile, viewAdvertisement } from './advertisement-match.js';
 import { colonAddress, compactAddress } from './ble-identifiers.js';
+import { FaultCounter } from './fault-boundary.js';
 import { GattConnections } from './gatt-connections.js';
-import { describeLoadError, describeRadioState, loadNoble } from './load-noble.js';
-import type { Listener, Noble, NobleBindings, NoblePeripheral } from './noble-types.js';
+import { forgetPeripheral, isIdle, type NobleCacheSizes, nobleCacheSizes } from './noble-internals.js';
+import type { NobleBindings, NoblePeripheral } from './noble-types.js';
+import { RadioSession } from './radio-session.js';
 import { RateLimiter } from './rate-limiter.js';
+import { type HeardPeripheral, RecentPeripherals } from './recent-peripherals.js';
 import { SimulatedRadio } from './simulated-radio.js';
 
 /** Options of the BLE adapter, as in the gateway config (defaults applied). */
@@ -28,6 +30,22 @@ export interface BleAdapterEnvironment {
 /** Status channel of the radio itself (the per-device channels are compact addresses). */
 export const RADIO_CHANNEL = 'radio';
 
+/** What the adapter holds and has contained, for metrics and for tests that check memory stays flat. */
+export interface BleAdapterStats {
+  /** Throws contained at the adapter's boundaries (bindings events, timers, link streams). */
+  faults: number;
+  /** Peripherals heard within staleAfterMs (or held by a GATT link): the adapter's per-address state. */
+  peripherals: number;
+  /** Advertisers reported online. */
+  announced: number;
+  /** Channels the rate limiter remembers. */
+  rateLimiterKeys: number;
+  gattLinks: number;
+  gattWaiting: number;
+  /** Entries in noble's own per-peripheral caches. */
+  noble: NobleCacheSizes;
+}
+
 /** Builds the BLE adapter from its gateway-config entry (see createBleAdapter). */
 export function createBleAdapter(
   options: BleAdapterInput,
@@ -41,6 +59,10 @@ export function createBleAdapter(
  * Bluetooth LE through noble: scans with duplicates, turns matching advertisements into frames (rate-limited
  * per device), keeps GATT links to connectable peripherals up to maxConnections (notifications, polled reads,
  * command writes), and reconnects lost links with jittered back-off. Channel = compact MAC address.
+ *
+ * It holds up for months: the radio is retried with back-off until it powers on; peripherals not heard for
+ * staleAfterMs are forgotten (by the adapter and inside noble) and their GATT slots freed; and a throw in any
+ * code noble or a timer calls is contained: logged, counted, and the device, link or radio restarts.
  */
 export class BleAdapter implements Adapter {
   readonly name = 'ble';
@@ -53,17 +75,14 @@ export class BleAdapter implements Adapter {
   private readonly frames = new Subject<Frame>();
   private readonly rejects = new Subject<FrameReject>();
   private readonly status = new Subject<ChannelStatus>();
-  private readonly stop$ = new Subject<void>();
   private readonly profiles: BleProfile[];
   private readonly keys = new Map<string, string>();
-  private readonly seen = new Map<string, number>();
+  private readonly recent = new RecentPeripherals();
   private readonly limiter = new RateLimiter();
+  private readonly faults: FaultCounter;
   private readonly gatt: GattConnections;
-  private readonly bindings: NobleBindings | undefined;
-  private readonly detach: Array<() => void> = [];
-  private noble: Noble | undefined;
+  private readonly session: RadioSession;
   private sweep: NodeJS.Timeout | undefined;
-  private radioSubscription: Subscription | undefined;
   private closed = false;
 
   constructor(
@@ -91,24 +110,42 @@ export class BleAdapter implements Adapter {
       if (compact) this.keys.set(compact, key.toLowerCase());
     }
     if (!environment.bindings && options.simulated) this.radio = new SimulatedRadio();
-    this.bindings = environment.bindings ?? this.radio;
+    this.faults = new FaultCounter(context.logger);
     const host = {
       frame: (frame: Frame) => this.frames.next(frame),
       reject: (reject: FrameReject) => this.rejects.next(reject),
       status: (channel: string, state: ChannelStatus['state'], reason?: string) => this.setStatus(channel, state, reason),
+      fault: (where: string, channel: string, error: unknown) => this.faults.record(where, channel, error),
     };
     this.gatt = new GattConnections(options, host, this.limiter, context.logger);
+    const radioHost = {
+      status: (state: ChannelStatus['state'], reason?: string) => this.setStatus(RADIO_CHANNEL, state, reason),
+      discover: (peripheral: NoblePeripheral) => this.onDiscover(peripheral),
+      bindingsThrow: (event: string, peripheralId: string | undefined, error: unknown) =>
+        this.onThrow(event, peripheralId, error),
+      lost: () => this.gatt.dropAll('radio restarting'),
+    };
+    const { hciDevice, requestTimeoutMs: timeoutMs, reconnect, scan } = options;
+    const bindings = environment.bindings ?? this.radio;
+    this.session = new RadioSession({ bindings, hciDevice, timeoutMs, reconnect, scan }, radioHost, context.logger);
   }
 
-  /** Loads noble (retrying with back-off while no adapter is there) and scans once the radio is poweredOn. */
+  /**
+   * Opens the radio, retrying with back-off while noble cannot load, its init fails or it does not power on
+   * within requestTimeoutMs (reported offline with the reason meanwhile), and scans once it is poweredOn.
+   */
   async start(): Promise<void> {
-    const withScanMode = this.bindings as (NobleBindings & { setScanMode?: (mode: string) => void }) | undefined;
-    withScanMode?.setScanMode?.(this.options.scan);
-    this.setStatus(RADIO_CHANNEL, 'connecting');
-    this.radioSubscription = defer(() => from(loadNoble({ bindings: this.bindings, hciDevice: this.options.hciDevice })))
-      .pipe(retry({ delay: (error: Error, count) => this.backoff(RADIO_CHANNEL, error, count) }), takeUntil(this.stop$))
-      .subscribe((noble) => this.attach(noble));
-    this.sweep = setInterval(() => this.sweepStale(), Math.max(50, this.options.staleAfterMs / 2));
+    this.session.open();
+    this.sweep = setInterval(
+      () => {
+        try {
+          this.sweepStale();
+        } catch (error) {
+          this.session.fail(this.faults.record('sweep', RADIO_CHANNEL, error));
+        }
+      },
+      Math.max(50, this.options.staleAfterMs / 2),
+    );
   }
 
   /** Writes a command to the profile's `gatt.write` characteristic of the peripheral at `channel`. */
@@ -116,67 +153,43 @@ export class BleAdapter implements Adapter {
     return this.gatt.write(channel, bytes);
   }
 
+  /** What the adapter holds now, and how many throws it contained. */
+  stats(): BleAdapterStats {
+    const gatt = this.gatt.size;
+    return {
+      faults: this.faults.count,
+      peripherals: this.recent.size,
+      announced: this.recent.announcedChannels().length,
+      rateLimiterKeys: this.limiter.size,
+      gattLinks: gatt.links,
+      gattWaiting: gatt.waiting,
+      noble: nobleCacheSizes(this.session.central),
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stop$.next();
-    this.stop$.complete();
-    this.radioSubscription?.unsubscribe();
+    const channels = new Set([RADIO_CHANNEL, ...this.gatt.channels(), ...this.recent.announcedChannels()]);
+    this.session.close();
     this.gatt.close();
     clearInterval(this.sweep);
-    if (this.noble?.state === 'poweredOn') this.noble.stopScanning();
-    for (const off of this.detach) off();
     this.radio?.close();
-    for (const channel of new Set([RADIO_CHANNEL, ...this.gatt.channels(), ...this.seen.keys()]))
-      this.setStatus(channel, 'closed');
+    for (const channel of channels) this.setStatus(channel, 'closed');
     this.frames.complete();
     this.rejects.complete();
     this.status.complete();
   }
 
-  private attach(noble: Noble): void {
-    this.noble = noble;
-    const listen = (event: string, handler: Listener) => {
-      noble.on(event, handler);
-      this.detach.push(() => noble.off(event, handler));
-    };
-    listen('warning', (message: string) => {
-      if (/Initialization .* failed/i.test(message))
-        this.setStatus(RADIO_CHANNEL, 'offline', describeLoadError(new Error(message), this.options.hciDevice));
-      else this.context.logger.debug({ message }, 'noble warning');
-    });
-    listen('discover', (peripheral: NoblePeripheral) => this.onDiscover(peripheral));
-    listen('stateChange', (state: string) => this.onState(state));
-    try {
-      this.onState(noble.state); // reading the state initialises the bindings
-    } catch (error) {
-      this.setStatus(RADIO_CHANNEL, 'offline', describeLoadError(error, this.options.hciDevice));
-    }
-  }
-
-  private onState(state: string): void {
-    if (this.closed || !this.noble) return;
-    if (state === 'unknown') return; // not initialised yet: still 'connecting'
-    if (state === 'resetting') {
-      this.setStatus(RADIO_CHANNEL, 'connecting', 'resetting');
-      return;
-    }
-    const problem = describeRadioState(state);
-    if (problem) {
-      this.setStatus(RADIO_CHANNEL, 'offline', problem);
-      return;
-    }
-    this.noble.startScanning([], true, (error) => {
-      if (error) this.setStatus(RADIO_CHANNEL, 'offline', `cannot scan: ${error.message}`);
-      else this.setStatus(RADIO_CHANNEL, 'online', `scanning (${this.options.scan})`);
-    });
-  }
-
   private onDiscover(peripheral: NoblePeripheral): void {
+    if (typeof peripheral.id !== 'string') throw new TypeError('a discovery without a peripheral id');
+    const at = Date.now();
+    const heard = this.recent.hear(peripheral.id, at);
     const view = viewAdvertisement(peripheral.advertisement, peripheral.address);
     const match = matchProfile(this.profiles, view, peripheral.connectable);
     if (!match) return;
     const channel = view.address ?? peripheral.id;
+    heard.channel = channel;
     const vars = {
       address: channel,
       'address.colon': view.address && colonAddress(view.address),
@@ -188,10 +201,11 @@ export class BleAdapter implements Adapter {
       this.gatt.consider(peripheral, source, match.profile);
       return;
     }
-    const at = Date.now();
-    if (!this.seen.has(channel)) this.setStatus(channel, 'online', `advertising (${match.profile.name})`);
-    this.seen.set(channel, at);
-    if (!this.limiter.admit(`${channel}|${match.profile.name}`, match.profile.transport.rateLimit, match.bytes, at)) return;
+    if (!heard.announced) {
+      heard.announced = true;
+      this.setStatus(channel, 'online', `advertising (${match.profile.name})`);
+    }
+    if (!this.limiter.admit(channel, match.profile.name, match.profile.transport.rateLimit, match.bytes, at)) return;
     const key = match.profile.codec.kind === 'bthome' ? this.keys.get(channel) : undefined;
     const context: DecodeContext = { ...addressContext(view.address), ...(key ? { key } : {}) };
     this.frames.next({
@@ -203,26 +217,47 @@ export class BleAdapter implements Adapter {
     });
   }
 
-  /** Reports the failure and returns the jittered wait before the next attempt (attempt `count`, 1-based). */
-  private backoff(channel: string, error: Error, count: number): Observable<0> {
-    const wait = nextBackoffMs(this.options.reconnect, count - 1);
-    this.setStatus(channel, 'offline', `${error.message}; retrying in ${wait} ms`);
-    return timer(wait);
+  /**
+   * A throw inside a bindings event (noble's handlers or this adapter's): logged and counted; the peripheral's
+   * link restarts with back-off, or its channel goes offline until its next good advertisement; a throw about
+   * no peripheral restarts the radio.
+   */
+  private onThrow(event: string, peripheralId: string | undefined, error: unknown): void {
+    const heard = peripheralId === undefined ? undefined : this.recent.get(peripheralId);
+    const channel = heard?.channel ?? peripheralId;
+    const fault = this.faults.record(event, channel ?? RADIO_CHANNEL, error);
+    if (channel === undefined) this.session.fail(fault);
+    else if (!this.gatt.fail(channel, fault)) {
+      if (heard) heard.announced = false;
+      this.setStatus(channel, 'offline', fault.message);
+    }
   }
 
-  /** Advertisers not heard for staleAfterMs go offline, and their rate-limit memory goes with them. */
+  /**
+   * Frees the GATT slots of peripherals gone for staleAfterMs, then forgets every peripheral not heard for
+   * that long (advertisers go offline), in this adapter and inside noble, except those with a link.
+   */
   private sweepStale(): void {
     const now = Date.now();
-    for (const [channel, at] of this.seen) {
-      if (now - at <= this.options.staleAfterMs) continue;
-      this.seen.delete(channel);
-      this.limiter.forget(`${channel}|`);
-      this.setStatus(channel, 'offline', `not heard for ${now - at} ms`);
+    const staleAfterMs = this.options.staleAfterMs;
+    this.gatt.sweep(now, staleAfterMs, (id) => this.recent.get(id)?.at);
+    const linked = this.gatt.peripheralIds();
+    const noble = this.session.central;
+    // A peripheral connecting or disconnecting may still get events; noble leaves a cancelled connect in
+    // 'connecting' for ever, though, so that holds it back for one more staleAfterMs only.
+    const keep = (id: string, heard: HeardPeripheral) =>
+      linked.has(id) || (noble !== undefined && !isIdle(noble, id) && now - heard.at <= 2 * staleAfterMs);
+    for (const [id, heard] of this.recent.expire(now - staleAfterMs, keep)) {
+      if (noble) forgetPeripheral(noble, id);
+      if (!heard.channel) continue;
+      this.limiter.forget(heard.channel);
+      this.gatt.forgetWaiting(heard.channel);
+      if (heard.announced) this.setStatus(heard.channel, 'offline', `not heard for ${now - heard.at} ms`, 'debug');
     }
-    this.gatt.sweep(now, this.options.staleAfterMs);
   }
 
-  private setStatus(channel: string, state: ChannelStatus['state'], reason?: string): void {
+  /** Emits a status and logs it (offline at warn, unless `level` says otherwise, e.g. debug for expiry). */
+  private setStatus(channel: string, state: ChannelStatus['state'], reason?: string, level?: 'debug'): void {
     const status: ChannelStatus = {
       adapter: this.name,
       channel,
@@ -230,8 +265,8 @@ export class BleAdapter implements Adapter {
       at: Date.now(),
       ...(reason ? { reason } : {}),
     };
-    if (state === 'offline') this.context.logger.warn({ channel }, `ble ${channel} offline: ${reason}`);
-    else this.context.logger.info({ channel }, `ble ${channel} ${state}${reason ? `: ${reason}` : ''}`);
+    const text = `ble ${channel} ${state}${reason ? `: ${reason}` : ''}`;
+    this.context.logger[level ?? (state === 'offline' ? 'warn' : 'info')]({ channel }, text);
     this.status.next(status);
   }
 }

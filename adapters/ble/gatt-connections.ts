@@ -1,10 +1,11 @@
-import { defer, retry, Subject, type Subscription, takeUntil, timer } from 'rxjs';
+import { defer, merge, mergeMap, retry, Subject, type Subscription, takeUntil, tap, throwError, timer } from 'rxjs';
 import type { ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import type { Logger } from '../../src/logging.js';
 import { type BackoffOptions, nextBackoffMs } from '../../src/session/reconnect-policy.js';
 import type { BleProfile } from './advertisement-match.js';
 import { colonAddress, compactAddress } from './ble-identifiers.js';
+import type { AdapterFault } from './fault-boundary.js';
 import { type GattCharacteristicSpec, type GattLinkEvent, openGattLink } from './gatt-link.js';
 import type { NoblePeripheral } from './noble-types.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -14,6 +15,8 @@ export interface GattConnectionsHost {
   frame(frame: Frame): void;
   reject(reject: FrameReject): void;
   status(channel: string, state: ChannelStatus['state'], reason?: string): void;
+  /** Logs and counts a throw caught in a link's timer or event handling. */
+  fault(where: string, channel: string, error: unknown): AdapterFault;
 }
 
 /** Limits and timings of the connection pool (from the ble adapter config). */
@@ -25,18 +28,24 @@ export interface GattConnectionsOptions {
 
 interface Link {
   profile: BleProfile;
+  peripheralId: string;
+  /** Since when the link is not up (set at the first connect, cleared while online). */
+  downSince: number | undefined;
+  /** Faults caught outside the link's own stream (in a bindings event about it): each restarts the link. */
+  faults: Subject<AdapterFault>;
   subscription?: Subscription;
   write?: (bytes: Uint8Array) => Promise<void>;
 }
 
 /**
  * The adapter's GATT links, at most maxConnections: one per peripheral, each reconnecting on its own with
- * jittered back-off (RxJS `retry`). Peripherals beyond the limit wait, reported offline, until they go quiet.
+ * jittered back-off (RxJS `retry`). A link whose peripheral is gone (neither connected nor heard for
+ * staleAfterMs) gives its slot up; peripherals beyond the limit wait, reported offline, for a free slot.
  */
 export class GattConnections {
   private readonly links = new Map<string, Link>();
-  /** Peripherals refused for lack of a slot, with when they were last heard. */
-  private readonly waiting = new Map<string, number>();
+  /** Peripherals refused for lack of a slot; the adapter forgets them with everything else it forgets. */
+  private readonly waiting = new Set<string>();
   private readonly stop$ = new Subject<void>();
 
   constructor(
@@ -54,21 +63,33 @@ export class GattConnections {
     if (this.links.size >= this.options.maxConnections) {
       const reason = `not connected: maxConnections (${this.options.maxConnections}) reached`;
       if (!this.waiting.has(channel)) this.host.status(channel, 'offline', reason);
-      this.waiting.set(channel, Date.now());
+      this.waiting.add(channel);
       return;
     }
     this.waiting.delete(channel);
-    const link: Link = { profile };
+    const link: Link = { profile, peripheralId: peripheral.id, downSince: Date.now(), faults: new Subject() };
     this.links.set(channel, link);
+    const contain = (where: string) => (error: unknown) => this.host.fault(where, channel, error);
     link.subscription = defer(() => {
       this.host.status(channel, 'connecting', `connecting (${profile.name})`);
-      return openGattLink(peripheral, gatt, this.options.requestTimeoutMs);
+      return merge(
+        openGattLink(peripheral, gatt, this.options.requestTimeoutMs, contain('gatt poll')),
+        link.faults.pipe(mergeMap((fault) => throwError(() => fault))),
+      );
     })
       .pipe(
+        tap((event) => {
+          try {
+            this.onLinkEvent(link, peripheral, source, event);
+          } catch (error) {
+            throw contain(`gatt ${event.kind}`)(error);
+          }
+        }),
         retry({
           resetOnSuccess: true,
           delay: (error: Error, count) => {
             link.write = undefined;
+            link.downSince ??= Date.now();
             const wait = nextBackoffMs(this.options.reconnect, count - 1);
             this.host.status(channel, 'offline', `${error.message}; retrying in ${wait} ms`);
             return timer(wait);
@@ -76,7 +97,14 @@ export class GattConnections {
         }),
         takeUntil(this.stop$),
       )
-      .subscribe((event) => this.onLinkEvent(link, peripheral, source, event));
+      .subscribe();
+  }
+
+  /** Restarts the link of `channel` with back-off after a fault caught elsewhere; false when it has none. */
+  fail(channel: string, fault: AdapterFault): boolean {
+    const link = this.links.get(channel);
+    link?.faults.next(fault);
+    return link !== undefined;
   }
 
   /** Writes to the profile's `gatt.write` characteristic; fails when there is no link up. */
@@ -90,16 +118,46 @@ export class GattConnections {
     await link.write(bytes);
   }
 
-  /** Forgets waiting peripherals not heard for `staleAfterMs`; returns their channels. */
-  sweep(now: number, staleAfterMs: number): string[] {
-    const stale = [...this.waiting].filter(([, at]) => now - at > staleAfterMs).map(([channel]) => channel);
-    for (const channel of stale) this.waiting.delete(channel);
-    return stale;
+  /**
+   * Frees the slots of peripherals gone for staleAfterMs: link down, and not heard (`lastHeard`, by noble
+   * id) for that long. Returns their channels.
+   */
+  sweep(now: number, staleAfterMs: number, lastHeard: (peripheralId: string) => number | undefined): string[] {
+    const freed: string[] = [];
+    for (const [channel, link] of this.links) {
+      if (link.downSince === undefined) continue;
+      const gone = now - Math.max(link.downSince, lastHeard(link.peripheralId) ?? 0);
+      if (gone <= staleAfterMs) continue;
+      this.drop(channel, link, `gone: not heard or connected for ${gone} ms; slot freed`);
+      freed.push(channel);
+    }
+    return freed;
+  }
+
+  /** Stops waiting for a slot for `channel` (the adapter forgot the peripheral). */
+  forgetWaiting(channel: string): void {
+    this.waiting.delete(channel);
+  }
+
+  /** Drops every link, reporting each offline (the radio they ran on is gone). */
+  dropAll(reason: string): void {
+    for (const [channel, link] of this.links) this.drop(channel, link, reason);
+    this.waiting.clear();
+  }
+
+  /** Noble ids of the peripherals with a link (up or reconnecting): never to be forgotten. */
+  peripheralIds(): Set<string> {
+    return new Set([...this.links.values()].map((link) => link.peripheralId));
   }
 
   /** Channels with a link (up or reconnecting) or waiting for a slot. */
   channels(): string[] {
-    return [...this.links.keys(), ...this.waiting.keys()];
+    return [...this.links.keys(), ...this.waiting];
+  }
+
+  /** Links held, and peripherals waiting for a slot. */
+  get size(): { links: number; waiting: number } {
+    return { links: this.links.size, waiting: this.waiting.size };
   }
 
   /** Disconnects every link and stops reconnecting. */
@@ -109,18 +167,24 @@ export class GattConnections {
     for (const link of this.links.values()) link.subscription?.unsubscribe();
   }
 
+  private drop(channel: string, link: Link, reason: string): void {
+    link.subscription?.unsubscribe();
+    link.faults.complete();
+    this.links.delete(channel);
+    this.host.status(channel, 'offline', reason);
+  }
+
   private onLinkEvent(link: Link, peripheral: NoblePeripheral, source: FrameSource, event: GattLinkEvent): void {
     const profile = link.profile.name;
     const at = Date.now();
     if (event.kind === 'online') {
       link.write = event.write;
+      link.downSince = undefined;
       this.host.status(source.channel, 'online', `connected (${profile})`);
     } else if (event.kind === 'problem') {
       this.logger.warn({ channel: source.channel, profile }, event.reason);
       this.host.reject({ source, profile, at, reason: event.reason });
-    } else if (
-      this.limiter.admit(`${source.channel}|${profile}|${event.uuid}`, link.profile.transport.rateLimit, event.data, at)
-    ) {
+    } else if (this.limiter.admit(source.channel, `${profile}|${event.uuid}`, link.profile.transport.rateLimit, event.data, at)) {
       const context = gattContext(source.channel, event.uuid, event.spec);
       this.host.frame({
         source: { ...source, vars: { ...source.vars, rssi: peripheral.rssi } },

@@ -18,12 +18,18 @@ export type GattLinkEvent =
 
 /**
  * One GATT connection as an Observable: connects, discovers, subscribes to notifications, polls reads, and
- * errors when the link is lost or a request times out (the caller retries with back-off). Unsubscribing
- * removes every listener and timer it added and disconnects.
+ * errors when the link is lost or a request times out (the caller retries with back-off). A throw from a
+ * poll timer errors it with what `contain` makes of the throw. Unsubscribing removes every listener and
+ * timer it added and disconnects.
  */
-export function openGattLink(peripheral: NoblePeripheral, gatt: GattSpec, requestTimeoutMs: number): Observable<GattLinkEvent> {
+export function openGattLink(
+  peripheral: NoblePeripheral,
+  gatt: GattSpec,
+  requestTimeoutMs: number,
+  contain: (error: unknown) => Error,
+): Observable<GattLinkEvent> {
   return new Observable<GattLinkEvent>((subscriber) => {
-    const scope = new LinkScope(requestTimeoutMs);
+    const scope = new LinkScope(requestTimeoutMs, (error) => subscriber.error(contain(error)));
     scope.on(peripheral, 'disconnect', (reason: unknown) => {
       subscriber.error(
         new Error(`link lost${typeof reason === 'number' ? ` (HCI reason 0x${reason.toString(16).padStart(2, '0')})` : ''}`),
@@ -142,7 +148,10 @@ class LinkScope {
   private readonly cleanups = new Set<() => void>();
   private disposed = false;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly onTimerThrow: (error: unknown) => void,
+  ) {}
 
   /** Adds a listener that dispose() removes. */
   on(emitter: EventEmitter, event: string, handler: Listener): () => void {
@@ -155,9 +164,15 @@ class LinkScope {
     return off;
   }
 
-  /** Runs `fn` every `ms` until disposed. */
+  /** Runs `fn` every `ms` until disposed; a throw goes to onTimerThrow (a timer has nobody else to catch it). */
   every(ms: number, fn: () => void): void {
-    const timer = setInterval(fn, ms);
+    const timer = setInterval(() => {
+      try {
+        fn();
+      } catch (error) {
+        this.onTimerThrow(error);
+      }
+    }, ms);
     this.cleanups.add(() => clearInterval(timer));
   }
 

@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { Observable } from 'rxjs';
+import { type BindingsThrow, bindingsOf, guardBindingsEmit, stopCentral, withAddedListeners } from './noble-internals.js';
 import type { Noble, NobleBindings, NobleState } from './noble-types.js';
 
 /** How to get a noble central: injected bindings (the simulated radio), or the HCI socket of one adapter. */
@@ -20,6 +22,11 @@ const require = createRequire(import.meta.url);
  * machine without Bluetooth, so nothing imports it at module load. Each call returns a fresh central.
  */
 export async function loadNoble(options: LoadNobleOptions = {}): Promise<Noble> {
+  return createCentral(options);
+}
+
+/** loadNoble without the promise: a fresh central now, or a BluetoothUnavailableError. */
+function createCentral(options: LoadNobleOptions): Noble {
   try {
     if (options.bindings) {
       const withBindings = require('@abandonware/noble/with-bindings') as (bindings: NobleBindings) => Noble;
@@ -72,15 +79,17 @@ export function describeRadioState(state: NobleState | string): string | undefin
  * Resolves once noble is poweredOn. Rejects with a BluetoothUnavailableError when the state says it never
  * will (unsupported, unauthorized, poweredOff), when noble's init fails (reported as a warning), or after `ms`.
  */
-export function waitForPoweredOn(noble: Noble, ms = 10_000, hciDevice?: number): Promise<void> {
+export function waitForPoweredOn(noble: Noble, ms = 10_000, hciDevice?: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const finish = (error?: Error) => {
       clearTimeout(timer);
       noble.off('stateChange', onState);
       noble.off('warning', onWarning);
+      signal?.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else resolve();
     };
+    const onAbort = () => finish(new Error('no longer waiting for the Bluetooth adapter'));
     let last = 'unknown';
     const onState = (state: string) => {
       last = state;
@@ -104,6 +113,50 @@ export function waitForPoweredOn(noble: Noble, ms = 10_000, hciDevice?: number):
     );
     noble.on('warning', onWarning);
     noble.on('stateChange', onState);
+    signal?.addEventListener('abort', onAbort);
     onState(current);
+  });
+}
+
+/** What one attempt at the radio needs. */
+export interface OpenRadioOptions extends LoadNobleOptions {
+  /** How long the radio may take to reach poweredOn. */
+  timeoutMs: number;
+  /** Told about every throw inside a bindings event (noble's handlers or the adapter's listeners). */
+  onThrow: BindingsThrow;
+}
+
+/**
+ * One attempt at the radio: a fresh central, emitted once it is poweredOn. Errors (BluetoothUnavailableError)
+ * when noble cannot load, its init fails, or poweredOn does not come within timeoutMs; retry it with back-off.
+ * Unsubscribing lets go of the central entirely (its scan, its listeners on the bindings, the HCI socket and
+ * its exit hooks), so attempts can repeat for weeks without leaking.
+ */
+export function openRadio(options: OpenRadioOptions): Observable<Noble> {
+  return new Observable<Noble>((subscriber) => {
+    const cleanups: Array<() => void> = [];
+    const waiting = new AbortController();
+    try {
+      const made = withAddedListeners(options.bindings ? [options.bindings] : [], () => createCentral(options));
+      const noble = made.value;
+      cleanups.push(made.remove, () => stopCentral(noble));
+      const bindings = bindingsOf(noble);
+      if (bindings) cleanups.push(guardBindingsEmit(bindings, options.onThrow));
+      // init runs synchronously in here (reading noble.state); the HCI bindings add their exit hooks then.
+      const init = withAddedListeners([process], () =>
+        waitForPoweredOn(noble, options.timeoutMs, options.hciDevice, waiting.signal),
+      );
+      cleanups.push(init.remove);
+      init.value.then(
+        () => subscriber.next(noble),
+        (error: unknown) => subscriber.error(error),
+      );
+    } catch (error) {
+      subscriber.error(error);
+    }
+    return () => {
+      waiting.abort();
+      for (const cleanup of cleanups.reverse()) cleanup();
+    };
   });
 }

@@ -21,6 +21,20 @@ export interface SimulatedRadioOptions {
   state?: NobleState;
   /** How long each GATT answer (connect, discovery, read, write) takes, ms (default 2). */
   latencyMs?: number;
+  /**
+   * The first inits fail, one entry each: `throw` as the HCI bindings do when the adapter is missing (ENODEV),
+   * `silent` as a controller that never answers (the state stays unknown). Later inits work.
+   */
+  failInits?: ReadonlyArray<'throw' | 'silent'>;
+  /** Addresses of devices that start out of range (bring them in with `setInRange`). */
+  outOfRange?: readonly string[];
+}
+
+/** Passers-by for `simulateCrowd`: each advertises once from an address of its own, as rotating private addresses do. */
+export interface SimulatedCrowd {
+  count: number;
+  /** Kinds taken in turn (default ruuvi); `beacon` sends an empty advertisement, like a phone. */
+  kinds?: ReadonlyArray<'ruuvi' | 'bthome' | 'pvvx' | 'beacon'>;
 }
 
 const idOf = (address: string) => address.replace(/[:-]/g, '').toLowerCase();
@@ -40,6 +54,8 @@ export class SimulatedRadio extends EventEmitter implements NobleBindings {
   readonly writes: SimulatedWrite[] = [];
   /** The most GATT links that were up at the same time. */
   peakConnections = 0;
+  /** How many times noble called init(). */
+  inits = 0;
 
   private readonly advertised = new Subject<SimulatedAdvertisement>();
   private readonly values = new Subject<SimulatedGattValue>();
@@ -54,12 +70,16 @@ export class SimulatedRadio extends EventEmitter implements NobleBindings {
   private scanFilter: string[] = [];
   private active = true;
   private readonly latencyMs: number;
+  private readonly failInits: Array<'throw' | 'silent'>;
+  private crowdSerial = 0;
   private closed = false;
 
   constructor(options: SimulatedRadioOptions = {}) {
     super();
     this.state = options.state ?? 'poweredOn';
     this.latencyMs = options.latencyMs ?? 2;
+    this.failInits = [...(options.failInits ?? [])];
+    for (const address of options.outOfRange ?? []) this.outOfRange.add(idOf(address));
     for (const spec of options.devices ?? SIMULATED_DEVICES) {
       const device = createSimulatedDevice(spec);
       this.devices.set(idOf(device.address), device);
@@ -103,6 +123,32 @@ export class SimulatedRadio extends EventEmitter implements NobleBindings {
     }
   }
 
+  /**
+   * Delivers one advertisement from each of `count` addresses never heard before (and never again), in
+   * batches across event-loop turns so timers keep running. Resolves once all are delivered.
+   */
+  async simulateCrowd(crowd: SimulatedCrowd): Promise<string[]> {
+    const kinds = crowd.kinds?.length ? crowd.kinds : (['ruuvi'] as const);
+    const addresses: string[] = [];
+    for (let i = 0; i < crowd.count && !this.closed; i++) {
+      const serial = this.crowdSerial++;
+      const tail = [serial >> 16, (serial >> 8) & 0xff, serial & 0xff].map((b) => b.toString(16).padStart(2, '0'));
+      const address = `f2:5e:ed:${tail.join(':')}`;
+      const device = createSimulatedDevice({ kind: kinds[i % kinds.length] ?? 'ruuvi', address });
+      const packet = device.nextAdvertisement(this.active);
+      this.advertised.next({ address, kind: device.kind, ...packet, at: Date.now() });
+      this.emit('discover', idOf(address), address, 'random', false, packet.advertisement, packet.rssi, false);
+      addresses.push(address);
+      if (i % 250 === 249) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return addresses;
+  }
+
+  /** Emits a bindings event exactly as given: faults a sound radio never produces (a garbled packet, a stray value). */
+  simulateRawEvent(event: string, ...args: unknown[]): void {
+    this.emit(event, ...args);
+  }
+
   /** Addresses with a GATT link up. */
   connectedAddresses(): string[] {
     return [...this.links.values()].map((link) => link.device.address);
@@ -124,6 +170,10 @@ export class SimulatedRadio extends EventEmitter implements NobleBindings {
   // ---- the bindings interface noble calls ----
 
   init(): void {
+    this.inits++;
+    const failure = this.failInits.shift();
+    if (failure === 'throw') throw new Error('ENODEV, No such device');
+    if (failure === 'silent') return;
     this.later(() => {
       this.emit('addressChange', '00:1a:7d:da:71:00');
       this.emit('stateChange', this.state);

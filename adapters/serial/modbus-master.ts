@@ -1,6 +1,12 @@
+import { describeModbusFunction } from '../../src/codecs/modbus/modbus-codes.js';
 import { type ModbusPollOptions, type PollRequest, planPolls } from '../../src/codecs/modbus/modbus-poll.js';
 import { ModbusResponseDeframer } from '../../src/codecs/modbus/modbus-response-deframer.js';
-import { type ModbusRequest, parseModbusRequest } from '../../src/codecs/modbus/modbus-rtu.js';
+import {
+  checkCommandResponse,
+  type ModbusRequest,
+  type ModbusResponse,
+  parseModbusRequest,
+} from '../../src/codecs/modbus/modbus-rtu.js';
 import type { ByteChannel } from './byte-channel.js';
 
 /** What the master reports: a response frame to a poll, or why a transaction failed. */
@@ -55,11 +61,17 @@ export class ModbusMaster {
     this.pending?.reject(new Error('bus closed'));
   }
 
-  /** Sends a ready-made request frame (a command) in turn with the polls; resolves with the response. */
-  transact(bytes: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Sends a ready-made request frame (a command) in turn with the polls; resolves with the checked
+   * response, rejects when the slave answers with an exception, a bad CRC or a wrong echo, or not in time.
+   */
+  async transact(bytes: Uint8Array): Promise<ModbusResponse> {
     const request = parseModbusRequest(bytes);
-    if (!request.ok) return Promise.reject(new Error(request.reason));
-    return this.enqueue(() => this.exchange(request.value, bytes));
+    if (!request.ok) throw new Error(request.reason);
+    const frame = await this.enqueue(() => this.exchange(request.value, bytes));
+    const response = checkCommandResponse(frame, request.value);
+    if (!response.ok) throw new Error(response.reason);
+    return response.value;
   }
 
   private async pollRound(): Promise<void> {
@@ -86,7 +98,8 @@ export class ModbusMaster {
       const timeout = setTimeout(() => {
         this.pending = undefined;
         this.deframer.expect(undefined);
-        reject(new Error(`slave ${request.slave} did not answer within ${this.options.responseTimeoutMs} ms`));
+        const what = describeModbusFunction(request.function);
+        reject(new Error(`slave ${request.slave} did not answer ${what} within ${this.options.responseTimeoutMs} ms`));
       }, this.options.responseTimeoutMs);
       this.pending = {
         resolve: (frame) => {

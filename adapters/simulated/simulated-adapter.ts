@@ -5,7 +5,7 @@ import { StreamAdapter } from '../serial/stream-adapter.js';
 import type { Emulator } from './emulator.js';
 import { GpsEmulator } from './gps-emulator.js';
 import { JsonSensorEmulator } from './json-sensor-emulator.js';
-import { ModbusSlaveEmulator } from './modbus-slave-emulator.js';
+import { ModbusSlaveEmulator, parseModbusWriteFault } from './modbus-slave-emulator.js';
 import { SimulatedChannel } from './simulated-channel.js';
 import { StructSensorEmulator } from './struct-sensor-emulator.js';
 
@@ -22,7 +22,11 @@ export const EMULATORS: Record<string, (options: Record<string, unknown>, interv
   gps: (_options, intervalMs) => new GpsEmulator(undefined, intervalMs),
   'json-sensor': (options) => new JsonSensorEmulator(typeof options.id === 'string' ? options.id : undefined),
   'struct-sensor': () => new StructSensorEmulator(),
-  'modbus-th': (options) => new ModbusSlaveEmulator(Array.isArray(options.slaves) ? (options.slaves as number[]) : [1]),
+  'modbus-th': (options) => {
+    const fault = parseModbusWriteFault(options.writeFault);
+    if (!fault.ok) throw new Error(fault.reason);
+    return new ModbusSlaveEmulator(Array.isArray(options.slaves) ? (options.slaves as number[]) : [1], fault.value);
+  },
 };
 
 /** The simulated adapter: emulated peripherals through the same framings, codecs and pipeline as real ports. */
@@ -39,16 +43,19 @@ export class SimulatedAdapter extends StreamAdapter {
         );
       const profile = context.profile(device.profile);
       const channel = device.channel ?? `${device.emulator}-${index}`;
+      // Built here, so bad emulator options fail the adapter's construction, not every reconnect.
+      let emulator: Emulator;
+      try {
+        emulator = factory(device.options, device.intervalMs);
+      } catch (error) {
+        throw new Error(`adapters[simulated].devices[${index}].options: ${(error as Error).message}`);
+      }
       return {
         channel,
         profile,
         create: () =>
-          new SimulatedChannel(
-            channel,
-            factory(device.options, device.intervalMs),
-            profile.framing,
-            device.intervalMs,
-            (action) => actions.next({ channel, action }),
+          new SimulatedChannel(channel, emulator, profile.framing, device.intervalMs, (action) =>
+            actions.next({ channel, action }),
           ),
       };
     });

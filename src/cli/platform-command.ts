@@ -1,27 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { ApplicationCredentials, GatewayCredentials } from '../platform/platform.js';
-import { validateDeviceRef, validateOrgId } from '../protocol/ids.js';
-import { parseInteger, repeatable, UsageError } from './arguments.js';
+import { validateOrgId } from '../protocol/ids.js';
+import { parseInteger, UsageError } from './arguments.js';
 import { registerDmCommand } from './dm-command.js';
+import {
+  APPS_ENV,
+  collectCredentials,
+  GATEWAYS_ENV,
+  gatherPlatformCredentials,
+  parseAppOption,
+  parseGatewayOption,
+} from './platform-credentials.js';
 import { untilSignal } from './signals.js';
-
-/** `TYPE:ID:TOKEN` → gateway credentials; the token may contain ":". */
-export function parseGatewayArgument(value: string): GatewayCredentials {
-  const [typeId = '', deviceId = '', ...rest] = value.split(':');
-  const token = rest.join(':');
-  const ref = validateDeviceRef({ typeId, deviceId });
-  if (!ref.ok) throw new UsageError(`--gateway ${typeId}:${deviceId}:…: ${ref.reason}`);
-  if (!token) throw new UsageError(`--gateway ${typeId}:${deviceId}: expected TYPE:ID:TOKEN, the token is missing`);
-  return { typeId, deviceId, token };
-}
-
-/** `APIKEY:TOKEN` → application credentials. */
-export function parseAppArgument(value: string): ApplicationCredentials {
-  const index = value.indexOf(':');
-  if (index <= 0 || index === value.length - 1) throw new UsageError(`--app expects APIKEY:TOKEN`);
-  return { apiKey: value.slice(0, index), token: value.slice(index + 1) };
-}
 
 /** Registers `wiotp-gateway platform`: the embedded Watson IoT platform as a process. */
 export function registerPlatformCommand(program: Command): Command {
@@ -30,18 +20,21 @@ export function registerPlatformCommand(program: Command): Command {
   return platform
     .description('run the embedded Watson IoT platform (aedes) on loopback, enforcing the service rules')
     .option('--org <orgId>', 'organization id, e.g. abc123 (required)')
-    .option('--host <address>', 'interface to listen on', '127.0.0.1')
+    .option('--host <address>', 'interface for MQTT and WebSockets (others than loopback warn unless TLS)', '127.0.0.1')
     .option('--port <n>', 'plain MQTT port (0 picks a free one)', parseInteger('--port'))
     .option('--tls-port <n>', 'MQTT over TLS port (needs --cert and --key)', parseInteger('--tls-port'))
     .option('--ws-port <n>', 'WebSocket port (wss when --cert and --key are given)', parseInteger('--ws-port'))
     .option('--cert <file>', 'PEM certificate for TLS and wss')
     .option('--key <file>', 'PEM private key for TLS and wss')
-    .option('--gateway <TYPE:ID:TOKEN>', 'a gateway allowed to connect (repeatable)', repeatable(parseGatewayArgument), [])
-    .option('--app <APIKEY:TOKEN>', 'an application allowed to connect (repeatable)', repeatable(parseAppArgument), [])
+    .option('--gateway <TYPE:ID:TOKEN>', 'a gateway allowed to connect (repeatable)', collectCredentials(parseGatewayOption), [])
+    .option('--app <APIKEY:TOKEN>', 'an application allowed to connect (repeatable)', collectCredentials(parseAppOption), [])
+    .option('--gateways-file <file>', `gateways from a file, one TYPE:ID:TOKEN a line (also $${GATEWAYS_ENV}, comma-separated)`)
+    .option('--apps-file <file>', `applications from a file, one APIKEY:TOKEN a line (also $${APPS_ENV}, comma-separated)`)
     .option('--max-pending <n>', 'registrations pending at once per gateway', parseInteger('--max-pending'), 10)
     .option('--max-active <n>', 'active devices per gateway connection', parseInteger('--max-active'), 500)
     .option('--registration-delay <ms>', 'simulated time a registration takes', parseInteger('--registration-delay'), 0)
     .option('--api-port <n>', 'REST API for device management requests (0 picks a free port)', parseInteger('--api-port'))
+    .option('--api-host <address>', 'interface for the REST API (https when --cert and --key are given)', '127.0.0.1')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (options) => {
       const { EmbeddedPlatform } = await import('../platform/platform.js');
@@ -53,14 +46,19 @@ export function registerPlatformCommand(program: Command): Command {
       if (options.port === undefined && options.tlsPort === undefined && options.wsPort === undefined) {
         options.port = 1883;
       }
+      if (Boolean(options.cert) !== Boolean(options.key)) throw new UsageError('--cert and --key go together: give both');
       if (options.tlsPort !== undefined && (!options.cert || !options.key)) {
         throw new UsageError('--tls-port needs --cert FILE and --key FILE');
       }
       const logger = createLogger({ level: options.logLevel, name: 'platform' });
+      const { gateways, applications, warnings } = gatherPlatformCredentials(options, process.env);
+      for (const warning of warnings) logger.warn(warning);
+      const cert = options.cert ? readFileSync(options.cert) : undefined;
+      const key = options.key ? readFileSync(options.key) : undefined;
       const platform = await EmbeddedPlatform.start({
         orgId: options.org,
-        gateways: options.gateway,
-        applications: options.app,
+        gateways,
+        applications,
         maxActiveDevices: options.maxActive,
         registration: { maxPending: options.maxPending, delayMs: options.registrationDelay },
         listeners: {
@@ -68,8 +66,8 @@ export function registerPlatformCommand(program: Command): Command {
           port: options.port,
           tlsPort: options.tlsPort,
           wsPort: options.wsPort,
-          cert: options.cert ? readFileSync(options.cert) : undefined,
-          key: options.key ? readFileSync(options.key) : undefined,
+          cert,
+          key,
         },
         logger,
       });
@@ -77,7 +75,12 @@ export function registerPlatformCommand(program: Command): Command {
       let api: { url: string; close(): Promise<void> } | undefined;
       if (options.apiPort !== undefined) {
         const { startRestApi } = await import('../platform/rest-api.js');
-        api = await startRestApi({ dm: platform.dm, applications: options.app, host: options.host, port: options.apiPort });
+        const restApi = { dm: platform.dm, applications, host: options.apiHost, port: options.apiPort, cert, key, logger };
+        // A REST API that cannot listen (a port in use) must not leave the broker running behind the error.
+        api = await startRestApi(restApi).catch(async (error: Error) => {
+          await platform.close();
+          throw new Error(`the REST API cannot listen on ${options.apiHost}:${options.apiPort}: ${error.message}`);
+        });
         process.stdout.write(`listening on ${api.url} (REST API)\n`);
       }
       await untilSignal();

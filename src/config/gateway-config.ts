@@ -92,9 +92,9 @@ export const adapterConfigSchema = z.discriminatedUnion('kind', [
         .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(30_000) })
         .strict()
         .default({ initialMs: 1000, maxMs: 30_000 }),
-      /** A GATT connect, discovery or write that takes longer than this fails (and is retried). */
+      /** A GATT connect, discovery or write that takes longer than this fails (and is retried); so does opening the radio. */
       requestTimeoutMs: z.number().int().positive().default(15_000),
-      /** An advertiser not heard for this long is reported offline. */
+      /** A peripheral not heard for this long is forgotten: reported offline, its GATT slot freed, noble's caches pruned. */
       staleAfterMs: z.number().int().min(100).default(120_000),
     })
     .strict(),

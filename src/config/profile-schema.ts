@@ -130,6 +130,26 @@ export const eventRuleSchema = z
   })
   .strict();
 
+/** Most characters a string param may have when its `maxLength` is not given. */
+export const DEFAULT_PARAM_MAX_LENGTH = 64;
+
+/** Most bytes a `hex` encoder's param may carry when its `maxBytes` is not given. */
+export const DEFAULT_PARAM_MAX_BYTES = 64;
+
+/** A param's `pattern` as the encoder applies it: the whole value must match (Unicode mode). */
+export function compileParamPattern(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`, 'u');
+}
+
+function patternProblem(pattern: string): string | undefined {
+  try {
+    compileParamPattern(pattern);
+    return undefined;
+  } catch (error) {
+    return `pattern does not compile: ${(error as Error).message}`;
+  }
+}
+
 const commandParam = z
   .object({
     type: z.enum(['number', 'integer', 'string', 'boolean']),
@@ -137,15 +157,64 @@ const commandParam = z
     max: z.number().optional(),
     enum: z.array(z.union([z.string(), z.number()])).optional(),
     required: z.boolean().default(true),
+    maxLength: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_536)
+      .optional()
+      .describe(
+        `String params: most characters (Unicode code points). Default ${DEFAULT_PARAM_MAX_LENGTH}; ` +
+          'the param of a hex encoder is limited by maxBytes instead.',
+      ),
+    pattern: z
+      .string()
+      .min(1)
+      .superRefine((pattern, ctx) => {
+        const problem = patternProblem(pattern);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional()
+      .describe(
+        'String params: a regular expression (JavaScript syntax, Unicode mode) the whole value must match, e.g. "[A-Za-z0-9 _-]*".',
+      ),
+    minBytes: z.number().int().min(0).optional().describe('The param a hex encoder reads: fewest bytes (default 1).'),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_536)
+      .optional()
+      .describe(`The param a hex encoder reads: most bytes (default ${DEFAULT_PARAM_MAX_BYTES}).`),
   })
-  .strict();
+  .strict()
+  .superRefine((param, ctx) => {
+    for (const field of ['maxLength', 'pattern', 'minBytes', 'maxBytes'] as const) {
+      if (param[field] !== undefined && param.type !== 'string') {
+        ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to string params only` });
+      }
+    }
+    if (param.minBytes !== undefined && param.maxBytes !== undefined && param.minBytes > param.maxBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minBytes'],
+        message: `minBytes ${param.minBytes} is above maxBytes ${param.maxBytes}`,
+      });
+    }
+  });
+
+/** One declared param of a command: its type and the limits a value must keep. */
+export type CommandParam = z.infer<typeof commandParam>;
 
 /** How a command's payload becomes bytes for the device. */
 export const commandEncodingSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('template'),
-      /** `{param}` placeholders; `{checksum}` is the NMEA XOR of the text between "$" and "*". */
+      /**
+       * `{param}` placeholders; `{checksum}` is the NMEA XOR of the text between "$" and "*". Inserted values
+       * may not carry control characters or the framing's delimiter and escape bytes.
+       */
       text: z.string().min(1),
     })
     .strict(),
@@ -162,17 +231,59 @@ export const commandEncodingSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** The `{name}` placeholders of a template, `{checksum}` left out. */
+export function templatePlaceholders(text: string): string[] {
+  return [...text.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1] ?? '').filter((name) => name !== 'checksum');
+}
+
 /** A command the profile lets through to hardware; anything else is refused. */
 export const commandRuleSchema = z
   .object({
     commandId: z.string().min(1),
     format: z.string().default('json'),
-    params: z.record(z.string(), commandParam).default({}),
+    params: z
+      .record(z.string(), commandParam)
+      .default({})
+      .describe('The only params a payload may carry (any other is refused, naming it), with their types and limits.'),
     encode: commandEncodingSchema,
     /** Apply the profile's framing to the encoded bytes (e.g. append the delimiter). */
     framed: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine((rule, ctx) => {
+    const declared = (name: string) => Object.hasOwn(rule.params, name);
+    const missing = (name: string, path: (string | number)[], what: string) => {
+      if (!declared(name)) ctx.addIssue({ code: 'custom', path, message: `${what} "${name}" is not declared in params` });
+    };
+    const encode = rule.encode;
+    if (encode.kind === 'template') {
+      for (const name of templatePlaceholders(encode.text)) missing(name, ['encode', 'text'], 'placeholder');
+    }
+    if (encode.kind === 'modbus-write') missing(encode.valueParam, ['encode', 'valueParam'], 'valueParam');
+    if (encode.kind === 'hex') {
+      missing(encode.param, ['encode', 'param'], 'param');
+      const type = rule.params[encode.param]?.type;
+      if (type !== undefined && type !== 'string') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', encode.param, 'type'],
+          message: 'the param of a hex encoder is a string',
+        });
+      }
+    }
+    for (const [name, param] of Object.entries(rule.params)) {
+      const hexParam = encode.kind === 'hex' && encode.param === name;
+      for (const field of ['minBytes', 'maxBytes'] as const) {
+        if (param[field] !== undefined && !hexParam) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['params', name, field],
+            message: `${field} applies only to the param of a hex encoder`,
+          });
+        }
+      }
+    }
+  });
 
 /** A declared command (see `commands`) that carries out one device management action, with fixed payload fields. */
 export const managementCommandSchema = z
@@ -228,11 +339,38 @@ export const hardwareProfileSchema = z
     /** Device management capabilities (reboot, factory reset, firmware, custom actions, location). */
     management: managementSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((profile, ctx) => {
+    // A management payload field the command does not declare would make every such request fail.
+    const management = profile.management;
+    const actions: Array<[(string | number)[], ManagementCommand | undefined]> = [
+      [['reboot'], management?.reboot],
+      [['factoryReset'], management?.factoryReset],
+      [['firmware', 'download'], management?.firmware?.download],
+      [['firmware', 'update'], management?.firmware?.update],
+      ...Object.entries(management?.customActions ?? {}).map(([name, action]): [(string | number)[], ManagementCommand] => [
+        ['customActions', name],
+        action,
+      ]),
+    ];
+    for (const [path, action] of actions) {
+      const rule = action && profile.commands.find((command) => command.commandId === action.commandId);
+      for (const field of Object.keys(rule ? action.payload : {})) {
+        if (rule && Object.hasOwn(rule.params, field)) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['management', ...path, 'payload', field],
+          message: `"${field}" is not a declared param of command ${action?.commandId}`,
+        });
+      }
+    }
+  });
 
 export type HardwareProfile = z.infer<typeof hardwareProfileSchema>;
 export type HardwareProfileInput = z.input<typeof hardwareProfileSchema>;
 export type EventRule = z.infer<typeof eventRuleSchema>;
 export type CommandRule = z.infer<typeof commandRuleSchema>;
+/** A command as written in a profile, before validation and defaults. */
+export type CommandRuleInput = z.input<typeof commandRuleSchema>;
 export type ManagementSpec = z.infer<typeof managementSchema>;
 export type ManagementCommand = z.infer<typeof managementCommandSchema>;

@@ -257,7 +257,7 @@ export class Admission {
 
   /** A device seen for the first time: it registers now if a slot is free, else waits its turn. */
   private arrive(device: string, id: number): AdmissionDecision {
-    if (this.line.size === 0 && this.pendingSlots < this.options.maxPending && this.room() > 0) {
+    if (this.line.size === 0 && this.pendingSlots < this.options.maxPending && this.hasRoom()) {
       this.entries.set(device, { state: 'pending', probe: id });
       this.takeSlot();
       this.connection.add(device);
@@ -273,7 +273,7 @@ export class Admission {
   /** Counts a device on this connection if there is room; otherwise it waits for the next connection. */
   private countOrLimit(device: string, decision: 'send'): AdmissionDecision {
     if (this.connection.has(device)) return decision;
-    if (this.capReached || this.room() <= 0) {
+    if (!this.hasRoom()) {
       this.limit(device);
       return 'wait';
     }
@@ -281,8 +281,9 @@ export class Admission {
     return decision;
   }
 
-  private room(): number {
-    return this.options.maxActive - this.connection.size - this.reserved.size;
+  /** Room under the cap for one more device on this connection (slots reserved for probes count). */
+  private hasRoom(): boolean {
+    return !this.capReached && this.connection.size + this.reserved.size < this.options.maxActive;
   }
 
   private takeSlot(): void {
@@ -293,9 +294,9 @@ export class Admission {
   /** Gives waiting devices a pending slot, in order, while slots and room under the cap allow. */
   private pumpLine(): void {
     while (this.line.size > 0 && !this.closed) {
-      if (this.capReached || this.room() <= 0) {
-        // A pending registration may still fail and free room: only a settled count means "full".
-        if (this.pendingSlots === 0) for (const device of this.line.drain()) this.limit(device);
+      if (!this.hasRoom()) {
+        // A pending registration may still fail and free room: only a settled count (or the service) means "full".
+        if (this.capReached || this.pendingSlots === 0) for (const device of this.line.drain()) this.limit(device);
         return;
       }
       if (this.pendingSlots >= this.options.maxPending) return;

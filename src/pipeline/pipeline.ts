@@ -231,19 +231,25 @@ export class Pipeline {
   }
 
   private async downlink(command: InboundCommand): Promise<void> {
-    try {
-      await this.deliverCommand(command.device, command.commandId, command.payload, command.format);
-    } catch (error) {
-      this.reject({ stage: 'command', reason: (error as Error).message, device: command.device, at: Date.now() });
-    }
+    // deliverCommand has logged and counted a refusal already.
+    await this.deliverCommand(command.device, command.commandId, command.payload, command.format).catch(() => undefined);
   }
 
   /**
    * Sends a command the device's profile declares to the device's adapter; rejects, naming the problem,
    * when it is unknown, malformed or cannot be written (nothing is written then). Used for MQTT commands
-   * and by device management actions. `format` is checked when given.
+   * and by device management actions. `format` is checked when given. A refusal is logged and counted.
    */
   async deliverCommand(device: DeviceRef, commandId: string, payload: Uint8Array, format?: string): Promise<void> {
+    try {
+      await this.sendCommand(device, commandId, payload, format);
+    } catch (error) {
+      this.reject({ stage: 'command', reason: (error as Error).message, device, at: Date.now() });
+      throw error;
+    }
+  }
+
+  private async sendCommand(device: DeviceRef, commandId: string, payload: Uint8Array, format?: string): Promise<void> {
     const route = this.routes.get(deviceKey(device));
     if (!route) throw new Error(`command ${commandId} for ${deviceKey(device)}: no such device behind this gateway`);
     const rule = route.profile.commands.find((candidate) => candidate.commandId === commandId);
@@ -256,7 +262,7 @@ export class Pipeline {
     if (format !== undefined && rule.format !== format) {
       throw new Error(`command ${commandId}: format "${format}", expected "${rule.format}"; nothing written`);
     }
-    const encoded = encodeCommand(rule, payload, route.source.vars);
+    const encoded = encodeCommand(rule, payload, route.source.vars, route.profile.framing);
     if (!encoded.ok) throw new Error(`${encoded.reason}; nothing written`);
     const runtime = this.runtime(route.profile.name);
     const bytes = rule.framed && runtime?.encoder ? runtime.encoder(encoded.value) : encoded.value;

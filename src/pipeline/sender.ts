@@ -150,15 +150,25 @@ export class Sender {
     this.online = false;
   }
 
-  /** A device's held-back events may go now: read the queue again from its oldest. */
+  /**
+   * A device's held-back events may go now: read the queue again from its oldest. The pump waits for a
+   * microtask, so an acknowledgement that caused this (a probe's) is recorded before the queue is read.
+   */
   private release(device: string): void {
     const oldest = this.queue.oldestOf(device);
-    if (oldest !== undefined) this.rewind(oldest);
+    if (oldest === undefined) return;
+    this.markRewind(oldest);
+    queueMicrotask(() => this.pump());
   }
 
   private rewind(id: number): void {
-    this.rewindTo = Math.min(this.rewindTo ?? id - 1, id - 1);
+    this.markRewind(id);
     this.pump();
+  }
+
+  /** The next pump reads the queue again from `id` (events in flight or delivered are skipped). */
+  private markRewind(id: number): void {
+    this.rewindTo = Math.min(this.rewindTo ?? id - 1, id - 1);
   }
 
   private pump(): void {
@@ -216,7 +226,7 @@ export class Sender {
       this.stats.interrupted++;
       this.admission.undelivered(event.device, event.id);
       // It goes again, in its place, when the session is back.
-      this.rewindTo = Math.min(this.rewindTo ?? event.id - 1, event.id - 1);
+      this.markRewind(event.id);
       return;
     }
     this.stats.published++;

@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { filter, firstValueFrom, type Observable, Subject, timeout } from 'rxjs';
+import {
+  defer,
+  EmptyError,
+  filter,
+  firstValueFrom,
+  ignoreElements,
+  merge,
+  type Observable,
+  Subject,
+  throwError,
+  timeout,
+} from 'rxjs';
 import type { Logger } from '../logging.js';
 import {
   DM_RC,
@@ -42,6 +53,19 @@ export interface DmTransport {
 }
 
 const MAX_DIAG_LOGS = 100;
+
+/** A device (or its gateway) did not answer a device management request in time. */
+export class DmTimeoutError extends Error {
+  override readonly name = 'DmTimeoutError';
+  constructor(
+    device: string,
+    operation: string,
+    /** How long the platform waited. */
+    readonly waitedMs: number,
+  ) {
+    super(`${device} did not answer ${operation} within ${waitedMs} ms`);
+  }
+}
 
 /**
  * The service side of the device management protocol: answers a managed gateway's requests
@@ -101,27 +125,33 @@ export class DeviceManagementService {
     );
   }
 
-  /** Sends a request to a device (through its gateway) and resolves with its response. */
+  /**
+   * Sends a request to a device (through its gateway) and resolves with its response; rejects with a
+   * {@link DmTimeoutError} when none comes within `ms`. One promise covers both the publish and the wait, so a
+   * failed publish or a closed service leaves nothing behind to reject later.
+   */
   async request(device: DeviceRef, operation: PlatformOperation, d?: unknown, ms = this.responseTimeoutMs): Promise<DmResponse> {
     const reqId = randomUUID();
-    const answer = firstValueFrom(
-      this.responses.pipe(
-        filter(({ device: from, response }) => response.reqId === reqId && deviceKey(from) === deviceKey(device)),
-        timeout({
-          first: ms,
-          with: () => {
-            throw new Error(`${deviceKey(device)} did not answer ${operation} within ${ms} ms`);
-          },
-        }),
+    const key = deviceKey(device);
+    const answer$ = this.responses.pipe(
+      filter(({ device: from, response }) => response.reqId === reqId && deviceKey(from) === key),
+      timeout({
+        first: ms,
+        with: () => throwError(() => new DmTimeoutError(key, operation, ms)),
+      }),
+    );
+    const publish$ = defer(() =>
+      this.transport.publishInternal(
+        platformDmTopic(device, operation),
+        JSON.stringify(d === undefined ? { reqId } : { d, reqId }),
+        1,
       ),
-    );
-    await this.transport.publishInternal(
-      platformDmTopic(device, operation),
-      JSON.stringify(d === undefined ? { reqId } : { d, reqId }),
-      1,
-    );
-    const { response } = await answer;
-    this.logger.info({ device: deviceKey(device), operation, rc: response.rc }, 'device management response');
+    ).pipe(ignoreElements());
+    // merge subscribes to the answer before publishing, so even an immediate response is seen.
+    const { response } = await firstValueFrom(merge(answer$, publish$)).catch((error: unknown) => {
+      throw error instanceof EmptyError ? new Error(`device management closed before ${key} answered ${operation}`) : error;
+    });
+    this.logger.info({ device: key, operation, rc: response.rc }, 'device management response');
     return response;
   }
 
@@ -146,6 +176,7 @@ export class DeviceManagementService {
     return response;
   }
 
+  /** Stops listening; requests still waiting reject with a clear error. */
   close(): void {
     this.detach();
     this.changes.complete();

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { type Observable, Subject } from 'rxjs';
 import type { Logger } from '../logging.js';
@@ -7,7 +6,14 @@ import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import { MAX_ACTIVE_DEVICES, MAX_PAYLOAD_BYTES, TOKEN_AUTH_USERNAME } from '../protocol/limits.js';
 import { buildNotification, type NotificationMessage, type NotificationReason } from '../protocol/notification.js';
 import { commandTopic, monitorTopic, notifyTopic, parseEventTopic, topicMatches } from '../protocol/topics.js';
+import {
+  type ApplicationCredentials,
+  authenticateApplication,
+  authenticateGateway,
+  type GatewayCredentials,
+} from './credentials.js';
 import { DeviceManagementService } from './device-management.js';
+import { plainListenerWarning } from './exposure.js';
 import { type ListenerAddress, type ListenerOptions, openListeners } from './listeners.js';
 import { DEFAULT_REGISTRATION, DeviceRegistry, type RegistrationFailure, type RegistrationOptions } from './registration.js';
 import {
@@ -18,16 +24,7 @@ import {
   decideGatewaySubscribe,
 } from './rules.js';
 
-/** A gateway the platform accepts: its identity and token. */
-export interface GatewayCredentials extends DeviceRef {
-  token: string;
-}
-
-/** An application the platform accepts: API key (the MQTT username) and token. */
-export interface ApplicationCredentials {
-  apiKey: string;
-  token: string;
-}
+export type { ApplicationCredentials, GatewayCredentials } from './credentials.js';
 
 /** Everything the embedded platform needs to run. */
 export interface PlatformOptions {
@@ -38,6 +35,8 @@ export interface PlatformOptions {
   /** Devices a gateway may have active on one connection (seed: 500). */
   maxActiveDevices?: number;
   registration?: Partial<RegistrationOptions>;
+  /** How long a device management request waits for the device's response (default 10 s). */
+  dmResponseTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -104,6 +103,7 @@ export class EmbeddedPlatform {
           this.onClientPublish((packet, identity, clientId) => listener(packet, clientId, identity.kind === 'gateway')),
       },
       options.logger,
+      options.dmResponseTimeoutMs,
     );
   }
 
@@ -118,6 +118,11 @@ export class EmbeddedPlatform {
     platform = new EmbeddedPlatform(options, broker);
     platform.wire();
     platform.listeners = await openListeners(options.listeners, (stream, request) => broker.handle(stream, request));
+    for (const address of platform.listeners.addresses) {
+      const name = address.protocol.startsWith('ws') ? 'WebSocket' : 'MQTT';
+      const warning = plainListenerWarning({ name, host: address.host, secure: address.protocol.endsWith('s') });
+      if (warning) options.logger.warn({ url: address.url }, warning);
+    }
     return platform;
   }
 
@@ -258,13 +263,13 @@ export class EmbeddedPlatform {
     if (identity.orgId !== this.options.orgId) return refuse(2, `client id ${client.id} is not of org ${this.options.orgId}`);
     const secret = password ?? Buffer.alloc(0);
     if (identity.kind === 'gateway') {
-      const gateway = this.options.gateways?.find((g) => g.typeId === identity.typeId && g.deviceId === identity.deviceId);
       if (username !== TOKEN_AUTH_USERNAME)
         return refuse(4, `gateway ${client.id} must use the user name ${TOKEN_AUTH_USERNAME}`);
-      if (!gateway || !sameSecret(gateway.token, secret)) return refuse(4, `wrong token or unknown gateway ${client.id}`);
+      if (!authenticateGateway(this.options.gateways ?? [], identity, secret))
+        return refuse(4, `wrong token or unknown gateway ${client.id}`);
     } else if (identity.kind === 'application') {
-      const app = this.options.applications?.find((a) => a.apiKey === username);
-      if (!app || !sameSecret(app.token, secret)) return refuse(4, `wrong API key or token for ${client.id}`);
+      if (!authenticateApplication(this.options.applications ?? [], username, secret))
+        return refuse(4, `wrong API key or token for ${client.id}`);
     } else {
       return refuse(2, `device client ${client.id}: this platform accepts gateways and applications`);
     }
@@ -321,7 +326,11 @@ export class EmbeddedPlatform {
     }
     if (!decision.onBehalfOf) return true;
     const device = decision.onBehalfOf;
-    const failure = await this.admit(client, state, device);
+    // A fault in registration refuses this one request; it must not leave the client waiting for an answer.
+    const failure = await this.admit(client, state, device).catch((error: Error) => {
+      this.options.logger.warn({ clientId: client.id, topic }, `registration fault: ${error.message}`);
+      return 'registration-failed' as const;
+    });
     if (failure) this.notify(client, state, request, topic, device.typeId, device.deviceId, failure);
     return !failure;
   }
@@ -360,9 +369,4 @@ export class EmbeddedPlatform {
     this.notifications.next({ gatewayClientId: client.id, message });
     this.publishInternal(notifyTopic(state.identity), JSON.stringify(message), 1).catch(() => undefined);
   }
-}
-
-function sameSecret(expected: string, given: Buffer): boolean {
-  const want = Buffer.from(expected);
-  return want.length === given.length && timingSafeEqual(want, given);
 }

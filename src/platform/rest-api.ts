@@ -1,22 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logging.js';
 import { DM_RC, type DmResponse, type PlatformOperation } from '../protocol/device-management.js';
 import { type DeviceRef, validateDeviceRef } from '../protocol/ids.js';
-import type { DeviceManagementService } from './device-management.js';
+import { TLS_MIN_VERSION } from '../protocol/limits.js';
+import { type ApplicationCredentials, authenticateApplication } from './credentials.js';
+import { type DeviceManagementService, DmTimeoutError } from './device-management.js';
+import { plainListenerWarning } from './exposure.js';
+import { DEFAULT_MGMT_REQUEST_LIMITS, type MgmtRequestLimits, MgmtRequestStore } from './mgmt-requests.js';
+
+export type { DeviceStatus } from './mgmt-requests.js';
 
 /** A device management request as the service's REST API takes it (POST /api/v0002/mgmt/requests). */
 export interface MgmtRequestBody {
   action: string;
   parameters?: Array<{ name: string; value: unknown }>;
   devices: Array<{ typeId: string; deviceId: string }>;
-}
-
-/** One device's outcome of a request: status 0 pending, 1 complete, 2 failed (rc not 2xx or no answer). */
-export interface DeviceStatus extends DeviceRef {
-  status: 0 | 1 | 2;
-  rc?: number;
-  message?: string;
 }
 
 /** REST actions and the device management operation each one starts. */
@@ -54,21 +54,47 @@ export async function runAction(
   return dm.request(device, operation, custom && Object.keys(parameters).length > 0 ? parameters : undefined);
 }
 
-/**
- * The slice of the service's REST API that device management needs, on loopback, with HTTP basic auth
- * (API key and token, as the service does): start a request, read its per-device status, read a device's
- * management state.
- */
-export async function startRestApi(options: {
+/** Where and how the REST API listens, and whom it lets in. */
+export interface RestApiOptions {
   dm: DeviceManagementService;
-  applications: Array<{ apiKey: string; token: string }>;
+  applications: readonly ApplicationCredentials[];
+  /** Interface to bind; loopback unless asked otherwise (then it warns unless TLS is on). */
   host?: string;
+  /** 0 picks a free port. */
   port: number;
-}) {
-  const requests = new Map<string, DeviceStatus[]>();
-  const server = createServer((request, response) => {
-    void handle(request, response).catch((error: Error) => send(response, 500, { message: error.message }));
-  });
+  /** PEM certificate and key: the API is then served over HTTPS. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  limits?: Partial<MgmtRequestLimits>;
+  logger?: Logger;
+}
+
+/** A running REST API. */
+export interface RestApi {
+  url: string;
+  /** Requests held now (running, or finished and still readable). */
+  heldRequests(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * The slice of the service's REST API that device management needs, with HTTP basic auth (API key and token,
+ * as the service does): start a request, read its per-device status, read a device's management state.
+ */
+export async function startRestApi(options: RestApiOptions): Promise<RestApi> {
+  const host = options.host ?? '127.0.0.1';
+  const requests = new MgmtRequestStore({ ...DEFAULT_MGMT_REQUEST_LIMITS, ...options.limits });
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
+    void handle(request, response).catch((error: Error) => {
+      // A fault after the answer began (the client went away mid-body) can only end the connection.
+      if (response.headersSent) response.destroy();
+      else send(response, 500, { message: error.message });
+    });
+  };
+  const secure = Boolean(options.cert && options.key);
+  const server = secure
+    ? createHttpsServer({ cert: options.cert, key: options.key, minVersion: TLS_MIN_VERSION }, listener)
+    : createHttpServer(listener);
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!authorized(request.headers.authorization))
@@ -84,28 +110,31 @@ export async function startRestApi(options: {
         if (!valid.ok) return send(response, 400, { message: valid.reason });
       }
       const parameters = Object.fromEntries((body.parameters ?? []).map((p) => [p.name, p.value]));
-      const reqId = randomUUID();
-      const statuses: DeviceStatus[] = body.devices.map((d) => ({ typeId: d.typeId, deviceId: d.deviceId, status: 0 }));
-      requests.set(reqId, statuses);
+      const opened = requests.open(body.devices);
+      if (!opened) return send(response, 503, { message: 'too many device management requests are running; try again later' });
+      const { reqId, statuses } = opened;
       for (const status of statuses) {
         runAction(options.dm, status, body.action, parameters).then(
           (result) =>
-            Object.assign(
-              status,
-              { status: result.rc >= 200 && result.rc < 300 ? 1 : 2, rc: result.rc },
-              result.message ? { message: result.message } : {},
-            ),
-          (error: Error) => Object.assign(status, { status: 2, message: error.message }),
+            requests.settle(reqId, status, {
+              status: result.rc >= 200 && result.rc < 300 ? 1 : 2,
+              rc: result.rc,
+              ...(result.message ? { message: result.message } : {}),
+            }),
+          (error: Error) =>
+            requests.settle(reqId, status, {
+              status: 2,
+              message: error.message,
+              ...(error instanceof DmTimeoutError ? { timedOutAfterMs: error.waitedMs } : {}),
+            }),
         );
       }
       return send(response, 202, { reqId, action: body.action });
     }
     const status = /^\/api\/v0002\/mgmt\/requests\/([^/]+)\/deviceStatus$/.exec(path);
     if (request.method === 'GET' && status?.[1]) {
-      const statuses = requests.get(status[1]);
-      return statuses
-        ? send(response, 200, { results: statuses, complete: statuses.every((s) => s.status !== 0) })
-        : send(response, 404, { message: 'no such request' });
+      const found = requests.get(status[1]);
+      return found ? send(response, 200, found) : send(response, 404, { message: 'no such request' });
     }
     const device = /^\/api\/v0002\/device\/types\/([^/]+)\/devices\/([^/]+)$/.exec(path);
     if (request.method === 'GET' && device?.[1] && device[2]) {
@@ -120,18 +149,27 @@ export async function startRestApi(options: {
     if (scheme !== 'Basic' || !encoded) return false;
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const index = decoded.indexOf(':');
-    return options.applications.some((app) => app.apiKey === decoded.slice(0, index) && app.token === decoded.slice(index + 1));
+    if (index < 0) return false;
+    return authenticateApplication(options.applications, decoded.slice(0, index), decoded.slice(index + 1)) !== undefined;
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  server.on('error', (error) => options.logger?.warn({ err: error.message }, 'REST API server error'));
+  const warning = plainListenerWarning({ name: 'REST API', host, secure });
+  if (warning) options.logger?.warn(warning);
   const address = server.address() as AddressInfo;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
+    url: `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    heldRequests: () => requests.size,
     close: () =>
       new Promise<void>((resolve) => {
+        requests.clear();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

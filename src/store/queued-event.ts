@@ -28,6 +28,8 @@ export interface QueueStats {
   oldestReadAt: number | undefined;
   appended: number;
   acknowledged: number;
+  /** Transactions committed (group commits: far fewer than events). */
+  commits: number;
   dropped: Record<QueueDropReason, number>;
   /** Where it lives; ':memory:' when the store is off. */
   location: string;

@@ -79,7 +79,7 @@ export class SqliteQueue {
   private timer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly counters = { appended: 0, acknowledged: 0 };
+  private readonly counters = { appended: 0, acknowledged: 0, commits: 0 };
   private readonly drops: DropCounter;
   private lastWriteError = 0;
   private readonly now: () => number;
@@ -279,6 +279,7 @@ export class SqliteQueue {
       this.scheduleCommit();
       return;
     }
+    this.counters.commits++;
     const last = buffer[buffer.length - 1];
     if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
     this.buffer = [];
@@ -327,7 +328,8 @@ export class SqliteQueue {
   private open(): Database.Database {
     const { file } = this.options;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
+    // No busy wait: the only other user of the file is another process, and that is an error, not a wait.
+    const db = new Database(file, { timeout: 0 });
     try {
       // One writer: a second process fails at once with SQLITE_BUSY. WAL without shared memory as a bonus.
       db.pragma('locking_mode = EXCLUSIVE');

@@ -1,9 +1,7 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REDACTED_PATHS } from '../../src/logging.js';
 import type { EmbeddedPlatform } from '../../src/platform/platform.js';
 import { GatewaySession } from '../../src/session/gateway-session.js';
+import { capturingLogger } from '../support/logger.js';
 import { GATEWAY, ORG, startPlatform } from '../support/platform.js';
 
 let platform: EmbeddedPlatform | undefined;
@@ -11,17 +9,6 @@ afterEach(async () => {
   await platform?.close();
   platform = undefined;
 });
-
-function capturingLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, stream) };
-}
 
 describe('secrets', () => {
   it('never logs the gateway token, at any level, whether it is right or wrong', async () => {

@@ -110,10 +110,10 @@ class FakeSession {
   }
 }
 
-const commands = ['reboot', 'factory-reset', 'fw-download', 'fw-update', 'led'].map((commandId) => ({
-  commandId,
-  encode: { kind: 'json' },
-}));
+const commands = [
+  ...['reboot', 'factory-reset', 'fw-download', 'fw-update'].map((commandId) => ({ commandId, encode: { kind: 'json' } })),
+  { commandId: 'led', params: { led: { type: 'string' } }, encode: { kind: 'json' } },
+];
 
 const managedProfile = hardwareProfileSchema.parse({
   name: 'test-mcu',

@@ -27,9 +27,10 @@ export async function startTestGateway(
   adapters: unknown[],
   extra: Record<string, unknown> = {},
 ): Promise<RunningGateway> {
-  const profiles = loadProfiles();
-  if (!profiles.ok) throw new Error(profiles.reason);
   const config = testGatewayConfig(port, adapters, extra);
+  // As `run` does: the built-in profiles and any the config's profilePaths name.
+  const profiles = loadProfiles(config.profilePaths);
+  if (!profiles.ok) throw new Error(profiles.reason);
   const gateway = await startGateway({
     config,
     token: GATEWAY.token,

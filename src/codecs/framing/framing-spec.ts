@@ -5,7 +5,7 @@ import { createDelimiterDeframer, encodeDelimited } from './delimiter.js';
 import { createFixedLengthDeframer, encodeFixedLength } from './fixed-length.js';
 import { createInterByteGapDeframer } from './inter-byte-gap.js';
 import { createLengthPrefixedDeframer, encodeLengthPrefixed } from './length-prefixed.js';
-import { createSlipDeframer, encodeSlipFrame } from './slip.js';
+import { createSlipDeframer, encodeSlipFrame, SLIP_END, SLIP_ESC } from './slip.js';
 
 const MAX_FRAME = 1_048_576;
 
@@ -139,6 +139,31 @@ export function createFrameEncoder(spec: FramingSpec): FrameEncoder {
       return (payload) => payload;
     default:
       return unknownKind(spec);
+  }
+}
+
+/** The bytes a framing gives meaning to, and whether its encoder escapes them inside a payload. */
+export interface FramingReservedBytes {
+  /** Delimiter bytes; SLIP END and ESC; COBS's 0x00. Empty for framings that give no byte a meaning. */
+  bytes: readonly number[];
+  /** True when the frame encoder carries these bytes transparently (SLIP escapes, COBS), false for a delimiter. */
+  escaped: boolean;
+}
+
+/**
+ * Which bytes of a payload the framing treats specially: text inserted into a command must not carry
+ * them (a delimiter inside a value would end the frame early at the device).
+ */
+export function framingReservedBytes(spec: FramingSpec | undefined): FramingReservedBytes {
+  switch (spec?.kind) {
+    case 'delimiter':
+      return { bytes: [...new Set(spec.delimiter)], escaped: false };
+    case 'slip':
+      return { bytes: [SLIP_END, SLIP_ESC], escaped: true };
+    case 'cobs':
+      return { bytes: [0x00], escaped: true };
+    default:
+      return { bytes: [], escaped: true };
   }
 }
 

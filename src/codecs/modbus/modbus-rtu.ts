@@ -158,6 +158,19 @@ export function parseResponse(frame: Uint8Array, request: ModbusRequest): Result
   }
 }
 
+/**
+ * The outcome of a command (a write): ok only when the slave did what was asked. An exception reply,
+ * a bad CRC or a wrong echo is a failure whose reason names the slave, the exception and the function.
+ */
+export function checkCommandResponse(frame: Uint8Array, request: ModbusRequest): Result<ModbusResponse> {
+  const fnName = describeModbusFunction(request.function);
+  const response = parseResponse(frame, request);
+  if (!response.ok) return fail(`slave ${request.slave} answered ${fnName} with a bad response: ${response.reason}`);
+  if (response.value.kind !== 'exception') return response;
+  const { code, name } = response.value.exception;
+  return fail(`slave ${request.slave} answered exception ${hex8(code)} ${name} to ${fnName}`);
+}
+
 function parseWriteEcho(
   frame: Uint8Array,
   request: Extract<ModbusRequest, { function: 0x05 | 0x06 | 0x10 }>,

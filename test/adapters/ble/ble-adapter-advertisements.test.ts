@@ -4,12 +4,11 @@ import { SIMULATED_BTHOME_KEY } from '../../../adapters/ble/simulated-devices.js
 import type { SimulatedAdvertisement } from '../../../adapters/ble/simulated-radio.js';
 import type { Frame } from '../../../src/adapter.js';
 import { collect, nextMatching } from '../../support/wait.js';
-import { customProfile, decodeFrame, hex, profile, type Rig, startRig } from './ble-test-kit.js';
+import { compact, customProfile, decodeFrame, hex, profile, type Rig, startRig, unlimited } from './ble-test-kit.js';
 
 const RUUVI = 'c4:7c:8d:6a:1b:01';
 const BTHOME = 'a4:c1:38:00:00:02';
 const BTHOME_ENCRYPTED = 'a4:c1:38:00:00:03';
-const compact = (address: string) => address.replace(/:/g, '');
 
 /** Every advertised payload (manufacturer data or BTHome service data) → the values it encodes. */
 function recordAdvertised(rig: Rig): Map<string, SimulatedAdvertisement> {
@@ -23,10 +22,6 @@ function recordAdvertised(rig: Rig): Map<string, SimulatedAdvertisement> {
 }
 
 const fromDevice = (address: string) => (frame: Frame) => frame.source.channel === compact(address);
-const noLimit = (name: string) =>
-  profile(name, (p) => {
-    Object.assign(p.transport, { rateLimit: { intervalMs: 0 } });
-  });
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -37,7 +32,7 @@ afterEach(async () => {
 describe('BLE adapter, advertisements', () => {
   it('turns RuuviTag and BTHome advertisements into frames that decode to the advertised values', async () => {
     rig = await startRig(
-      [noLimit('ruuvitag'), noLimit('bthome-sensor')],
+      [unlimited('ruuvitag'), unlimited('bthome-sensor')],
       {
         devices: [
           { kind: 'ruuvi', address: RUUVI, intervalMs: 20 },

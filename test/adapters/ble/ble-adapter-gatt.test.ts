@@ -4,7 +4,7 @@ import { NUS } from '../../../adapters/ble/simulated-devices.js';
 import type { SimulatedGattValue } from '../../../adapters/ble/simulated-radio.js';
 import type { Frame } from '../../../src/adapter.js';
 import { collect, nextMatching } from '../../support/wait.js';
-import { decodeFrame, hex, profile, type Rig, startRig } from './ble-test-kit.js';
+import { compact, decodeFrame, hex, profile, type Rig, replayed, startRig } from './ble-test-kit.js';
 
 const HRM = 'e0:11:22:33:44:05';
 const CHANNEL = 'e01122334405';
@@ -100,6 +100,14 @@ describe('BLE adapter, GATT', () => {
     expect(decodeFrame(reply, rig.profiles)).toEqual({ ack: '0102' });
   });
 
+  it('on close, reports each link closed and nothing else', async () => {
+    rig = await startRig([heartRate()], { devices: [{ kind: 'heart-rate', address: HRM, intervalMs: 20 }] });
+    const up = await nextMatching(rig.status$, (s) => s.channel === CHANNEL && s.state === 'online');
+    await rig.close();
+    const statuses = replayed(rig.status$).filter((s) => s.channel === CHANNEL);
+    expect(statuses.slice(statuses.indexOf(up) + 1).map((s) => s.state)).toEqual(['closed']);
+  });
+
   it('refuses a write to a device that has no GATT link', async () => {
     rig = await startRig([heartRate()], { devices: [] });
     await expect(rig.adapter.write('aabbccddeeff', Uint8Array.of(1))).rejects.toThrow(/no GATT link/);
@@ -116,8 +124,52 @@ describe('BLE adapter, GATT', () => {
     const online = await collect(rig.status$.pipe(filter((s) => s.state === 'online' && s.channel !== 'radio')), 2);
     expect(new Set([...online.map((s) => s.channel), refused.channel]).size).toBe(3);
     // The waiting device keeps advertising; by its 10th advertisement the adapter had every chance to overreach.
-    await collect(rig.radio.advertisements$.pipe(filter((p) => p.address.replace(/:/g, '') === refused.channel)), 10);
+    await collect(rig.radio.advertisements$.pipe(filter((p) => compact(p.address) === refused.channel)), 10);
     expect(rig.radio.connectedAddresses()).toHaveLength(2);
     expect(rig.radio.peakConnections).toBe(2);
+  });
+
+  it('frees the slot of a peripheral gone for staleAfterMs, so new ones connect after maxConnections have come and gone', async () => {
+    const first = ['e0:11:22:33:44:b1', 'e0:11:22:33:44:b2'];
+    const later = ['e0:11:22:33:44:c1', 'e0:11:22:33:44:c2'];
+    rig = await startRig(
+      [heartRate()],
+      {
+        devices: [...first, ...later].map((address) => ({ kind: 'heart-rate' as const, address, intervalMs: 10 })),
+        outOfRange: later,
+      },
+      { maxConnections: 2, staleAfterMs: 200 },
+    );
+    const online = await collect(rig.status$.pipe(filter((s) => s.state === 'online' && s.channel !== 'radio')), 2);
+    expect(online.map((s) => s.channel).sort()).toEqual(first.map(compact));
+    for (const address of first) rig.radio.setInRange(address, false);
+    for (const address of later) rig.radio.setInRange(address, true);
+    const freed = await collect(rig.status$.pipe(filter((s) => s.state === 'offline' && /slot freed/.test(s.reason ?? ''))), 2);
+    expect(freed.map((s) => s.channel).sort()).toEqual(first.map(compact));
+    for (const status of freed) expect(status.reason).toMatch(/^gone: not heard or connected for \d+ ms; slot freed$/);
+    const joined = await collect(
+      rig.status$.pipe(filter((s) => s.state === 'online' && later.map(compact).includes(s.channel))),
+      2,
+    );
+    expect(new Set(joined.map((s) => s.channel)).size).toBe(2);
+    expect(rig.radio.connectedAddresses().sort()).toEqual(later);
+    expect(rig.radio.peakConnections).toBe(2);
+    expect(rig.adapter.stats()).toMatchObject({ gattLinks: 2, faults: 0 });
+  });
+
+  it('keeps a connected peripheral and its noble state through sweeps, though it stops advertising while connected', async () => {
+    rig = await startRig(
+      [heartRate()],
+      { devices: [{ kind: 'heart-rate', address: HRM, intervalMs: 10, notifyEveryMs: 20 }] },
+      { staleAfterMs: 100 },
+    );
+    const up = await nextMatching(rig.status$, (s) => s.channel === CHANNEL && s.state === 'online');
+    // 30 notifications 20 ms apart span more than five sweeps (one every staleAfterMs / 2).
+    const frames = await collect(rig.frames$.pipe(filter((f) => ofCharacteristic('2a37')(f) && f.at >= up.at)), 30);
+    expect(frames.at(-1)?.at ?? 0).toBeGreaterThan(up.at + 300);
+    const statuses = replayed(rig.status$).filter((s) => s.channel === CHANNEL);
+    expect(statuses.slice(statuses.indexOf(up) + 1)).toEqual([]);
+    expect(rig.radio.connectedAddresses()).toEqual([HRM]);
+    expect(rig.adapter.stats()).toMatchObject({ gattLinks: 1, faults: 0, noble: { peripherals: 1 } });
   });
 });

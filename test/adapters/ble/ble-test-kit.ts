@@ -1,4 +1,5 @@
-import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
+import { pino } from 'pino';
+import { type Observable, ReplaySubject, type Subscription, skip, skipWhile } from 'rxjs';
 import { type BleAdapter, type BleAdapterInput, createBleAdapter } from '../../../adapters/ble/ble-adapter.js';
 import { SimulatedRadio, type SimulatedRadioOptions } from '../../../adapters/ble/simulated-radio.js';
 import type { ChannelStatus, Frame, FrameReject } from '../../../src/adapter.js';
@@ -8,6 +9,7 @@ import type { Reading } from '../../../src/codecs/decoder.js';
 import { loadProfiles } from '../../../src/config/load.js';
 import { type HardwareProfile, type HardwareProfileInput, hardwareProfileSchema } from '../../../src/config/profile-schema.js';
 import { silentLogger } from '../../../src/logging.js';
+import { nextMatching } from '../../support/wait.js';
 
 const builtIn = loadProfiles();
 if (!builtIn.ok) throw new Error(builtIn.reason);
@@ -20,6 +22,13 @@ export function profile(name: string, change: (input: HardwareProfileInput) => v
   change(input);
   return hardwareProfileSchema.parse(input);
 }
+
+/** A built-in profile without its rate limit: every advertisement becomes a frame. */
+export const unlimited = (name: string) =>
+  profile(name, (p) => void Object.assign(p.transport, { rateLimit: { intervalMs: 0 } }));
+
+/** "aa:bb:cc:dd:ee:ff" → "aabbccddeeff", the adapter's channel for that address. */
+export const compact = (address: string) => address.replace(/:/g, '');
 
 /** A profile written in the test. */
 export function customProfile(input: HardwareProfileInput): HardwareProfile {
@@ -34,16 +43,33 @@ export interface Rig {
   status$: Observable<ChannelStatus>;
   rejects$: Observable<FrameReject>;
   profiles: Map<string, HardwareProfile>;
+  /** What the adapter logged (debug and up), when the rig was started with `captureLogs`. */
+  logs: LogLine[];
   close(): Promise<void>;
 }
+
+/** One pino log line, parsed. */
+export interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** pino's number for `error`. */
+export const ERROR_LEVEL = 50;
 
 /** Starts the BLE adapter on a SimulatedRadio driven through the real noble object. */
 export async function startRig(
   profiles: HardwareProfile[],
   radioOptions: SimulatedRadioOptions,
   adapterOptions: Partial<BleAdapterInput> = {},
+  rigOptions: { captureLogs?: boolean } = {},
 ): Promise<Rig> {
   const byName = new Map(profiles.map((p) => [p.name, p]));
+  const logs: LogLine[] = [];
+  const logger = rigOptions.captureLogs
+    ? pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) })
+    : silentLogger();
   const radio = new SimulatedRadio(radioOptions);
   const adapter = createBleAdapter(
     {
@@ -53,7 +79,7 @@ export async function startRig(
       ...adapterOptions,
     },
     {
-      logger: silentLogger(),
+      logger,
       profile: (name) => {
         const found = byName.get(name);
         if (!found) throw new Error(`no profile ${name}`);
@@ -78,6 +104,7 @@ export async function startRig(
     status$,
     rejects$,
     profiles: byName,
+    logs,
     async close() {
       await adapter.close();
       radio.close();
@@ -97,3 +124,21 @@ export function decodeFrame(frame: Frame, profiles: Map<string, HardwareProfile>
 
 /** Hex of bytes, to key advertised values by the exact payload that carried them. */
 export const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+/** What a replaying stream holds right now (a ReplaySubject replays synchronously on subscribe). */
+export function replayed<T>(source: Observable<T>): T[] {
+  const values: T[] = [];
+  source.subscribe((value) => values.push(value)).unsubscribe();
+  return values;
+}
+
+/** The first value that comes after `earlier` in a replaying stream and matches (order, not clock: ms can tie). */
+export function nextAfter<T>(source: Observable<T>, earlier: T, predicate: (value: T) => boolean): Promise<T> {
+  return nextMatching(
+    source.pipe(
+      skipWhile((value) => value !== earlier),
+      skip(1),
+    ),
+    predicate,
+  );
+}

@@ -1,0 +1,286 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logging.js';
+import { openQueue } from '../../src/store/open-queue.js';
+import { type QueueOptions, SqliteQueue } from '../../src/store/sqlite-queue.js';
+import { StoreError } from '../../src/store/store-errors.js';
+import { capturingLogger } from '../support/logger.js';
+
+const dirs: string[] = [];
+const queues: SqliteQueue[] = [];
+const immutable: string[] = [];
+
+afterEach(() => {
+  for (const queue of queues.splice(0)) queue.close();
+  for (const dir of immutable.splice(0)) execFileSync('chattr', ['-i', dir]);
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wiotp-queue-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A directory nobody may write to, root included (root ignores mode bits: the immutable flag stops it). */
+function readOnlyDirectory(): string {
+  const dir = tempDir();
+  if (process.getuid?.() === 0) {
+    execFileSync('chattr', ['+i', dir]);
+    immutable.push(dir);
+  } else chmodSync(dir, 0o555);
+  expect(() => writeFileSync(join(dir, 'probe'), 'x'), 'the directory must refuse writes for this test').toThrow();
+  return dir;
+}
+
+function options(overrides: Partial<QueueOptions> = {}): QueueOptions {
+  return {
+    file: join(tempDir(), 'queue.sqlite'),
+    identity: 'abc123/rpi/gw1',
+    maxBytes: 64 * 1024 * 1024,
+    maxAgeMs: 3_600_000,
+    fullPolicy: 'drop-oldest',
+    commitIntervalMs: 50,
+    commitBatch: 1000,
+    synchronous: 'full',
+    logger: silentLogger(),
+    ...overrides,
+  };
+}
+
+function open(overrides: Partial<QueueOptions> = {}): SqliteQueue {
+  const queue = new SqliteQueue(options(overrides));
+  queues.push(queue);
+  return queue;
+}
+
+/** Closes and reopens the same file, as a restart would. */
+function reopen(queue: SqliteQueue, overrides: Partial<QueueOptions> = {}): SqliteQueue {
+  queue.close();
+  return open({ file: queue.location, ...overrides });
+}
+
+const topic = (device: string) => `iot-2/type/sensor/id/${device}/evt/status/fmt/json`;
+
+function appendMany(queue: SqliteQueue, device: string, count: number, from = 0) {
+  return Array.from(
+    { length: count },
+    (_, i) => queue.append(`sensor/${device}`, topic(device), `{"n":${from + i}}`, 1, Date.now())!,
+  );
+}
+
+const payloads = (queue: SqliteQueue, after = 0, limit = 10_000) => queue.readAfter(after, limit).map((event) => event.payload);
+
+describe('SqliteQueue: append, acknowledge, replay', () => {
+  it('reads events back oldest first, before and after they are committed', () => {
+    const queue = open();
+    appendMany(queue, 'a', 3);
+    expect(payloads(queue)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
+    queue.commit();
+    appendMany(queue, 'a', 2, 3);
+    expect(payloads(queue)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}']);
+    expect(payloads(queue, 2, 2)).toEqual(['{"n":2}', '{"n":3}']);
+  });
+
+  it('commits a burst of appends in one transaction, not one per event', () => {
+    const queue = open();
+    appendMany(queue, 'a', 500);
+    expect(queue.stats().commits).toBe(0);
+    queue.commit();
+    expect(queue.stats().commits).toBe(1);
+  });
+
+  it('commits on its own within the commit interval', async () => {
+    const queue = open({ commitIntervalMs: 20 });
+    appendMany(queue, 'a', 10);
+    const started = Date.now();
+    while (queue.stats().commits === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(Date.now() - started).toBeLessThan(100);
+  });
+
+  it('keeps what it holds across a restart, in order, with ids that keep growing', () => {
+    let queue = open();
+    const first = appendMany(queue, 'a', 3);
+    queue.acknowledge(first[0]!.id);
+    queue = reopen(queue);
+    expect(payloads(queue)).toEqual(['{"n":1}', '{"n":2}']);
+    const [later] = appendMany(queue, 'a', 1, 3);
+    expect(later!.id).toBeGreaterThan(first[2]!.id);
+    expect(queue.stats()).toMatchObject({ depth: 3, durable: true });
+  });
+
+  it('never writes an event acknowledged before its commit, and deletes acknowledged ones at the next', () => {
+    let queue = open();
+    const [a, b] = appendMany(queue, 'a', 2);
+    queue.acknowledge(a!.id);
+    queue.commit();
+    queue.acknowledge(b!.id);
+    expect(payloads(queue)).toEqual([]);
+    queue.commit();
+    queue = reopen(queue);
+    expect(queue.stats().depth).toBe(0);
+  });
+
+  it('keeps retained events out of reads until they are reset, and deletes them when released', () => {
+    let queue = open();
+    const events = [...appendMany(queue, 'new', 2), ...appendMany(queue, 'old', 1)];
+    queue.commit();
+    for (const event of events) queue.acknowledge(event.id, event.device === 'sensor/new');
+    expect(payloads(queue)).toEqual([]);
+    queue.resetRetained('sensor/new');
+    expect(payloads(queue)).toEqual(['{"n":0}', '{"n":1}']);
+    for (const event of events.slice(0, 2)) queue.acknowledge(event.id, true);
+    queue.releaseRetained('sensor/new');
+    expect(queue.stats().depth).toBe(0);
+    queue = reopen(queue);
+    expect(queue.stats().depth).toBe(0);
+  });
+
+  it('sends retained events again after a restart (the device had not settled)', () => {
+    let queue = open();
+    const [event] = appendMany(queue, 'new', 1);
+    queue.acknowledge(event!.id, true);
+    queue = reopen(queue);
+    expect(payloads(queue)).toEqual(['{"n":0}']);
+  });
+
+  it('finds a device’s oldest undelivered event', () => {
+    const queue = open();
+    appendMany(queue, 'a', 2);
+    const [b0] = appendMany(queue, 'b', 2);
+    expect(queue.oldestOf('sensor/b')).toBe(b0!.id);
+    queue.acknowledge(b0!.id, true);
+    expect(queue.oldestOf('sensor/b')).toBe(b0!.id + 1);
+    expect(queue.oldestOf('sensor/none')).toBeUndefined();
+  });
+
+  it('drops everything of a refused device, counted', () => {
+    const queue = open();
+    appendMany(queue, 'bad', 3);
+    appendMany(queue, 'good', 1);
+    queue.dropDevice('sensor/bad');
+    expect(payloads(queue)).toEqual(['{"n":0}']);
+    expect(queue.stats().dropped.refused).toBe(3);
+    expect(queue.droppedPerDevice().get('sensor/bad')).toBe(3);
+  });
+});
+
+describe('SqliteQueue: limits', () => {
+  const rowBytes = topic('a').length + '{"n":0}'.length;
+
+  it('drop-oldest makes room for new events and counts what it dropped, per device', () => {
+    const queue = open({ maxBytes: rowBytes * 100 });
+    appendMany(queue, 'a', 100);
+    appendMany(queue, 'a', 50, 100);
+    const stats = queue.stats();
+    expect(stats.bytes).toBeLessThanOrEqual(rowBytes * 100);
+    expect(stats.dropped.full).toBeGreaterThanOrEqual(50);
+    expect(stats.depth + stats.dropped.full).toBe(150);
+    const kept = payloads(queue);
+    expect(kept.at(-1)).toBe('{"n":149}');
+    expect(queue.droppedPerDevice().get('sensor/a')).toBe(stats.dropped.full);
+  });
+
+  it('drop-newest refuses new events once full and keeps the old ones', () => {
+    const queue = open({ maxBytes: rowBytes * 10, fullPolicy: 'drop-newest' });
+    const appended = appendMany(queue, 'a', 15);
+    expect(appended.filter(Boolean)).toHaveLength(10);
+    expect(queue.stats().dropped.full).toBe(5);
+    expect(payloads(queue).at(0)).toBe('{"n":0}');
+  });
+
+  it('logs drops at most once a minute, with the counts', () => {
+    const { logger, records } = capturingLogger();
+    const queue = open({ maxBytes: rowBytes * 10, fullPolicy: 'drop-newest', logger });
+    appendMany(queue, 'a', 100);
+    const lines = records(/events dropped/);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ dropped: { full: 1 }, store: queue.location });
+  });
+
+  it('expires events older than maxAgeMs, oldest first', () => {
+    let now = 10_000_000;
+    const queue = open({ maxAgeMs: 1000, now: () => now });
+    queue.append('sensor/a', topic('a'), '{"n":"old"}', 1, now - 5000);
+    queue.append('sensor/a', topic('a'), '{"n":"new"}', 1, now);
+    now += 500;
+    queue.close();
+    const reopened = open({ file: queue.location, maxAgeMs: 1000, now: () => now });
+    expect(payloads(reopened)).toEqual(['{"n":"new"}']);
+    expect(reopened.stats().dropped.expired).toBe(1);
+  });
+});
+
+describe('SqliteQueue: a file that cannot be used', () => {
+  it('refuses the file of another gateway, naming it', () => {
+    const queue = open();
+    queue.close();
+    expect(() => open({ file: queue.location, identity: 'abc123/rpi/other' })).toThrow(StoreError);
+    expect(() => open({ file: queue.location, identity: 'abc123/rpi/other' })).toThrow(/belongs to gateway abc123\/rpi\/gw1/);
+  });
+
+  it('refuses a file another process holds, instead of "database is locked" loops', () => {
+    const queue = open();
+    expect(() => openQueue(options({ file: queue.location }))).toThrow(/in use by another process/);
+  });
+
+  it('moves a corrupt file aside, starts afresh and says so loudly', () => {
+    const { logger, records } = capturingLogger();
+    const dir = tempDir();
+    const file = join(dir, 'queue.sqlite');
+    writeFileSync(file, Buffer.alloc(8192, 0x5a));
+    const queue = openQueue(options({ file, logger }));
+    queues.push(queue);
+    appendMany(queue, 'a', 1);
+    queue.commit();
+    expect(queue.stats()).toMatchObject({ depth: 1, durable: true, location: file });
+    expect(readdirSync(dir).some((name) => name.startsWith('queue.sqlite.corrupt-'))).toBe(true);
+    expect(records(/moved aside, starting a fresh queue/)).toHaveLength(1);
+  });
+
+  it('falls back to memory, naming the path, when the directory cannot be created', () => {
+    const { logger, records } = capturingLogger();
+    const blocker = join(tempDir(), 'not-a-directory');
+    writeFileSync(blocker, 'x');
+    const file = join(blocker, 'queue.sqlite');
+    const queue = openQueue(options({ file, logger }));
+    queues.push(queue);
+    expect(queue.stats()).toMatchObject({ durable: false, location: ':memory:' });
+    const [line] = records(/queueing in memory instead/);
+    expect(line?.msg).toContain(file);
+    appendMany(queue, 'a', 2);
+    expect(payloads(queue)).toHaveLength(2);
+  });
+
+  it('falls back to memory when the directory is read-only', () => {
+    const { logger, records } = capturingLogger();
+    const dir = readOnlyDirectory();
+    const file = join(dir, 'queue.sqlite');
+    const queue = openQueue(options({ file, logger }));
+    queues.push(queue);
+    expect(queue.stats().durable).toBe(false);
+    expect(records(/queueing in memory instead/)[0]?.msg).toMatch(new RegExp(`${file}.*not writable|cannot open ${file}`));
+  });
+
+  it('on a full disk keeps events in memory, says which file, and writes them once there is room', () => {
+    const { logger, records } = capturingLogger();
+    // max_page_count makes SQLite answer SQLITE_FULL exactly as a full disk does.
+    let queue = open({ logger, maxPageCount: 16 });
+    const big = 'x'.repeat(3000);
+    const events = Array.from({ length: 30 }, (_, i) =>
+      queue.append('sensor/a', topic('a'), `{"n":${i},"pad":"${big}"}`, 1, Date.now()),
+    );
+    queue.commit();
+    expect(records(/disk holding .* is full/)[0]?.msg).toContain(queue.location);
+    expect(queue.readAfter(0, 100)).toHaveLength(30);
+    // Delivered meanwhile: those never need writing, and the rest now fits.
+    for (const event of events.slice(0, 24)) queue.acknowledge(event!.id);
+    queue.commit();
+    expect(queue.stats().commits).toBe(1);
+    queue = reopen(queue, { maxPageCount: 16 });
+    expect(queue.readAfter(0, 100).map((event) => JSON.parse(event.payload).n)).toEqual([24, 25, 26, 27, 28, 29]);
+  });
+});
