@@ -97,9 +97,11 @@ export function renderProfileReference(): string {
     '',
     'In `encode: { kind: template, text }`, `{NAME}` is replaced by the param NAME as sent (numbers as written in the',
     'JSON payload, strings as they are); `{checksum}` is the NMEA checksum (XOR of the characters between `$` and `*`,',
-    'two hex digits). Every placeholder must be a declared param: `wiotp-gateway validate` reports `{rat}` when the',
-    'param is `rate`, and a declared param the text never uses. With `framed: true` (the default) the profile’s framing',
-    'is applied to the result (a delimiter appended, a SLIP or COBS frame built).',
+    'two hex digits). A value holding a control character or a byte the profile’s framing reserves is refused, so a',
+    'param can never end or split a frame. Every placeholder must be a declared param (a profile with `{rat}` when the',
+    'param is `rate` does not load; `wiotp-gateway validate` names the likely one), and `validate` warns about a',
+    'declared param the text never uses. With `framed: true` (the default) the profile’s framing is applied to the',
+    'result (a delimiter appended, a SLIP or COBS frame built).',
     '',
   );
   for (const [kind] of variants('commands[].encode')) {
@@ -226,7 +228,7 @@ function wholeProfileOutcome(): string[] {
   const outcome = frameOutcome(profile, {}, reading.value);
   if (!outcome.ok) throw new Error(`the whole-profile example makes no device: ${outcome.reason}`);
   const [rule] = profile.commands;
-  const encoded = rule ? encodeCommand(rule, Buffer.from('{"rate":5}')) : undefined;
+  const encoded = rule ? encodeCommand(rule, Buffer.from('{"rate":5}'), {}, profile.framing) : undefined;
   if (!rule || !encoded?.ok || !profile.framing) throw new Error('the whole-profile example needs a command and a framing');
   const { device, events } = outcome.value;
   return [
@@ -271,9 +273,9 @@ function encoderExample(kind: string): string[] {
   const example = ENCODER_EXAMPLES[kind];
   if (!example) return [];
   const rule = parsePart(example.yaml, 'commands', (data) => commandRuleSchema.parse((data as unknown[])[0]));
-  const encoded = encodeCommand(rule, Buffer.from(example.payload), example.vars);
-  if (!encoded.ok) throw new Error(`the ${kind} encoder example does not encode: ${encoded.reason}`);
   const framing = example.framing ? parsePart(example.framing, 'framing', (data) => framingSpecSchema.parse(data)) : undefined;
+  const encoded = encodeCommand(rule, Buffer.from(example.payload), example.vars, framing);
+  if (!encoded.ok) throw new Error(`the ${kind} encoder example does not encode: ${encoded.reason}`);
   const bytes = rule.framed && framing ? createFrameEncoder(framing)(encoded.value) : encoded.value;
   const where = example.vars?.slave !== undefined ? ` to the device read from slave ${example.vars.slave}` : '';
   return [

@@ -1,4 +1,4 @@
-import { closest, distance } from 'fastest-levenshtein';
+import { likelyMeant } from './likely-meant.js';
 import type { SchemaProblem } from './load.js';
 import type { CommandRule, HardwareProfile } from './profile-schema.js';
 
@@ -16,15 +16,7 @@ export interface OfferedVariable {
 
 const ANY_PLACEHOLDER = /\{([^{}]*)\}/g;
 const ID_CHARACTERS = /^[A-Za-z0-9_.-]*$/;
-
-/** The one of `known` that `name` is most likely a typo of, if any is close enough. */
-export function likelyMeant(name: string, known: readonly string[]): string | undefined {
-  if (known.length === 0) return undefined;
-  const extended = known.find((candidate) => name.length >= 3 && candidate.startsWith(name));
-  if (extended) return extended;
-  const nearest = closest(name, [...known]);
-  return distance(name, nearest) <= Math.max(2, Math.floor(name.length / 3)) ? nearest : undefined;
-}
+const PLACEHOLDER_NAME = /^[A-Za-z0-9_]+$/;
 
 /** ` (did you mean {x}?)` for a placeholder typo, else ''. */
 function didYouMean(name: string, known: readonly string[]): string {
@@ -38,8 +30,8 @@ export function placeholdersOf(template: string): Array<{ name: string; index: n
 }
 
 /**
- * Checks every declared command against its own params: template placeholders (`{rat}` when the param is
- * `rate`), the param a `hex` or `modbus-write` encoder reads, and the commands `management` names.
+ * Checks every declared command beyond what the schema does: commands declared twice, the commands `management`
+ * names, and the encoder details in `checkEncoder`.
  */
 export function checkCommands(profile: HardwareProfile): Findings {
   const findings: Findings = { errors: [], warnings: [] };
@@ -69,49 +61,35 @@ function hint(meant: string | undefined): string {
   return meant ? ` (did you mean "${meant}"?)` : '';
 }
 
+/**
+ * What the schema leaves to a closer look (it refuses undeclared placeholders and encoder params itself): braces
+ * that are not a placeholder and go out as written, declared params a template never uses, and the slave address
+ * of a modbus-write outside a Modbus profile.
+ */
 function checkEncoder(profile: HardwareProfile, rule: CommandRule, at: string, findings: Findings): void {
   const params = Object.keys(rule.params);
-  const list = params.join(', ') || 'none';
   const encode = rule.encode;
-  const needParam = (field: string, name: string, why: string) => {
-    if (!params.includes(name))
-      findings.errors.push({
-        path: `${at}.encode.${field}`,
-        message: `${why} "${name}", which is not a declared param of ${rule.commandId}; declared: ${list}`,
-      });
-  };
-  switch (encode.kind) {
-    case 'template': {
-      const used = new Set<string>();
-      for (const { name } of placeholdersOf(encode.text)) {
-        if (name === 'checksum') continue;
-        used.add(name);
-        if (!params.includes(name))
-          findings.errors.push({
-            path: `${at}.encode.text`,
-            message: `{${name}} is not a declared param of ${rule.commandId}; declared: ${list}${didYouMean(name, params)}`,
-          });
-      }
-      for (const name of params) {
-        if (!used.has(name))
-          findings.warnings.push({
-            path: `${at}.params.${name}`,
-            message: `declared but the template never uses {${name}}`,
-          });
-      }
-      return;
+  if (encode.kind === 'template') {
+    const used = new Set<string>();
+    for (const { name } of placeholdersOf(encode.text)) {
+      used.add(name);
+      if (!PLACEHOLDER_NAME.test(name))
+        findings.warnings.push({
+          path: `${at}.encode.text`,
+          message: `{${name}} is sent as written: a placeholder is a param name (letters, digits, _)${didYouMean(name, params)}`,
+        });
     }
-    case 'hex':
-      return needParam('param', encode.param, 'the hex encoder reads param');
-    case 'modbus-write':
-      needParam('valueParam', encode.valueParam, 'modbus-write reads its value from param');
-      // The slave address comes from the channel on Modbus profiles, otherwise from the payload.
-      if (profile.codec.kind !== 'modbus-rtu')
-        needParam('slaveParam', encode.slaveParam, 'modbus-write reads the slave address from param');
-      return;
-    case 'json':
-      return;
+    for (const name of params) {
+      if (!used.has(name))
+        findings.warnings.push({ path: `${at}.params.${name}`, message: `declared but the template never uses {${name}}` });
+    }
   }
+  // On a Modbus profile the slave comes from the channel the device was read from; elsewhere from the payload.
+  if (encode.kind === 'modbus-write' && profile.codec.kind !== 'modbus-rtu' && !params.includes(encode.slaveParam))
+    findings.errors.push({
+      path: `${at}.encode.slaveParam`,
+      message: `modbus-write reads the slave address from param "${encode.slaveParam}", which is not a declared param of ${rule.commandId}; declared: ${params.join(', ') || 'none'}`,
+    });
 }
 
 function managementCommands(profile: HardwareProfile): Array<[string, string]> {

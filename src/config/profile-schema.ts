@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { codecSpecSchema } from '../codecs/codec-spec.js';
 import { framingSpecSchema } from '../codecs/framing/framing-spec.js';
+import { likelyMeant } from './likely-meant.js';
 
 const idTemplate = z
   .string()
@@ -253,7 +254,11 @@ export const commandRuleSchema = z
   .superRefine((rule, ctx) => {
     const declared = (name: string) => Object.hasOwn(rule.params, name);
     const missing = (name: string, path: (string | number)[], what: string) => {
-      if (!declared(name)) ctx.addIssue({ code: 'custom', path, message: `${what} "${name}" is not declared in params` });
+      if (declared(name)) return;
+      const names = Object.keys(rule.params);
+      const meant = likelyMeant(name, names);
+      const known = `declared: ${names.join(', ') || 'none'}${meant ? `; did you mean "${meant}"?` : ''}`;
+      ctx.addIssue({ code: 'custom', path, message: `${what} "${name}" is not declared in params (${known})` });
     };
     const encode = rule.encode;
     if (encode.kind === 'template') {

@@ -1,6 +1,7 @@
 import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import type { AdapterConfig, GatewayConfig } from './gateway-config.js';
 import { gatewayConfigSchema } from './gateway-config.js';
+import { likelyMeant } from './likely-meant.js';
 import {
   applyEnvOverrides,
   checkSchema,
@@ -10,7 +11,7 @@ import {
   resolveToken,
   type SchemaProblem,
 } from './load.js';
-import { checkCommands, checkDeviceTemplate, type Findings, likelyMeant, type OfferedVariable } from './profile-checks.js';
+import { checkCommands, checkDeviceTemplate, type Findings, type OfferedVariable } from './profile-checks.js';
 import type { HardwareProfile } from './profile-schema.js';
 
 /** One problem, in the file it is in (the config or a profile) and at the path inside it. */

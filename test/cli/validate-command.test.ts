@@ -74,7 +74,8 @@ describe('wiotp-gateway validate', () => {
           `      - { path: ${existingPort}, profile: lab-sensor }`, // the file is named so, but declares another name
           `      - { path: ${existingPort}, profile: nmea-gsp }`, // a typo
           `      - { path: ${existingPort}, profile: ruuvitag }`, // a BLE profile on a serial port
-          `      - { path: ${existingPort}, profile: typo-sensor }`,
+          `      - { path: ${existingPort}, profile: typo-sensor }`, // {rat}: the file does not load
+          `      - { path: ${existingPort}, profile: var-sensor }`, // {port.serial}: no such variable
           '  - kind: plugin',
           '    module: ./no-such-plugin.mjs',
           '  - kind: plugin',
@@ -86,9 +87,11 @@ describe('wiotp-gateway validate', () => {
         ].join('\n'),
       ),
       'broken/profiles/lab-sensor.yaml': LAB_PROFILE.replace('name: lab-sensor', 'name: lab-sensr'),
-      'broken/profiles/typo-sensor.yaml': LAB_PROFILE.replace('name: lab-sensor', 'name: typo-sensor')
-        .replace('{rate}', '{rat}')
-        .replace('{reading.ID}', '{port.serial}'),
+      'broken/profiles/typo-sensor.yaml': LAB_PROFILE.replace('name: lab-sensor', 'name: typo-sensor').replace('{rate}', '{rat}'),
+      'broken/profiles/var-sensor.yaml': LAB_PROFILE.replace('name: lab-sensor', 'name: var-sensor').replace(
+        '{reading.ID}',
+        '{port.serial}',
+      ),
       'broken/plugin.mjs': PLUGIN,
       'broken/not-a-plugin.mjs': 'export const adapter = 1;\n',
     });
@@ -102,17 +105,17 @@ describe('wiotp-gateway validate', () => {
           /^error {4}adapters\[0\]\.ports\[1\]\.profile: no profile named "nmea-gsp"; did you mean "nmea-gps"\?/,
         ),
         'error    adapters[0].ports[2].profile: profile "ruuvitag" is for ble (its transport.kind), not serial',
-        `error    ${profileDir}/typo-sensor.yaml: commands[0].encode.text: {rat} is not a declared param of set-rate; declared: rate (did you mean {rate}?)`,
+        `error    ${profileDir}/typo-sensor.yaml: commands[0].encode.text: placeholder "rat" is not declared in params (declared: rate; did you mean "rate"?)`,
+        `error    adapters[0].ports[3].profile: no profile named "typo-sensor"; ${profileDir}/typo-sensor.yaml did not load (see its errors)`,
         expect.stringMatching(
-          /^error {4}.*typo-sensor\.yaml: device\.deviceId: \{port\.serial\} is not a variable the serial adapter offers; it offers \{port\.path\}, \{port\.name\}, \{port\.serialNumber\}.* \(did you mean \{port\.serialNumber\}\?\)/,
+          /^error {4}.*var-sensor\.yaml: device\.deviceId: \{port\.serial\} is not a variable the serial adapter offers; it offers \{port\.path\}, \{port\.name\}, \{port\.serialNumber\}.* \(did you mean \{port\.serialNumber\}\?\)/,
         ),
         expect.stringMatching(
           /^error {4}adapters\[1\]\.module: plugin \.\/no-such-plugin\.mjs cannot be loaded: Cannot find module/,
         ),
         'error    adapters[2].module: plugin ./not-a-plugin.mjs does not export a createAdapter function (it exports adapter)',
         'error    adapters[3].options.intervalMs: expected a number',
-        `warning  ${profileDir}/typo-sensor.yaml: commands[0].params.rate: declared but the template never uses {rate}`,
-        `${file}: 8 errors, 1 warning`,
+        `${file}: 9 errors`,
       ]),
     );
     expect(lines).toHaveLength(10);

@@ -13,25 +13,57 @@ function profileWith(extra: Partial<HardwareProfileInput>) {
 }
 
 describe('command checks', () => {
-  it('finds the param a hex or modbus-write encoder reads when it is not declared', () => {
+  it('finds the slave address param of a modbus-write outside a Modbus profile', () => {
     const findings = checkCommands(
       profileWith({
-        commands: [
-          { commandId: 'raw', encode: { kind: 'hex' } },
-          { commandId: 'offset', params: { value: { type: 'number' } }, encode: { kind: 'modbus-write', register: 1 } },
-        ],
+        commands: [{ commandId: 'offset', params: { value: { type: 'number' } }, encode: { kind: 'modbus-write', register: 1 } }],
       }),
     );
     expect(findings.errors).toEqual([
       {
-        path: 'commands[0].encode.param',
-        message: 'the hex encoder reads param "hex", which is not a declared param of raw; declared: none',
-      },
-      {
-        path: 'commands[1].encode.slaveParam',
+        path: 'commands[0].encode.slaveParam',
         message:
           'modbus-write reads the slave address from param "slave", which is not a declared param of offset; declared: value',
       },
+    ]);
+  });
+
+  it('warns about braces that are no placeholder and go out as written, and about unused params', () => {
+    const findings = checkCommands(
+      profileWith({
+        commands: [
+          {
+            commandId: 'rate',
+            params: { rateHz: { type: 'integer' }, unit: { type: 'string' } },
+            encode: { kind: 'template', text: 'RATE={rate-hz} {rateHz}' },
+          },
+        ],
+      }),
+    );
+    expect(findings).toEqual({
+      errors: [],
+      warnings: [
+        {
+          path: 'commands[0].encode.text',
+          message: '{rate-hz} is sent as written: a placeholder is a param name (letters, digits, _) (did you mean {rateHz}?)',
+        },
+        { path: 'commands[0].params.unit', message: 'declared but the template never uses {unit}' },
+      ],
+    });
+  });
+
+  it('leaves undeclared placeholders to the schema, which names the likely param', () => {
+    const parsed = hardwareProfileSchema.safeParse({
+      name: 'p',
+      transport: { kind: 'serial' },
+      codec: { kind: 'json' },
+      device: { typeId: 't', deviceId: 'd' },
+      commands: [
+        { commandId: 'set-rate', params: { rate: { type: 'integer' } }, encode: { kind: 'template', text: 'RATE={rat}' } },
+      ],
+    });
+    expect(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['commands.0.encode.text', 'placeholder "rat" is not declared in params (declared: rate; did you mean "rate"?)'],
     ]);
   });
 
