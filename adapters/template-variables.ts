@@ -20,8 +20,17 @@ export type VariableSet = 'serial' | 'serial-tcp' | 'simulated' | 'ble' | 'modbu
 /** The variables of each set, in the order the docs list them. */
 export const TEMPLATE_VARIABLES: Record<VariableSet, readonly TemplateVariable[]> = {
   serial: [
-    { name: 'port.path', description: 'the configured path', example: '/dev/ttyUSB0' },
-    { name: 'port.name', description: 'the last part of the path', example: 'ttyUSB0' },
+    { name: 'port.path', description: 'the configured path (for a USB match: the port it found)', example: '/dev/ttyUSB0' },
+    {
+      name: 'port.name',
+      description: 'the last part of the path; for a USB match its serialNumber, or vendorId-productId',
+      example: 'ttyUSB0',
+    },
+    {
+      name: 'port.device',
+      description: 'the device the path leads to now (a /dev/serial/by-id link followed)',
+      example: '/dev/ttyUSB0',
+    },
     {
       name: 'port.serialNumber',
       description: "the USB adapter's serial number",

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the compiled CLI; `npm install` builds it (the "prepare" script).
+// Runs the compiled CLI in dist/: the npm package ships it (prepack); in a git checkout `npm install` builds it (prepare).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

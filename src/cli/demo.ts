@@ -16,11 +16,12 @@ import { builtInCatalog } from './adapter-catalog.js';
 import { untilSignal } from './signals.js';
 
 const ORG = 'demo42';
+const DEFAULT_HTTP = '127.0.0.1:9464';
 const GATEWAY = { typeId: 'demo-gateway', deviceId: 'gw-01', token: 'demo-gateway-token' };
 const APP = { apiKey: 'a-demo42-viewer', token: 'demo-app-token' };
 
 /** The demo's gateway: simulated serial devices of every profile kind. */
-export function demoConfig(port: number, storeDirectory: string): GatewayConfig {
+export function demoConfig(port: number, storeDirectory: string, httpListen: string | false = false): GatewayConfig {
   return gatewayConfigSchema.parse({
     org: ORG,
     gateway: { typeId: GATEWAY.typeId, deviceId: GATEWAY.deviceId },
@@ -47,6 +48,7 @@ export function demoConfig(port: number, storeDirectory: string): GatewayConfig 
     ],
     // The demo's queue lives in a temporary directory, removed when it stops.
     store: { path: storeDirectory },
+    http: httpListen === false ? false : { listen: httpListen },
     log: { level: 'warn' },
   });
 }
@@ -56,7 +58,7 @@ function line(text: string): void {
 }
 
 /** Runs the whole demo on loopback until `duration` seconds pass or Ctrl-C. */
-export async function runDemo(options: { duration?: number; commandAfter: number }): Promise<void> {
+export async function runDemo(options: { duration?: number; commandAfter: number; http?: string }): Promise<void> {
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error' });
   const platform = await EmbeddedPlatform.start({
     orgId: ORG,
@@ -86,13 +88,20 @@ export async function runDemo(options: { duration?: number; commandAfter: number
   const profiles = loadProfiles();
   if (!profiles.ok) throw new Error(profiles.reason);
   const storeDirectory = mkdtempSync(join(tmpdir(), 'wiotp-demo-store-'));
-  const gateway = await startGateway({
-    config: demoConfig(port, storeDirectory),
-    token: GATEWAY.token,
-    profiles: profiles.value,
-    catalog: builtInCatalog(),
-    logger,
+  const start = (http: string) =>
+    startGateway({
+      config: demoConfig(port, storeDirectory, http),
+      token: GATEWAY.token,
+      profiles: profiles.value,
+      catalog: builtInCatalog(),
+      logger,
+    });
+  // The default port may be taken (another demo, a running gateway): the demo then takes any free one.
+  const gateway = await start(options.http ?? DEFAULT_HTTP).catch((error: NodeJS.ErrnoException) => {
+    if (options.http || error.code !== 'EADDRINUSE') throw error;
+    return start('127.0.0.1:0');
   });
+  if (gateway.http) line(`http       status on ${gateway.http.url}/api/status, metrics on ${gateway.http.url}/metrics`);
   line(`gateway    g:${ORG}:${GATEWAY.typeId}:${GATEWAY.deviceId} started; simulated serial and BLE devices attached`);
   for (const adapter of gateway.adapters) {
     const actions = (adapter as Partial<SimulatedAdapter>).actions$;

@@ -1,19 +1,24 @@
 import { Command } from 'commander';
+import { packageVersion } from '../package-root.js';
 import { UsageError } from './arguments.js';
 import { registerDecodeCommand } from './decode-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { EXIT_CODES } from './exit-codes.js';
 import { registerPlatformCommand } from './platform-command.js';
 import { registerProfilesCommand } from './profiles-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScanCommand } from './scan-command.js';
 import { registerScanSerialCommand } from './scan-serial-command.js';
 import { registerSendCommand } from './send-command.js';
+import { registerStatusCommand } from './status-command.js';
+import { registerStoreCommand } from './store-command.js';
 import { registerValidateCommand } from './validate-command.js';
 
 /** Builds the `wiotp-gateway` command line. */
 export function buildProgram(): Command {
   const program = new Command('wiotp-gateway')
     .description('Bridge serial and Bluetooth LE peripherals to a Watson IoT Platform-style MQTT service')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError();
   registerPlatformCommand(program);
   registerDemoCommand(program);
@@ -25,6 +30,8 @@ export function buildProgram(): Command {
   if (scan) registerScanSerialCommand(scan);
   registerSendCommand(program);
   registerProfilesCommand(program);
+  registerStoreCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 
@@ -33,5 +40,5 @@ try {
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`wiotp-gateway: ${message}\n`);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
+  process.exitCode = error instanceof UsageError ? EXIT_CODES.usage : EXIT_CODES.failure;
 }

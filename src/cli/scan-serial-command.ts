@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ListedPort } from '../../adapters/serial/port-listing.js';
+import { findMatchingPort, type SerialMatch, type SerialPortInfo } from '../../adapters/serial/port-match.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { repeatable } from './arguments.js';
 import { loadProfileSet, type ProfileSetOptions } from './profile-set.js';
@@ -26,41 +26,22 @@ export interface SerialPortRow {
   usedBy: string[];
 }
 
-/** USB identity criteria a config port may give instead of a path (the field issue's `match`). */
-export interface PortMatch {
-  vendorId?: string;
-  productId?: string;
-  serialNumber?: string;
-}
-
-/** True when every given criterion equals the port's (USB ids compared without case or leading zeros). */
-export function portMatches(row: Pick<SerialPortRow, 'vendorId' | 'productId' | 'serialNumber'>, match: PortMatch): boolean {
-  const hex = (value: string | undefined) =>
-    value
-      ?.toLowerCase()
-      .replace(/^0x/, '')
-      .replace(/^0+(?=.)/, '');
-  const given = Object.entries(match).filter(([, value]) => value !== undefined);
-  return (
-    given.length > 0 &&
-    (match.vendorId === undefined || hex(match.vendorId) === hex(row.vendorId)) &&
-    (match.productId === undefined || hex(match.productId) === hex(row.productId)) &&
-    (match.serialNumber === undefined || match.serialNumber === row.serialNumber)
-  );
-}
-
 /** The config's serial port entries that name a row: by path, by-id link, device node, or USB identity. */
-export function configPortsFor(row: SerialPortRow, config: GatewayConfig, realpath: (path: string) => string): string[] {
+export function configPortsFor(
+  row: SerialPortRow,
+  config: GatewayConfig,
+  realpath: (path: string) => string,
+  matched: (match: SerialMatch) => string | undefined,
+): string[] {
   const names = new Set([row.path, row.device, row.byId].filter((name): name is string => Boolean(name)));
   const used: string[] = [];
   config.adapters.forEach((adapter, a) => {
     if (adapter.kind !== 'serial') return;
     adapter.ports.forEach((port, p) => {
-      // `match` arrives with stable serial identity (issue 10); read it where a config has it.
-      const match = (port as { match?: PortMatch }).match;
-      const path: string | undefined = port.path;
-      const byPath = path !== undefined && (names.has(path) || names.has(realpath(path)));
-      if (byPath || (match && portMatches(row, match))) used.push(`adapters[${a}].ports[${p}] (${port.profile})`);
+      const byPath = port.path !== undefined && (names.has(port.path) || names.has(realpath(port.path)));
+      // A match names this port when the port is the one it finds among all listed (never a guess between two).
+      const byMatch = port.match !== undefined && matched(port.match) === row.path;
+      if (byPath || byMatch) used.push(`adapters[${a}].ports[${p}] (${port.profile})`);
     });
   });
   return used;
@@ -86,7 +67,11 @@ function safeRealpath(path: string): string {
 }
 
 /** A path given on the command line (or a pty found with --include-ptys), described from the file system. */
-function describePath(path: string, listed: ReadonlyMap<string, ListedPort>, links: ReadonlyMap<string, string>): SerialPortRow {
+function describePath(
+  path: string,
+  listed: ReadonlyMap<string, SerialPortInfo>,
+  links: ReadonlyMap<string, string>,
+): SerialPortRow {
   if (!existsSync(path)) return { path, kind: 'missing', usedBy: [] };
   const device = safeRealpath(path);
   const known = listed.get(device);
@@ -99,7 +84,7 @@ function describePath(path: string, listed: ReadonlyMap<string, ListedPort>, lin
   return { path, ...(device !== path ? { device } : {}), kind, usedBy: [] };
 }
 
-function rowOf(port: ListedPort, links: ReadonlyMap<string, string>): SerialPortRow {
+function rowOf(port: SerialPortInfo, links: ReadonlyMap<string, string>): SerialPortRow {
   const byId = links.get(port.path);
   return {
     path: port.path,
@@ -148,9 +133,11 @@ export function registerScanSerialCommand(scan: Command): Command {
     .option('--include-ptys', 'also list /dev/pts/*: socat pairs, but terminal sessions too (nothing tells them apart)')
     .option('--json', 'print JSON: { ports, problem?, serialProfiles }')
     .action(async (paths: string[], options: ScanSerialOptions) => {
-      const { listSerialPorts } = await import('../../adapters/serial/port-listing.js');
+      const { listSerialPorts } = await import('../../adapters/serial/port-locator.js');
       const { profiles, config } = loadProfileSet(options);
-      const { ports, problem } = await listSerialPorts();
+      const listing = await listSerialPorts();
+      const ports = listing.ok ? listing.value : [];
+      const problem = listing.ok ? undefined : listing.reason;
       const links = byIdLinks();
       const listed = new Map(ports.map((port) => [port.path, port]));
       const rows = ports.map((port) => rowOf(port, links));
@@ -165,7 +152,11 @@ export function registerScanSerialCommand(scan: Command): Command {
         if (rows.some((row) => row.path === path)) continue;
         rows.push(describePath(path, listed, links));
       }
-      if (config) for (const row of rows) row.usedBy = configPortsFor(row, config, safeRealpath);
+      const matched = (match: SerialMatch) => {
+        const found = findMatchingPort(ports, match);
+        return found.ok ? found.value.path : undefined;
+      };
+      if (config) for (const row of rows) row.usedBy = configPortsFor(row, config, safeRealpath, matched);
       const serialProfiles = [...profiles.values()]
         .filter((entry) => entry.profile.transport.kind === 'serial')
         .map((entry) => entry.profile.name)

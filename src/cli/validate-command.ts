@@ -8,12 +8,25 @@ export async function checkConfig(file: string, options: { json?: boolean } = {}
   const { variableSetsFor, variablesOf } = await import('../../adapters/template-variables.js');
   const { EMULATORS } = await import('../../adapters/simulated/simulated-adapter.js');
   const { inspectPlugin } = await import('./adapter-catalog.js');
+  const { resolveHttpToken } = await import('../config/load.js');
+  const { parseListenAddress } = await import('../http/listen-address.js');
+  const { checkExposure } = await import('../http/http-server.js');
   const environment: ConfigCheckEnvironment = {
     env: process.env,
     variables: (kind, channel) => variablesOf(variableSetsFor(kind, channel)),
     emulators: Object.keys(EMULATORS),
     exists: existsSync,
     inspectPlugin,
+    // As `run` refuses them: an unreadable HTTP token file, a bad listen address, a listener beyond loopback without a token.
+    checkParsed(config, baseDir) {
+      if (!config.http) return [];
+      const token = resolveHttpToken(config.http, baseDir);
+      if (!token.ok) return [{ path: 'http', message: token.reason }];
+      const listen = parseListenAddress(config.http.listen);
+      if (!listen.ok) return [{ path: 'http.listen', message: listen.reason }];
+      const refusal = checkExposure(listen.value, token.value);
+      return refusal ? [{ path: 'http.listen', message: refusal }] : [];
+    },
   };
   const report = await validateConfigFile(file, environment);
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatConfigReport(report));

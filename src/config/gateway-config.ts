@@ -26,6 +26,8 @@ export const connectionSchema = z
     wsPath: z.string().optional(),
     cleanSession: z.boolean().default(true),
     keepaliveSeconds: z.number().int().min(5).max(65535).default(60),
+    /** A token refused at the first connection (CONNACK 4/5) ends `run` with exit code 77 unless this is true. */
+    retryOnAuthFailure: z.boolean().default(false),
     reconnect: z
       .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(60_000) })
       .strict()
@@ -33,16 +35,41 @@ export const connectionSchema = z
   })
   .strict();
 
-/** One serial port (or `tcp://host:port` serial server) and the profile of what is plugged into it. */
+const usbId = z
+  .string({ error: 'expected 4 hex digits in quotes, e.g. "0403" (unquoted, YAML reads 0403 as the number 403)' })
+  .regex(/^(0x)?[0-9A-Fa-f]{4}$/, 'expected 4 hex digits, e.g. "0403"');
+
+/** A USB serial adapter by its identity rather than by the tty name the kernel gave it this time. */
+export const serialMatchSchema = z
+  .object({ vendorId: usbId.optional(), productId: usbId.optional(), serialNumber: z.string().min(1).optional() })
+  .strict()
+  .refine((match) => match.vendorId || match.productId || match.serialNumber, {
+    message: 'give at least one of vendorId, productId, serialNumber',
+  });
+
+/**
+ * One serial port and the profile of what is plugged into it: a `path` (a device such as
+ * `/dev/serial/by-id/…`, or a `tcp://host:port` serial server) or a USB `match`, looked up at each (re)connect.
+ */
 export const serialPortSchema = z
   .object({
-    path: z.string().min(1),
+    path: z.string().min(1).optional(),
+    match: serialMatchSchema.optional(),
     profile: z.string().min(1),
     baudRate: z.number().int().positive().optional(),
     /** Overrides the profile's device template for this port. */
     deviceId: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((port) => port.path !== undefined || port.match !== undefined, {
+    path: ['path'],
+    message: 'give path (e.g. /dev/serial/by-id/usb-FTDI_…-if00-port0) or match: { vendorId, productId, serialNumber }',
+    when: () => true,
+  })
+  .refine((port) => port.path === undefined || port.match === undefined, {
+    path: ['match'],
+    message: 'give path or match, not both',
+  });
 
 /** The adapters to start; `plugin` loads an npm package or a local module exporting `createAdapter`. */
 export const adapterConfigSchema = z.discriminatedUnion('kind', [
@@ -142,6 +169,37 @@ export const storeSchema = z
   })
   .strict();
 
+/** `HOST:PORT` or `[IPv6]:PORT` to listen on. */
+export const listenAddressSchema = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, such as "127.0.0.1:9464" or "[::1]:9464"');
+
+/**
+ * The gateway's local HTTP server: metrics, health, the status API and the console (DESIGN: watch).
+ * Loopback by default; any other address needs a token, checked in constant time.
+ */
+export const httpSchema = z
+  .union([
+    z.literal(false),
+    z
+      .object({
+        listen: listenAddressSchema.default('127.0.0.1:9464'),
+        token: z.string().min(16, 'at least 16 characters').optional(),
+        tokenFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((http) => !(http.token && http.tokenFile), { message: 'give token or tokenFile, not both' }),
+  ])
+  .default({ listen: '127.0.0.1:9464' });
+
+/** The gateway's own health event over MQTT (`iot-2/type/{gwType}/id/{gwId}/evt/health/fmt/json`). */
+export const healthSchema = z
+  .object({
+    /** Seconds between health events; 0 turns them off. */
+    intervalSeconds: z.number().int().min(0).default(60),
+  })
+  .strict();
+
 const deviceInfoText = z.string().min(1);
 
 /**
@@ -214,6 +272,7 @@ export const gatewayConfigSchema = z
       rejectUnauthorized: true,
       cleanSession: true,
       keepaliveSeconds: 60,
+      retryOnAuthFailure: false,
       reconnect: { initialMs: 1000, maxMs: 60_000 },
     }),
     publish: publishSchema.prefault({}),
@@ -232,6 +291,8 @@ export const gatewayConfigSchema = z
     store: storeSchema.prefault({}),
     /** On SIGTERM/SIGINT: how long to keep sending what is queued before closing the connection. */
     shutdownGraceMs: z.number().int().min(0).max(60_000).default(5000),
+    http: httpSchema,
+    health: healthSchema.prefault({}),
     /** Extra folders or files with hardware profiles, besides the built-in ones. */
     profilePaths: z.array(z.string()).default([]),
     adapters: z.array(adapterConfigSchema).min(1),
@@ -248,4 +309,5 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type AdapterConfig = z.infer<typeof adapterConfigSchema>;
 export type ManagedGatewayConfig = z.infer<typeof managedGatewaySchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
+export type HttpConfig = z.infer<typeof httpSchema>;
 export type PublishConfig = z.infer<typeof publishSchema>;

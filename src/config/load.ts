@@ -1,26 +1,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { userInfo } from 'node:os';
+import { extname, join, resolve } from 'node:path';
 import type { z } from 'zod';
+import { packageRoot } from '../package-root.js';
 import { fail, ok, type Result } from '../result.js';
+import { readDataFile } from './data-file.js';
 import { type GatewayConfig, gatewayConfigSchema } from './gateway-config.js';
 import { type HardwareProfile, hardwareProfileSchema } from './profile-schema.js';
 
-/** Reads a YAML or JSON file (YAML is a superset, so one parser serves both). */
-export function readDataFile(file: string): Result<unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return fail(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    return ok(parseYaml(text, { prettyErrors: true }));
-  } catch (error) {
-    return fail(`${file}: not valid YAML/JSON: ${(error as Error).message}`);
-  }
-}
+export { parseDataText, readDataFile } from './data-file.js';
 
 /** One schema problem: where (`adapters[0].ports[1].path`, or `(root)`) and what was expected. */
 export interface SchemaProblem {
@@ -71,16 +59,20 @@ export const ENV_OVERRIDES = {
 /** Applies ENV_OVERRIDES to raw config data before validation. */
 export function applyEnvOverrides(data: unknown, env: NodeJS.ProcessEnv): unknown {
   if (typeof data !== 'object' || data === null) return data;
-  const config = structuredClone(data) as Record<string, Record<string, unknown> | undefined>;
-  const section = (name: string): Record<string, unknown> => {
+  const config = structuredClone(data) as Record<string, unknown>;
+  /** Sets `name.key`; a section that is there but not a map is left for validation to name. */
+  const set = (name: string, key: string, value: unknown): void => {
     config[name] ??= {};
-    return config[name] as Record<string, unknown>;
+    const section = config[name];
+    if (typeof section === 'object' && section !== null && !Array.isArray(section)) {
+      (section as Record<string, unknown>)[key] = value;
+    }
   };
   if (env.WIOTP_TOKEN) config.auth = { token: env.WIOTP_TOKEN };
-  if (env.WIOTP_HOST) section('connection').host = env.WIOTP_HOST;
-  if (env.WIOTP_PORT) section('connection').port = Number(env.WIOTP_PORT);
-  if (env.WIOTP_TRANSPORT) section('connection').transport = env.WIOTP_TRANSPORT;
-  if (env.WIOTP_LOG_LEVEL) section('log').level = env.WIOTP_LOG_LEVEL;
+  if (env.WIOTP_HOST) set('connection', 'host', env.WIOTP_HOST);
+  if (env.WIOTP_PORT) set('connection', 'port', Number(env.WIOTP_PORT));
+  if (env.WIOTP_TRANSPORT) set('connection', 'transport', env.WIOTP_TRANSPORT);
+  if (env.WIOTP_LOG_LEVEL) set('log', 'level', env.WIOTP_LOG_LEVEL);
   return config;
 }
 
@@ -98,27 +90,47 @@ export function resolveToken(auth: GatewayConfig['auth'], env: NodeJS.ProcessEnv
     const value = env[auth.tokenEnv];
     return value ? ok(value) : fail(`auth.tokenEnv: the environment variable ${auth.tokenEnv} is not set`);
   }
-  if (auth.tokenFile) {
-    const file = resolve(baseDir, auth.tokenFile);
-    try {
-      const token = readFileSync(file, 'utf8').trim();
-      return token ? ok(token) : fail(`auth.tokenFile: ${file} is empty`);
-    } catch (error) {
-      return fail(`auth.tokenFile: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? ''}`);
-    }
-  }
+  if (auth.tokenFile) return readSecretFile(resolve(baseDir, auth.tokenFile), 'auth.tokenFile');
   return fail('auth: give exactly one of token, tokenFile, tokenEnv');
+}
+
+/** The local HTTP server's token, from http.token or http.tokenFile (undefined when neither is set). */
+export function resolveHttpToken(http: GatewayConfig['http'], baseDir = '.'): Result<string | undefined> {
+  if (!http) return ok(undefined);
+  if (http.tokenFile) return readSecretFile(resolve(baseDir, http.tokenFile), 'http.tokenFile');
+  return ok(http.token);
+}
+
+/** Reads a secret (a token) from a file only its owner may read; `field` names the config key in errors. */
+export function readSecretFile(file: string, field: string): Result<string> {
+  try {
+    const privacy = checkOwnerOnly(file);
+    if (!privacy.ok) return fail(`${field}: ${privacy.reason}`);
+    const secret = readFileSync(file, 'utf8').trim();
+    return secret ? ok(secret) : fail(`${field}: ${file} is empty`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const hint = code === 'EACCES' ? ` (the gateway runs as ${userInfo().username}, who must own it)` : '';
+    return fail(`${field}: cannot read ${file}: ${code}${hint}`);
+  }
+}
+
+/**
+ * Refuses a secret file that users other than its owner may read or change (as ssh does with a private key),
+ * naming the `chmod` that fixes it. Windows has no such modes: nothing to check there.
+ */
+function checkOwnerOnly(file: string): Result<void> {
+  if (process.platform === 'win32') return ok(undefined);
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) === 0) return ok(undefined);
+  const access = mode & 0o044 ? 'readable' : mode & 0o022 ? 'writable' : 'accessible';
+  const octal = mode.toString(8).padStart(4, '0');
+  return fail(`${file} is ${access} by group or others (mode ${octal}): run \`chmod 600 ${file}\``);
 }
 
 /** The `hardware-profiles/` folder shipped with the package (works from src/ and from dist/). */
 export function builtInProfilesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'hardware-profiles');
-    if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('the built-in hardware-profiles folder was not found next to package.json');
+  return join(packageRoot(), 'hardware-profiles');
 }
 
 /** Loads and validates one profile file. */

@@ -44,6 +44,8 @@ export interface ConfigCheckEnvironment {
   exists(path: string): boolean;
   /** Imports a plugin module (a path is relative to the config's folder) and looks at its exports. */
   inspectPlugin(specifier: string, baseDir: string): Promise<PluginInspection>;
+  /** Checks of other layers on the parsed config (the HTTP listener's exposure), by config path. */
+  checkParsed?(config: GatewayConfig, baseDir: string): SchemaProblem[];
 }
 
 interface KnownProfile {
@@ -101,6 +103,7 @@ async function checkInto(report: ConfigReport, file: string, environment: Config
   if (!token.ok) error(...splitPath(token.reason, 'auth'));
   if (config.connection.caFile && !environment.exists(resolve(config.connection.caFile)))
     error('connection.caFile', `${config.connection.caFile} does not exist`);
+  for (const problem of environment.checkParsed?.(config, baseDir) ?? []) error(...splitPath(problem.message, problem.path));
 
   const profiles = collectProfiles(
     config.profilePaths.map((path) => resolve(baseDir, path)),

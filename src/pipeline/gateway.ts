@@ -2,7 +2,11 @@ import { merge } from 'rxjs';
 import type { Adapter, AdapterContext, AdapterFactory } from '../adapter.js';
 import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
+import { checkExposure, type RunningHttpServer, startHttpServer } from '../http/http-server.js';
+import { parseListenAddress } from '../http/listen-address.js';
+import { createMetricsRegistry } from '../http/metrics.js';
 import type { Logger } from '../logging.js';
+import { packageVersion } from '../package-root.js';
 import { deviceKey } from '../protocol/ids.js';
 import type { NotificationReason } from '../protocol/notification.js';
 import { GatewaySession } from '../session/gateway-session.js';
@@ -10,6 +14,8 @@ import { openQueue } from '../store/open-queue.js';
 import type { SqliteQueue } from '../store/sqlite-queue.js';
 import { defaultStoreDirectory, identityKey, queueFileFor } from '../store/store-location.js';
 import { Admission } from './admission.js';
+import { GatewayView } from './gateway-view.js';
+import { HealthEvent } from './health-event.js';
 import { ManagedGateway } from './managed-gateway.js';
 import { Pipeline } from './pipeline.js';
 import { Sender } from './sender.js';
@@ -30,6 +36,10 @@ export interface RunningGateway {
   /** The durable outgoing queue. */
   queue: SqliteQueue;
   sender: Sender;
+  /** What the HTTP server, the health event and the console read. */
+  view: GatewayView;
+  /** The local HTTP server, unless `http: false`. */
+  http?: RunningHttpServer;
   /** Present when the config turns device management on. */
   managed?: ManagedGateway;
   /** Notifications received from the service, counted by reason (seed: Gateway notifications). */
@@ -71,6 +81,8 @@ export async function createAdapters(
   profiles: ReadonlyMap<string, HardwareProfile>,
   catalog: AdapterCatalog,
   logger: Logger,
+  /** Receives each adapter as it is made, so a caller can close them if a later one fails. */
+  adapters: Adapter[] = [],
 ): Promise<Adapter[]> {
   const context: AdapterContext = {
     logger,
@@ -80,30 +92,91 @@ export async function createAdapters(
       return profile;
     },
   };
-  const adapters: Adapter[] = [];
   for (const [index, adapterConfig] of config.adapters.entries()) {
-    const childLogger = logger.child({ adapter: adapterConfig.kind });
+    // A plugin's log lines carry its own name, not just "plugin".
+    const label = adapterConfig.kind === 'plugin' ? adapterConfig.module : adapterConfig.kind;
+    const childLogger = logger.child({ adapter: label });
     const factory =
       adapterConfig.kind === 'plugin'
         ? await catalog.loadPlugin(adapterConfig.module)
         : await catalog.builtIn[adapterConfig.kind]?.();
     if (!factory) throw new Error(`adapters[${index}].kind: "${adapterConfig.kind}" is not available in this build`);
     const options = adapterConfig.kind === 'plugin' ? adapterConfig.options : adapterConfig;
-    adapters.push(factory(options, { ...context, logger: childLogger }));
+    const adapter: unknown = factory(options, { ...context, logger: childLogger });
+    const problem = adapterProblem(adapter);
+    if (problem) throw new Error(`adapters[${index}] (${label}): createAdapter returned ${problem}`);
+    adapters.push(adapter as Adapter);
   }
   return adapters;
 }
 
-/** Connects the session, starts adapters and pipeline. The session's first connection may still be pending. */
+/** What is wrong with something a factory returned instead of an Adapter, or undefined when it is one. */
+export function adapterProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return `${value === null ? 'null' : typeof value}, expected an Adapter object`;
+  const candidate = value as Record<string, unknown>;
+  const missing = [
+    ...['frames$', 'rejects$', 'status$'].filter(
+      (key) => typeof (candidate[key] as { subscribe?: unknown } | undefined)?.subscribe !== 'function',
+    ),
+    ...['start', 'close'].filter((key) => typeof candidate[key] !== 'function').map((key) => `${key}()`),
+  ];
+  if (typeof candidate.name !== 'string') missing.unshift('name');
+  return missing.length ? `an object without ${missing.join(', ')} (see docs/plugins.md)` : undefined;
+}
+
+/**
+ * Opens the queue, connects the session, starts adapters and pipeline. The session's first connection may
+ * still be pending. A failure on the way closes whatever was opened (queue, session, ports) and rethrows.
+ */
 export async function startGateway(options: {
   config: GatewayConfig;
   token: string;
   profiles: ReadonlyMap<string, HardwareProfile>;
   catalog: AdapterCatalog;
   logger: Logger;
+  /** The token of a local HTTP server that listens beyond loopback (resolved from http.token or http.tokenFile). */
+  httpToken?: string;
 }): Promise<RunningGateway> {
   const { config, logger } = options;
-  const adapters = await createAdapters(config, options.profiles, options.catalog, logger);
+  if (config.http) {
+    const listen = parseListenAddress(config.http.listen);
+    if (!listen.ok) throw new Error(`http.listen: ${listen.reason}`);
+    const refusal = checkExposure(listen.value, options.httpToken);
+    if (refusal) throw new Error(refusal);
+  }
+  // First: a queue file in use by another process, or of another gateway, fails before any I/O.
+  const queue = openGatewayQueue(config, logger.child({ component: 'store' }));
+  const opened: Opened = { adapters: [] };
+  try {
+    return await assemble(options, queue, opened);
+  } catch (error) {
+    await opened.http?.close();
+    opened.health?.stop();
+    opened.view?.close();
+    await (opened.pipeline?.close() ?? Promise.all(opened.adapters.map((adapter) => adapter.close()))).catch(() => undefined);
+    await opened.session?.close(0).catch(() => undefined);
+    queue.close();
+    throw error;
+  }
+}
+
+/** What has been opened so far, so a failure part-way can close it. */
+interface Opened {
+  adapters: Adapter[];
+  session?: GatewaySession;
+  pipeline?: Pipeline;
+  view?: GatewayView;
+  health?: HealthEvent;
+  http?: RunningHttpServer;
+}
+
+async function assemble(
+  options: Parameters<typeof startGateway>[0],
+  queue: SqliteQueue,
+  opened: Opened,
+): Promise<RunningGateway> {
+  const { config, logger } = options;
+  const adapters = await createAdapters(config, options.profiles, options.catalog, logger, opened.adapters);
   const connection = config.connection;
   const session = new GatewaySession(
     {
@@ -119,11 +192,12 @@ export async function startGateway(options: {
       wsPath: connection.wsPath,
       cleanSession: connection.cleanSession,
       keepaliveSeconds: connection.keepaliveSeconds,
+      retryOnAuthFailure: connection.retryOnAuthFailure,
       reconnect: connection.reconnect,
     },
     logger.child({ component: 'session' }),
   );
-  const queue = openGatewayQueue(config, logger.child({ component: 'store' }));
+  opened.session = session;
   // Admission keeps the gateway inside the auto-registration limits (seed: Gateway auto-registration).
   const admission = new Admission(deviceKey(config.gateway), queue, config.admission, logger.child({ component: 'admission' }));
   const sender = new Sender(
@@ -143,9 +217,61 @@ export async function startGateway(options: {
     qos: config.publish.qos,
     timestampField: timestamp === true ? 'ts' : timestamp,
   });
-  // Adapters and pipeline run even while the service is unreachable; mqtt.js queues until it connects.
+  opened.pipeline = pipeline;
+  const notificationCounts: Partial<Record<NotificationReason, number>> = {};
+  const notifications = session.notifications$.subscribe((notification) => {
+    notificationCounts[notification.reason] = (notificationCounts[notification.reason] ?? 0) + 1;
+    admission.notified(notification.reason, `${notification.typeId}/${notification.deviceId}`);
+    logger.warn(
+      {
+        reason: notification.reason,
+        rc: notification.rc,
+        device: `${notification.typeId}/${notification.deviceId}`,
+        topic: notification.topic,
+      },
+      `service notification: ${notification.message}`,
+    );
+  });
+  const view = new GatewayView({
+    org: config.org,
+    version: packageVersion(),
+    session,
+    adapters,
+    pipeline,
+    queue,
+    sender,
+    admission,
+    notificationCounts,
+  });
+  opened.view = view;
+  if (config.http) {
+    const listen = parseListenAddress(config.http.listen);
+    if (!listen.ok) throw new Error(`http.listen: ${listen.reason}`);
+    opened.http = await startHttpServer({
+      listen: listen.value,
+      token: options.httpToken,
+      sources: {
+        live: () => view.live(),
+        ready: () => view.ready(),
+        status: () => view.status(),
+        metrics: createMetricsRegistry(() => view.status()),
+      },
+      logger: logger.child({ component: 'http' }),
+    });
+  }
+  const health = new HealthEvent(
+    view,
+    sender,
+    config.gateway,
+    config.health.intervalSeconds,
+    logger.child({ component: 'health' }),
+  );
+  opened.health = health;
+  // Adapters and pipeline run even while the service is unreachable: events wait in the queue.
   session.start().catch((error: Error) => logger.warn(`first connection attempt failed: ${error.message}; retrying`));
   await pipeline.start();
+  view.markStarted();
+  health.start();
   const managed = config.managed?.enabled
     ? new ManagedGateway({
         session,
@@ -161,20 +287,6 @@ export async function startGateway(options: {
       })
     : undefined;
   managed?.start();
-  const notificationCounts: Partial<Record<NotificationReason, number>> = {};
-  const notifications = session.notifications$.subscribe((notification) => {
-    notificationCounts[notification.reason] = (notificationCounts[notification.reason] ?? 0) + 1;
-    admission.notified(notification.reason, `${notification.typeId}/${notification.deviceId}`);
-    logger.warn(
-      {
-        reason: notification.reason,
-        rc: notification.rc,
-        device: `${notification.typeId}/${notification.deviceId}`,
-        topic: notification.topic,
-      },
-      `service notification: ${notification.message}`,
-    );
-  });
   return {
     notificationCounts,
     session,
@@ -182,20 +294,25 @@ export async function startGateway(options: {
     pipeline,
     queue,
     sender,
+    view,
+    ...(opened.http ? { http: opened.http } : {}),
     adapters,
     ...(managed ? { managed } : {}),
     async close() {
+      health.stop();
       // Stop reading first: nothing new enters the queue during the grace period.
       await pipeline.close();
       queue.commit();
       await sender.drain(config.shutdownGraceMs);
-      // Unmanage over the session before it closes.
-      await managed?.close();
+      // Unmanage over the session before it closes (bounded: it waits for no acknowledgement when offline).
+      await managed?.close(2000);
       notifications.unsubscribe();
       sender.stop();
       admission.close();
       await session.close();
       queue.close();
+      await opened.http?.close();
+      view.close();
     },
   };
 }

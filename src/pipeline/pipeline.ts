@@ -15,6 +15,9 @@ import { mapReading } from './event-mapping.js';
 import { stampReadTime } from './read-time.js';
 import { RejectLog } from './reject-log.js';
 
+/** How many rejects the pipeline remembers for the status API. */
+const RECENT_REJECTS = 50;
+
 /** Where uplink events go (the sender, through the durable queue); returns a reason when one is refused. */
 export interface EventSink {
   accept(device: string, topic: string, payload: string, qos: 0 | 1, readAt: number): string | undefined;
@@ -42,6 +45,9 @@ export interface PipelineStats {
   rejects: Record<PipelineReject['stage'], number>;
   commandsDelivered: number;
   devices: number;
+  /** Frames and events per profile, and frames per adapter (metrics labels; never per device). */
+  byProfile: Record<string, { frames: number; events: number }>;
+  byAdapter: Record<string, number>;
 }
 
 /** A device seen behind the gateway: where its frames come from, so commands can go back there. */
@@ -50,6 +56,10 @@ export interface DeviceRoute {
   adapter: Adapter;
   source: FrameSource;
   profile: HardwareProfile;
+  /** Frames and events of this device since it was first seen, and when its last frame was read. */
+  frames: number;
+  events: number;
+  lastSeen: number;
 }
 
 interface ProfileRuntime {
@@ -58,6 +68,8 @@ interface ProfileRuntime {
   encoder: FrameEncoder | undefined;
   /** True when the device id depends only on the source, so it can be cached per channel. */
   sourceOnlyDevice: boolean;
+  /** This profile's entry in `stats.byProfile`. */
+  counts: { frames: number; events: number };
 }
 
 /**
@@ -75,6 +87,8 @@ export class Pipeline {
     rejects: { framing: 0, decode: 0, device: 0, publish: 0, command: 0 },
     commandsDelivered: 0,
     devices: 0,
+    byProfile: {},
+    byAdapter: {},
   };
 
   private readonly rejects = new Subject<PipelineReject>();
@@ -82,11 +96,12 @@ export class Pipeline {
   private readonly newDevices = new Subject<DeviceRoute>();
   private readonly routes = new Map<string, DeviceRoute>();
   private readonly runtimes = new Map<string, ProfileRuntime>();
-  private readonly deviceBySource = new WeakMap<FrameSource, DeviceRef>();
+  private readonly routeBySource = new WeakMap<FrameSource, DeviceRoute>();
   private readonly extraDecoders = new WeakMap<CodecSpec, Decoder>();
   private readonly subscription = new Subscription();
   private readonly rejectLog: RejectLog;
   private readonly topics = new DeviceTopics();
+  private readonly recent: PipelineReject[] = [];
 
   constructor(
     private readonly options: {
@@ -109,6 +124,7 @@ export class Pipeline {
   /** Subscribes to every adapter and to commands, then starts the adapters. */
   async start(): Promise<void> {
     for (const adapter of this.options.adapters) {
+      this.stats.byAdapter[adapter.name] ??= 0;
       this.subscription.add(adapter.frames$.subscribe((frame) => this.safeUplink(adapter, frame)));
       this.subscription.add(
         adapter.rejects$.subscribe((reject) =>
@@ -153,7 +169,9 @@ export class Pipeline {
         decoder: createDecoder(profile.codec),
         encoder: profile.framing ? createFrameEncoder(profile.framing) : undefined,
         sourceOnlyDevice: !usesReading,
+        counts: { frames: 0, events: 0 },
       };
+      this.stats.byProfile[name] = runtime.counts;
       this.runtimes.set(name, runtime);
     }
     return runtime;
@@ -170,6 +188,7 @@ export class Pipeline {
 
   private uplink(adapter: Adapter, frame: Frame): void {
     this.stats.frames++;
+    this.stats.byAdapter[adapter.name] = (this.stats.byAdapter[adapter.name] ?? 0) + 1;
     const runtime = this.runtime(frame.profile);
     if (!runtime)
       return this.reject({
@@ -178,29 +197,33 @@ export class Pipeline {
         source: frame.source,
         at: frame.at,
       });
+    runtime.counts.frames++;
     // A frame may name its own codec (a BLE characteristic within a GATT profile, say).
     const decoder = frame.context?.codec ? this.decoderFor(frame.context.codec as CodecSpec) : runtime.decoder;
     const decoded = decoder.decode(frame.bytes, frame.context);
     if (!decoded.ok) return this.reject({ stage: 'decode', reason: decoded.reason, source: frame.source, at: frame.at });
     const reading = decoded.value;
     // Frame sources are shared per connection (and per Modbus slave), so the device is cached on them.
-    let device = runtime.sourceOnlyDevice ? this.deviceBySource.get(frame.source) : undefined;
-    if (!device) {
+    let route = runtime.sourceOnlyDevice ? this.routeBySource.get(frame.source) : undefined;
+    if (!route) {
       const template = deviceTemplateFor(runtime.profile.device, frame.source.vars);
       const resolved = resolveDevice(template, frame.source.vars, reading);
       if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at });
       const known = this.routes.get(deviceKey(resolved.value));
-      // One DeviceRef object per device, so per-device caches downstream (topics) hit by identity.
-      device = known?.device ?? resolved.value;
-      if (runtime.sourceOnlyDevice) this.deviceBySource.set(frame.source, device);
       // Cheap identity check that also follows a device to a new port or connection.
-      if (known?.source !== frame.source) this.remember(device, adapter, frame.source, runtime.profile);
+      route = known?.source === frame.source ? known : this.remember(resolved.value, adapter, frame.source, runtime.profile);
+      if (runtime.sourceOnlyDevice) this.routeBySource.set(frame.source, route);
     }
+    route.frames++;
+    route.lastSeen = frame.at;
+    const device = route.device;
     // Only built when someone listens (device management uses readings for location).
     if (this.readings.observed) this.readings.next({ device, reading });
     const { sink, qos, timestampField } = this.options;
     for (const event of mapReading(runtime.profile.events, reading)) {
       this.stats.events++;
+      route.events++;
+      runtime.counts.events++;
       let topic: string;
       try {
         topic = this.topics.eventTopic(device, event.eventId, event.format);
@@ -218,16 +241,21 @@ export class Pipeline {
     }
   }
 
-  private remember(device: DeviceRef, adapter: Adapter, source: FrameSource, profile: HardwareProfile): void {
+  /** Records where a device's frames come from (a new device, or one that moved); returns its route. */
+  private remember(device: DeviceRef, adapter: Adapter, source: FrameSource, profile: HardwareProfile): DeviceRoute {
     const key = deviceKey(device);
     const known = this.routes.get(key);
-    const route: DeviceRoute = { device, adapter, source, profile };
+    // One DeviceRef object per device, so per-device caches downstream (topics) hit by identity.
+    const route: DeviceRoute = known
+      ? Object.assign(known, { adapter, source, profile })
+      : { device, adapter, source, profile, frames: 0, events: 0, lastSeen: 0 };
     this.routes.set(key, route);
-    if (known) return;
+    if (known) return route;
     this.stats.devices = this.routes.size;
     this.options.logger.info({ device: key, channel: source.channel, profile: profile.name }, 'new device');
     this.newDevices.next(route);
     if (profile.commands.length > 0) void this.options.commands.subscribeCommands(device);
+    return route;
   }
 
   private async downlink(command: InboundCommand): Promise<void> {
@@ -276,8 +304,15 @@ export class Pipeline {
     this.options.logger.info({ device: deviceKey(device), commandId }, 'command delivered');
   }
 
+  /** The latest rejects, newest last (at most RECENT_REJECTS), for the status API and the console. */
+  get recentRejects(): readonly PipelineReject[] {
+    return this.recent;
+  }
+
   private reject(reject: PipelineReject): void {
     this.stats.rejects[reject.stage]++;
+    this.recent.push(reject);
+    if (this.recent.length > RECENT_REJECTS) this.recent.shift();
     this.rejectLog.record(reject);
     this.rejects.next(reject);
   }

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { type DeviceRef, validateDeviceRef } from '../protocol/ids.js';
 import { fail, ok, type Result } from '../result.js';
+import { secretsEqual } from '../security/secrets.js';
 
 /** A gateway the platform accepts: its identity and token. */
 export interface GatewayCredentials extends DeviceRef {
@@ -11,14 +11,6 @@ export interface GatewayCredentials extends DeviceRef {
 export interface ApplicationCredentials {
   apiKey: string;
   token: string;
-}
-
-/**
- * Whether two secrets are equal, in a time that depends on neither's content: both sides are hashed to
- * fixed-length SHA-256 digests first, so a different length is not an early way out either.
- */
-export function secretsEqual(expected: string | Buffer, given: string | Buffer): boolean {
-  return timingSafeEqual(digest(expected), digest(given));
 }
 
 /**
@@ -95,10 +87,6 @@ export function splitCredentialList(text: string, separator: 'lines' | 'commas')
     .map((part) => part.trim())
     .filter((entry) => entry !== '');
   return entries.map((entry, index) => ({ text: entry, position: index + 1 }));
-}
-
-function digest(secret: string | Buffer): Buffer {
-  return createHash('sha256').update(secret).digest();
 }
 
 function idOf(device: DeviceRef): string {

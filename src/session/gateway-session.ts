@@ -18,6 +18,8 @@ export interface SessionStatus {
   reason?: string;
   /** Set when the connection keeps being taken over by another client with our client id. */
   conflict?: boolean;
+  /** Set (with state `closed`) when the service refused the token at the first connection. */
+  authRefused?: boolean;
 }
 
 /** A command addressed to the gateway or a device behind it (seed: Subscribing to commands). */
@@ -38,6 +40,12 @@ export interface InboundDmMessage {
 /** Options for the session: the endpoint plus reconnect behaviour. */
 export interface GatewaySessionOptions extends EndpointOptions {
   reconnect?: Partial<BackoffOptions>;
+  /**
+   * A token refused at the very first connection (CONNACK 4 or 5) is final unless this is true: the session
+   * closes with `authRefused`, so a supervisor sees the failure instead of endless retries. A refusal after
+   * the gateway was once online (a token rotated on the service) is always retried.
+   */
+  retryOnAuthFailure?: boolean;
 }
 
 /** What an outgoing publish may ask for. QoS 2 is refused; retain is never set. */
@@ -72,14 +80,18 @@ export class GatewaySession {
   private readonly notify: string;
   private attempt = 0;
   private connectedAt = 0;
+  /** Connections made (CONNACK accepted) and lost, for metrics: more than one connect means reconnects. */
+  readonly counters = { connects: 0, disconnects: 0 };
   private closing = false;
   private lastError: string | undefined;
+  private readonly retryOnAuthFailure: boolean;
 
   constructor(
     options: GatewaySessionOptions,
     private readonly logger: Logger,
   ) {
     const endpoint = resolveEndpoint(options);
+    this.retryOnAuthFailure = options.retryOnAuthFailure ?? false;
     this.clientId = endpoint.clientId;
     this.url = endpoint.url;
     this.gateway = options.gateway;
@@ -128,6 +140,11 @@ export class GatewaySession {
   /** The current status, synchronously. */
   get current(): SessionStatus {
     return this.status.value;
+  }
+
+  /** When the current connection was accepted (ms), or 0 when there is none. */
+  get onlineSince(): number {
+    return this.client.connected ? this.connectedAt : 0;
   }
 
   /**
@@ -253,6 +270,7 @@ export class GatewaySession {
   private wire(): void {
     const client = this.client;
     client.on('connect', (connack) => {
+      this.counters.connects++;
       this.attempt = 0;
       this.connectedAt = Date.now();
       this.lastError = undefined;
@@ -272,6 +290,7 @@ export class GatewaySession {
       const delay = nextBackoffMs(this.backoff, this.attempt++);
       client.options.reconnectPeriod = delay;
       if (!wasOnline) return;
+      this.counters.disconnects++;
       const now = Date.now();
       const conflict = this.takeover.record(this.connectedAt, now);
       const reason = conflict
@@ -289,6 +308,13 @@ export class GatewaySession {
     client.on('error', (error: Error & { code?: number | string }) => {
       // Without this listener mqtt.js errors would crash the process.
       this.lastError = describeConnectionError(error);
+      const refused = error.code === 4 || error.code === 5;
+      if (refused && this.counters.connects === 0 && !this.retryOnAuthFailure && !this.closing) {
+        this.logger.error({ url: this.url }, `${this.lastError}; not retrying (connection.retryOnAuthFailure: true would)`);
+        void client.endAsync(true).catch(() => undefined);
+        this.status.next({ state: 'closed', at: Date.now(), reason: this.lastError, authRefused: true });
+        return;
+      }
       this.logger.warn({ url: this.url }, `gateway session error: ${this.lastError}`);
       if (this.status.value.state !== 'online') {
         this.status.next({ state: 'offline', at: Date.now(), reason: this.lastError });

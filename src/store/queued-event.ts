@@ -30,6 +30,8 @@ export interface QueueStats {
   acknowledged: number;
   /** Transactions committed (group commits: far fewer than events). */
   commits: number;
+  /** Events appended but not yet committed (on disk within the commit interval). */
+  uncommitted: number;
   dropped: Record<QueueDropReason, number>;
   /** Where it lives; ':memory:' when the store is off. */
   location: string;

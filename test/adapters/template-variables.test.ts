@@ -6,6 +6,7 @@ import { TcpChannel } from '../../adapters/serial/tcp-channel.js';
 import { JsonSensorEmulator } from '../../adapters/simulated/json-sensor-emulator.js';
 import { SimulatedChannel } from '../../adapters/simulated/simulated-channel.js';
 import { TEMPLATE_VARIABLES, type VariableSet } from '../../adapters/template-variables.js';
+import { silentLogger } from '../../src/logging.js';
 import { VirtualSerialPair } from '../support/socat.js';
 import { profile, startRig } from './ble/ble-test-kit.js';
 
@@ -28,7 +29,8 @@ describe('the template variables each adapter declares are the ones it sets', ()
     const pair = new VirtualSerialPair('vars');
     await pair.start();
     cleanups.push(() => pair.stop());
-    const channel = new SerialPortChannel(pair.gatewayPath, { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 });
+    const line = { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 } as const;
+    const channel = new SerialPortChannel(pair.gatewayPath, { kind: 'path', path: pair.gatewayPath }, line, silentLogger());
     await channel.open();
     cleanups.push(() => channel.close());
     expectDeclared(channel.vars, 'serial');

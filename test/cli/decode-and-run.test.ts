@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,11 +78,16 @@ describe('wiotp-gateway run --check', () => {
     const missing = await runCli(['run', '--config', config, '--check']);
     expect(missing.code).toBe(2);
     expect(missing.stdout).toMatch(/^error {4}auth\.tokenEnv: the environment variable NOPE_NOT_SET is not set$/m);
-    writeFileSync(join(dir, 'token'), 'tok');
+    writeFileSync(join(dir, 'token'), 'tok', { mode: 0o644 });
+    chmodSync(join(dir, 'token'), 0o644);
     writeFileSync(
       config,
       'org: abc123\ngateway: { typeId: rpi, deviceId: gw1 }\nauth: { tokenFile: token }\nadapters: [{ kind: serial, ports: [{ path: /dev/ttyUSB0, profile: nmea-gps }] }]\n',
     );
+    const open = await runCli(['run', '--config', config, '--check']);
+    expect(open.code).toBe(2);
+    expect(open.stdout).toContain(`is readable by group or others (mode 0644): run \`chmod 600 ${join(dir, 'token')}\``);
+    chmodSync(join(dir, 'token'), 0o600);
     const ok = await runCli(['run', '--config', config, '--check']);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toMatch(/^config ok: gateway g:abc123:rpi:gw1, 1 adapter\(s\)/m);

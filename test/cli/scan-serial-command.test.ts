@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { portMatches, type SerialPortRow } from '../../src/cli/scan-serial-command.js';
+import { configPortsFor, type SerialPortRow } from '../../src/cli/scan-serial-command.js';
+import { gatewayConfigSchema } from '../../src/config/gateway-config.js';
 import { runCli } from '../support/cli.js';
 import { VirtualSerialPair } from '../support/socat.js';
 
@@ -44,16 +45,36 @@ describe('wiotp-gateway scan serial', () => {
   });
 });
 
-describe('USB identity matching (a config port’s match)', () => {
-  const row = { vendorId: '0403', productId: '6001', serialNumber: 'A10K4ZQ1' };
-  it.each([
-    [{ vendorId: '0403', productId: '6001' }, true],
-    [{ vendorId: '0x403' }, true],
-    [{ serialNumber: 'A10K4ZQ1' }, true],
-    [{ serialNumber: 'a10k4zq1' }, false],
-    [{ vendorId: '0403', productId: '6015' }, false],
-    [{}, false],
-  ])('%j matches: %s', (match, expected) => {
-    expect(portMatches(row, match)).toBe(expected);
+describe('which config port names a serial port', () => {
+  const config = gatewayConfigSchema.parse({
+    org: 'abc123',
+    gateway: { typeId: 'rpi', deviceId: 'gw1' },
+    auth: { token: 't' },
+    adapters: [
+      {
+        kind: 'serial',
+        ports: [
+          { path: '/dev/serial/by-id/usb-FTDI_A10K4ZQ1-if00-port0', profile: 'nmea-gps' },
+          { match: { serialNumber: 'B20' }, profile: 'json-sensor' },
+        ],
+      },
+    ],
+  });
+  const row = (path: string, byId?: string): SerialPortRow => ({ path, kind: 'usb', usedBy: [], ...(byId ? { byId } : {}) });
+
+  it('by its by-id link, or by the match that finds it among the listed ports', () => {
+    const matched = () => '/dev/ttyUSB1';
+    expect(
+      configPortsFor(row('/dev/ttyUSB0', '/dev/serial/by-id/usb-FTDI_A10K4ZQ1-if00-port0'), config, (p) => p, matched),
+    ).toEqual(['adapters[0].ports[0] (nmea-gps)']);
+    expect(configPortsFor(row('/dev/ttyUSB1'), config, (p) => p, matched)).toEqual(['adapters[0].ports[1] (json-sensor)']);
+    expect(
+      configPortsFor(
+        row('/dev/ttyUSB1'),
+        config,
+        (p) => p,
+        () => undefined,
+      ),
+    ).toEqual([]);
   });
 });

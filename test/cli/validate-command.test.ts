@@ -143,6 +143,21 @@ describe('wiotp-gateway validate', () => {
     expect(result.code).toBe(2);
   });
 
+  it('refuses what run refuses beyond the config schema: an HTTP listener open to other machines without a token', async () => {
+    const file = write({
+      'http/gateway.yaml': config(
+        `  - kind: serial\n    ports: [{ path: ${existingPort}, profile: nmea-gps }]\n`,
+        'http: { listen: "0.0.0.0:9464" }\n',
+      ),
+      'http/profiles/.keep': '',
+    });
+    const result = await runCli(['validate', file]);
+    expect(result.stdout).toMatch(
+      /^error {4}http\.listen: http\.listen http:\/\/0\.0\.0\.0:9464 is reachable from other machines: set http\.token/m,
+    );
+    expect(result.code).toBe(2);
+  });
+
   it('warns about a serial path that does not exist now without failing', async () => {
     const file = write({
       'missing/gateway.yaml': config('  - kind: serial\n    ports: [{ path: /dev/ttyNOPE9, profile: nmea-gps }]\n'),

@@ -1,13 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyEnvOverrides, loadGatewayConfig, loadProfile, loadProfiles, resolveToken } from '../../src/config/load.js';
 
-function file(name: string, text: string): string {
+function file(name: string, text: string, mode = 0o644): string {
   const dir = mkdtempSync(join(tmpdir(), 'wiotp-config-'));
   const path = join(dir, name);
-  writeFileSync(path, text);
+  writeFileSync(path, text, { mode });
+  chmodSync(path, mode); // writeFileSync's mode passes through the umask
   return path;
 }
 
@@ -55,6 +56,36 @@ adapters:
     expect(reason).toMatch(/adapters\[0\]\.ports\[0\]: Unrecognized key: "baudrate"/);
   });
 
+  it('takes a serial port by path or by USB match, and says what is wrong with the entry otherwise', () => {
+    const ports = (entries: string) =>
+      loadGatewayConfig(
+        file(
+          'ports.yaml',
+          `org: abc123\ngateway: { typeId: rpi, deviceId: gw1 }\nauth: { tokenEnv: T }\nadapters:\n  - kind: serial\n    ports:\n${entries}`,
+        ),
+        {},
+      );
+    const good = ports(
+      '      - { path: /dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0, profile: nmea-gps }\n' +
+        '      - { match: { vendorId: "0403", productId: "6001", serialNumber: A9M4KQ1X }, profile: nmea-gps }\n',
+    );
+    expect(good.ok).toBe(true);
+    const bad = ports(
+      '      - { profile: nmea-gps }\n' +
+        '      - { path: /dev/ttyUSB0, match: { serialNumber: A1 }, profile: nmea-gps }\n' +
+        '      - { match: { vendorId: 0403 }, profile: nmea-gps }\n' +
+        '      - { match: {}, profile: nmea-gps }\n',
+    );
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.reason.split('\n').slice(1)).toEqual([
+      '  adapters[0].ports[0].path: give path (e.g. /dev/serial/by-id/usb-FTDI_…-if00-port0) or match: { vendorId, productId, serialNumber }',
+      '  adapters[0].ports[1].match: give path or match, not both',
+      '  adapters[0].ports[2].match.vendorId: expected 4 hex digits in quotes, e.g. "0403" (unquoted, YAML reads 0403 as the number 403)',
+      '  adapters[0].ports[3].match: give at least one of vendorId, productId, serialNumber',
+    ]);
+  });
+
   it('lets the environment override the token, host, port and log level', () => {
     const data = applyEnvOverrides(
       { org: 'x', auth: { tokenFile: 'f' } },
@@ -63,17 +94,78 @@ adapters:
     expect(data).toEqual({ org: 'x', auth: { token: 't' }, connection: { host: 'h', port: 1884 }, log: { level: 'debug' } });
   });
 
+  // Found by fuzzing: with WIOTP_HOST set, a config saying `connection: ""` made applyEnvOverrides throw
+  // "Cannot create property 'host' on string" instead of validation naming the field.
+  it('leaves a section that is not a map for validation to name, whatever the environment overrides', () => {
+    const env = { WIOTP_HOST: 'h', WIOTP_PORT: '1884', WIOTP_LOG_LEVEL: 'debug' };
+    const data = applyEnvOverrides({ org: 'x', connection: '', log: [1] }, env);
+    expect(data).toEqual({ org: 'x', connection: '', log: [1] });
+    const config = loadGatewayConfig(
+      file(
+        'gateway.yaml',
+        `${GOOD}
+log: 7
+`.replace('connection: { transport: tls, caFile: /etc/ssl/ca.pem }', 'connection: ""'),
+      ),
+      env,
+    );
+    expect(config).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/connection: .*expected object[\s\S]*log: .*expected object/i),
+    });
+  });
+
   it('resolves the token from the environment or a file, and names what is missing', () => {
     expect(resolveToken({ tokenEnv: 'GW_TOKEN' }, { GW_TOKEN: 's3cret' })).toEqual({ ok: true, value: 's3cret' });
     expect(resolveToken({ tokenEnv: 'GW_TOKEN' }, {})).toEqual({
       ok: false,
       reason: 'auth.tokenEnv: the environment variable GW_TOKEN is not set',
     });
-    expect(resolveToken({ tokenFile: file('token', 'abc\n') }, {})).toEqual({ ok: true, value: 'abc' });
+    expect(resolveToken({ tokenFile: file('token', 'abc\n', 0o600) }, {})).toEqual({ ok: true, value: 'abc' });
     expect(resolveToken({ tokenFile: '/nonexistent/token' }, {})).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/ENOENT/),
     });
+  });
+});
+
+describe('token file permissions', () => {
+  it.each([
+    { mode: '0600', expected: 'accepted' },
+    { mode: '0400', expected: 'accepted' },
+    { mode: '0644', expected: 'readable' },
+    { mode: '0640', expected: 'readable' },
+    { mode: '0604', expected: 'readable' },
+    { mode: '0620', expected: 'writable' },
+    { mode: '0610', expected: 'accessible' },
+  ])('a token file with mode $mode is $expected', ({ mode, expected }) => {
+    const path = file('token', 's3cret\n', Number.parseInt(mode, 8));
+    const token = resolveToken({ tokenFile: path }, {});
+    if (expected === 'accepted') {
+      expect(token).toEqual({ ok: true, value: 's3cret' });
+      return;
+    }
+    expect(token).toEqual({
+      ok: false,
+      reason: `auth.tokenFile: ${path} is ${expected} by group or others (mode ${mode}): run \`chmod 600 ${path}\``,
+    });
+  });
+
+  it('accepts the file once the chmod it names has been run, and never puts the token in the reason', () => {
+    const path = file('token', 'do-not-print-me', 0o644);
+    const refused = resolveToken({ tokenFile: path }, {});
+    expect(refused.ok).toBe(false);
+    if (refused.ok) return;
+    expect(refused.reason).not.toContain('do-not-print-me');
+    const command = /`chmod (\d+) (.+)`/.exec(refused.reason);
+    expect(command?.[2]).toBe(path);
+    chmodSync(path, Number.parseInt(command![1]!, 8));
+    expect(resolveToken({ tokenFile: path }, {})).toEqual({ ok: true, value: 'do-not-print-me' });
+  });
+
+  it('resolves a relative token file against the config folder', () => {
+    const path = file('token', 'rel', 0o600);
+    expect(resolveToken({ tokenFile: 'token' }, {}, dirname(path))).toEqual({ ok: true, value: 'rel' });
   });
 });
 

@@ -146,12 +146,20 @@ describe('GatewaySession over tcp', () => {
     expect(status.reason).toMatch(/another client is probably using the client id g:abc123:rpi:gw1/);
   });
 
-  it('rejects a wrong token on start with CONNACK 4 in plain words', async () => {
+  it('rejects a wrong token on start with CONNACK 4 in plain words, and stops there', async () => {
     platform = await startPlatform();
     const gw = session({ token: 'wrong' });
     await expect(gw.start()).rejects.toMatchObject({ code: 4 });
-    const status = await firstValueFrom(gw.status$.pipe(filter((s) => s.state === 'offline')));
-    expect(status.reason).toMatch(/refused the token/);
+    const status = await firstValueFrom(gw.status$.pipe(filter((s) => s.state === 'closed')));
+    expect(status).toMatchObject({ authRefused: true, reason: expect.stringMatching(/refused the token \(CONNACK 4/) });
+  });
+
+  it('keeps retrying a refused token when retryOnAuthFailure is set', async () => {
+    platform = await startPlatform();
+    const gw = session({ token: 'wrong', retryOnAuthFailure: true });
+    await expect(gw.start()).rejects.toMatchObject({ code: 4 });
+    const retrying = await firstValueFrom(gw.status$.pipe(filter((s) => s.state === 'connecting')));
+    expect(retrying.reason).toMatch(/refused the token/);
   });
 });
 

@@ -144,7 +144,15 @@ const mcu: DeviceRef = { typeId: 'mcu', deviceId: 'esp-01' };
 const tag: DeviceRef = { typeId: 'tag', deviceId: 'aabbccddeeff' };
 
 function route(device: DeviceRef, profile: HardwareProfile, channel: string, vars: DeviceRoute['source']['vars']): DeviceRoute {
-  return { device, profile, adapter: { name: 'sim' } as Adapter, source: { adapter: 'sim', channel, vars } };
+  return {
+    device,
+    profile,
+    adapter: { name: 'sim' } as Adapter,
+    source: { adapter: 'sim', channel, vars },
+    frames: 0,
+    events: 0,
+    lastSeen: 0,
+  };
 }
 
 const mcuRoute = route(mcu, managedProfile, '/dev/ttyUSB0', {

@@ -5,9 +5,9 @@ import {
   authenticateGateway,
   parseApplicationCredential,
   parseGatewayCredential,
-  secretsEqual,
   splitCredentialList,
 } from '../../src/platform/credentials.js';
+import { secretsEqual } from '../../src/security/secrets.js';
 
 vi.mock('node:crypto', async (importOriginal) => {
   const original = await importOriginal<typeof import('node:crypto')>();

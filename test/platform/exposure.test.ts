@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, plainListenerWarning } from '../../src/platform/exposure.js';
+import { plainListenerWarning } from '../../src/platform/exposure.js';
+import { isLoopbackHost } from '../../src/security/loopback.js';
 
 describe('isLoopbackHost', () => {
   it.each([

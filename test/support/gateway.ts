@@ -12,6 +12,8 @@ import { GATEWAY, ORG } from './platform.js';
 export function testGatewayConfig(port: number, adapters: unknown[], extra: Record<string, unknown> = {}): GatewayConfig {
   return gatewayConfigSchema.parse({
     store: { path: mkdtempSync(join(tmpdir(), 'wiotp-store-')) },
+    // Tests run side by side: no fixed port. A test that wants the HTTP server passes http itself.
+    http: false,
     org: ORG,
     gateway: { typeId: GATEWAY.typeId, deviceId: GATEWAY.deviceId },
     auth: { token: GATEWAY.token },

@@ -10,7 +10,7 @@ export function requireSocat(): void {
   try {
     execFileSync('socat', ['-V'], { stdio: 'ignore' });
   } catch {
-    throw new Error('the serial end-to-end tests need socat (apt-get install socat)');
+    throw new Error('the serial end-to-end tests need socat: `npm test` installs it when it can, else apt-get install socat');
   }
 }
 

@@ -53,9 +53,9 @@ export function once<T extends unknown[] = unknown[]>(emitter: Emitter, event: s
 }
 
 /** Polls a condition without sleeping blindly: resolves as soon as it holds, fails loudly after `ms`. */
-export async function until(condition: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -16,7 +16,10 @@ export type JsonLinesOptions = z.infer<typeof jsonLinesOptionsSchema>;
 /** `json` codec options as written in a profile (defaults not yet applied). */
 export type JsonLinesOptionsInput = z.input<typeof jsonLinesOptionsSchema>;
 
-/** A decoder for one JSON document per frame; a non-object document becomes `{ [valueField]: document }`. */
+/**
+ * A decoder for one JSON document per frame; a non-object document becomes `{ [valueField]: document }`.
+ * A number beyond a double's range or nesting deeper than 64 levels is refused, naming the field.
+ */
 export function createJsonLinesDecoder(options: JsonLinesOptionsInput = {}): Decoder {
   const { valueField } = jsonLinesOptionsSchema.parse(options);
   return {
@@ -30,6 +33,8 @@ export function createJsonLinesDecoder(options: JsonLinesOptionsInput = {}): Dec
       } catch (error) {
         return fail(describeJsonError(text.value, error));
       }
+      const unfit = unfitDocument(document);
+      if (unfit !== undefined) return fail(unfit);
       if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
         rememberRawJson(document, text.value);
         return ok(document);
@@ -37,6 +42,42 @@ export function createJsonLinesDecoder(options: JsonLinesOptionsInput = {}): Dec
       return ok({ [valueField]: document });
     },
   };
+}
+
+/** Deepest nesting a document may have; deeper ones would overflow the stack of whatever serialises them again. */
+const MAX_DEPTH = 64;
+
+type Container = JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Why a parsed document cannot be a Reading, or undefined: a number JSON.parse turned into ±Infinity
+ * (beyond a double's range), or nesting deeper than MAX_DEPTH. Iterative; primitives cost no allocation.
+ */
+function unfitDocument(document: JsonValue): string | undefined {
+  if (typeof document !== 'object' || document === null) {
+    return typeof document === 'number' && !Number.isFinite(document) ? `document: ${OUT_OF_RANGE}` : undefined;
+  }
+  const pending: [container: Container, path: string, depth: number][] = [[document, 'document', 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [container, path, depth] = next;
+    if (depth > MAX_DEPTH) return `${path}: nested deeper than ${MAX_DEPTH} levels`;
+    const isArray = Array.isArray(container);
+    for (const key in container) {
+      const value = (container as Record<string, JsonValue>)[key];
+      if (typeof value === 'number') {
+        if (!Number.isFinite(value)) return `${childPath(path, key, isArray)}: ${OUT_OF_RANGE}`;
+      } else if (typeof value === 'object' && value !== null) {
+        pending.push([value, childPath(path, key, isArray), depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
+const OUT_OF_RANGE = 'number beyond the range of a double (about ±1.8e308)';
+
+function childPath(path: string, key: string, isArray: boolean): string {
+  return isArray ? `${path}[${key}]` : `${path}.${key}`;
 }
 
 /** Where the JSON first broke the grammar and what was expected there (failure path only). */

@@ -5,7 +5,8 @@ import { fail, ok, type Result } from '../../result.js';
 const utf8 = new TextDecoder('utf-8');
 const CR = 0x0d;
 const LF = 0x0a;
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// No two parts may match the same digits: `\d+\.?\d*` backtracked quadratically on a long digit run.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 
 /** A text frame as a string without the trailing CR/LF a line framing may leave; bad UTF-8 names the byte. */

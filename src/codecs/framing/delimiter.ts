@@ -155,12 +155,25 @@ export function createDelimiterDeframer(options: DelimiterOptions): Deframer {
   });
 }
 
-/** Appends the delimiter to a payload, unless the payload already ends with it (so encoding is idempotent). */
+/**
+ * Appends the delimiter to a payload, unless the payload already ends with it (so encoding is idempotent).
+ * Throws RangeError when the delimiter occurs anywhere else in the frame: the far end would cut it there.
+ */
 export function encodeDelimited(payload: Uint8Array, delimiter: Uint8Array): Uint8Array {
   const tail = payload.length - delimiter.length;
-  if (tail >= 0 && delimiter.every((b, i) => payload[tail + i] === b)) return plainBytes(payload).slice();
-  const frame = new Uint8Array(payload.length + delimiter.length);
-  frame.set(payload);
-  frame.set(delimiter, payload.length);
+  let frame: Uint8Array;
+  if (tail >= 0 && delimiter.every((b, i) => payload[tail + i] === b)) {
+    frame = plainBytes(payload).slice();
+  } else {
+    frame = new Uint8Array(payload.length + delimiter.length);
+    frame.set(payload);
+    frame.set(delimiter, payload.length);
+  }
+  const first = Buffer.from(frame.buffer, frame.byteOffset, frame.length).indexOf(delimiter);
+  if (first !== frame.length - delimiter.length) {
+    throw new RangeError(
+      `delimiter: payload holds the ${describe(delimiter)} at byte ${first}; the far end would cut the frame there`,
+    );
+  }
   return frame;
 }

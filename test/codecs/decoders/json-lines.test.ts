@@ -114,6 +114,39 @@ describe('json codec', () => {
     });
   });
 
+  // Found by fuzzing: JSON.parse turns a number beyond a double's range into ±Infinity, which no JSON
+  // payload can carry, and a document nested 200,000 deep parses but overflows JSON.stringify later.
+  const unfit = [
+    {
+      name: 'refuses the number -545506570097004e+2043 (it would be -Infinity)',
+      input: '-545506570097004e+2043',
+      reason: 'document: number beyond the range of a double (about ±1.8e308)',
+    },
+    {
+      name: 'names the field of an out-of-range number',
+      input: '{"a":{"b":[1,1e400]}}',
+      reason: 'document.a.b[1]: number beyond the range of a double (about ±1.8e308)',
+    },
+    {
+      name: 'refuses a document nested 65 levels deep',
+      input: `${'['.repeat(65)}${']'.repeat(65)}`,
+      reason: `document${'[0]'.repeat(64)}: nested deeper than 64 levels`,
+    },
+    {
+      name: 'refuses a document nested 200,000 levels deep without overflowing the stack',
+      input: `${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}`,
+      reason: `document${'.a'.repeat(64)}: nested deeper than 64 levels`,
+    },
+  ];
+  it.each(unfit)('$name', ({ input, reason }) => {
+    expect(decoder.decode(utf8(input))).toEqual({ ok: false, reason });
+  });
+
+  it('accepts a document nested 64 levels deep and the largest double', () => {
+    expect(decoder.decode(utf8(`${'['.repeat(64)}${']'.repeat(64)}`)).ok).toBe(true);
+    expect(decoder.decode(utf8('{"max":1.7976931348623157e308}'))).toEqual({ ok: true, value: { max: Number.MAX_VALUE } });
+  });
+
   it('wraps non-objects under a configured field', () => {
     expect(createJsonLinesDecoder({ valueField: 'reading' }).decode(utf8('7'))).toEqual({
       ok: true,

@@ -74,6 +74,23 @@ describe('parseDecimal', () => {
   ])('reads $name', ({ input, expected }) => {
     expect(parseDecimal(input)).toBe(expected);
   });
+
+  // Found while fuzzing: `\d+\.?\d*` let two parts claim the same digits, so a long digit run that was
+  // not a number backtracked quadratically: '1' x 65,536 + 'x' took 2.8 s, and a 1 MB frame (the largest
+  // maxLength) would have held the event loop for minutes. 200,000 digits took 38 s.
+  it.each([
+    { name: "'1' x 200,000 then 'x'", input: `${'1'.repeat(200_000)}x` },
+    { name: "'1' x 200,000 then 'e'", input: `${'1'.repeat(200_000)}e` },
+    { name: "'1' x 100,000, '.', '1' x 100,000 then 'x'", input: `${'1'.repeat(100_000)}.${'1'.repeat(100_000)}x` },
+  ])('refuses $name in linear time', ({ input }) => {
+    const started = performance.now();
+    expect(parseDecimal(input)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('still reads a long digit run that is a number', () => {
+    expect(parseDecimal(`${'1'.repeat(200)}.5`)).toBe(Number(`${'1'.repeat(200)}.5`));
+  });
 });
 
 describe('parseInteger', () => {

@@ -121,4 +121,23 @@ describe('encodeDelimited', () => {
   it.each(cases)('$name', ({ input, expected }) => {
     expect(Buffer.from(encodeDelimited(text(input), CRLF)).toString('latin1')).toEqual(expected);
   });
+
+  // Found by fuzzing: delimiter 0x00 and payload 00 00 went out as 00 00 00, which the far end read as two
+  // empty frames instead of one frame "00".
+  const refused = [
+    { name: 'a payload holding the delimiter (00 00 with delimiter 0x00)', input: '\0\0', delimiter: '\0', at: 0 },
+    { name: 'a payload with CR LF inside ("AT\r\nZ")', input: 'AT\r\nZ', delimiter: '\r\n', at: 2 },
+    {
+      name: 'a payload whose tail and the delimiter make one early ("xa" with delimiter "aa")',
+      input: 'xa',
+      delimiter: 'aa',
+      at: 1,
+    },
+  ];
+  it.each(refused)('refuses $name with RangeError naming the byte', ({ input, delimiter, at }) => {
+    expect(() => encodeDelimited(text(input), text(delimiter))).toThrow(
+      new RegExp(`^delimiter: payload holds the delimiter [0-9A-Fx ]+ at byte ${at}; the far end would cut the frame there$`),
+    );
+    expect(() => encodeDelimited(text(input), text(delimiter))).toThrow(RangeError);
+  });
 });
