@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CODEC_KINDS } from '../codecs/codec-kinds.js';
 import type { CodecSpec } from '../codecs/codec-spec.js';
 import { repeatable, UsageError } from './arguments.js';
-import { type DecodeTargetOptions, resolveDecodeTarget } from './decode-target.js';
+import type { DecodeTargetOptions } from './decode-target.js';
 
 /** Other names people use for the codecs on the command line. */
 export const CODEC_ALIASES: Record<string, string> = {
@@ -71,6 +71,7 @@ export function registerDecodeCommand(program: Command): Command {
       const { createDecoder } = await import('../codecs/codec-spec.js');
       const { createDeframer } = await import('../codecs/framing/framing-spec.js');
       const { frameOutcome } = await import('../pipeline/frame-outcome.js');
+      const { resolveDecodeTarget } = await import('./decode-target.js');
       const target = resolveDecodeTarget(options);
       if (target?.note) process.stderr.write(`note: ${target.note}\n`);
       const spec = target ? target.profile.codec : await codecFromOptions(options);

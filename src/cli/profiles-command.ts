@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import { repeatable } from './arguments.js';
-import { loadProfileSet, type ProfileEntry, type ProfileSetOptions, profileNamed } from './profile-set.js';
+import type { ProfileEntry, ProfileSetOptions } from './profile-set.js';
 import { formatTable } from './table.js';
 
 /** How a profile reaches its device, in a few words: "serial 9600", "ble gatt". */
@@ -62,6 +62,7 @@ export function registerProfilesCommand(program: Command): Command {
     )
     .option('--json', 'print JSON instead of a table or YAML')
     .action(async (name: string | undefined, options: ProfileSetOptions & { json?: boolean }) => {
+      const { loadProfileSet, profileNamed } = await import('./profile-set.js');
       const { profiles } = loadProfileSet(options);
       if (!name) {
         process.stdout.write(

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { findMatchingPort, type SerialMatch, type SerialPortInfo } from '../../adapters/serial/port-match.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { repeatable } from './arguments.js';
-import { loadProfileSet, type ProfileSetOptions } from './profile-set.js';
+import type { ProfileSetOptions } from './profile-set.js';
 import { formatTable } from './table.js';
 
 const BY_ID_DIR = '/dev/serial/by-id';
@@ -134,6 +134,7 @@ export function registerScanSerialCommand(scan: Command): Command {
     .option('--json', 'print JSON: { ports, problem?, serialProfiles }')
     .action(async (paths: string[], options: ScanSerialOptions) => {
       const { listSerialPorts } = await import('../../adapters/serial/port-locator.js');
+      const { loadProfileSet } = await import('./profile-set.js');
       const { profiles, config } = loadProfileSet(options);
       const listing = await listSerialPorts();
       const ports = listing.ok ? listing.value : [];
