@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { portVariables } from '../template-variables.js';
 import type { ByteChannel, ChannelVars } from './byte-channel.js';
 
 /** Parses `tcp://host:port` (a serial-over-TCP server such as ser2net); undefined for other paths. */
@@ -20,7 +21,7 @@ export class TcpChannel implements ByteChannel {
     readonly path: string,
     private readonly address: { host: string; port: number },
   ) {
-    this.vars = { 'port.path': path, 'port.name': `${address.host}-${address.port}` };
+    this.vars = portVariables(path, address);
   }
 
   open(): Promise<void> {

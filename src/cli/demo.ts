@@ -40,7 +40,7 @@ export function demoConfig(port: number, storeDirectory: string, httpListen: str
       // A simulated radio under the real noble: a RuuviTag, BTHome sensors, a pvvx thermometer, a heart-rate strap.
       {
         kind: 'ble',
-        profiles: ['ruuvitag', 'bthome-sensor', 'ble-heart-rate'],
+        profiles: ['ruuvitag', 'bthome-sensor', 'atc-thermometer', 'ble-heart-rate'],
         simulated: true,
         // The encrypted BTHome sensor's key (bthome.io's published example key).
         keys: { 'a4:c1:38:00:00:03': SIMULATED_BTHOME_KEY },

@@ -5,10 +5,14 @@ import { registerDecodeCommand } from './decode-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { registerPlatformCommand } from './platform-command.js';
+import { registerProfilesCommand } from './profiles-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerScanSerialCommand } from './scan-serial-command.js';
+import { registerSendCommand } from './send-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerStoreCommand } from './store-command.js';
+import { registerValidateCommand } from './validate-command.js';
 
 /** Builds the `wiotp-gateway` command line. */
 export function buildProgram(): Command {
@@ -19,8 +23,13 @@ export function buildProgram(): Command {
   registerPlatformCommand(program);
   registerDemoCommand(program);
   registerRunCommand(program);
+  registerValidateCommand(program);
   registerDecodeCommand(program);
   registerScanCommand(program);
+  const scan = program.commands.find((command) => command.name() === 'scan');
+  if (scan) registerScanSerialCommand(scan);
+  registerSendCommand(program);
+  registerProfilesCommand(program);
   registerStoreCommand(program);
   registerStatusCommand(program);
   return program;

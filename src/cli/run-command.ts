@@ -17,6 +17,10 @@ export function registerRunCommand(program: Command): Command {
     .option('--check', 'validate the config and profiles, print a summary, and exit')
     .option('--http <host:port>', 'the local HTTP server (metrics, health, status, console) listens here instead of http.listen')
     .action(async (options: { config: string; check?: boolean; http?: string }) => {
+      if (options.check) {
+        process.exitCode = await (await import('./validate-command.js')).checkConfig(options.config);
+        return;
+      }
       const { createLogger } = await import('../logging.js');
       const { loadGatewayConfig, loadProfiles, resolveToken, resolveHttpToken } = await import('../config/load.js');
       const config = loadGatewayConfig(options.config);

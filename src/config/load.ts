@@ -10,20 +10,41 @@ import { type HardwareProfile, hardwareProfileSchema } from './profile-schema.js
 
 export { parseDataText, readDataFile } from './data-file.js';
 
+/** One schema problem: where (`adapters[0].ports[1].path`, or `(root)`) and what was expected. */
+export interface SchemaProblem {
+  path: string;
+  message: string;
+}
+
+/** Writes a schema issue path the way people read it: `adapters[0].ports[1].path`. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
+}
+
+/** Checks data against a schema and lists every problem with its path (the structured form of `validate`). */
+export function checkSchema<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+): { ok: true; value: z.infer<S> } | { ok: false; problems: SchemaProblem[] } {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })),
+  };
+}
+
 /** Validates against a schema and reports every problem at once, each with its path and what was expected. */
 export function validate<S extends z.ZodType>(schema: S, data: unknown, source: string): Result<z.infer<S>> {
-  const parsed = schema.safeParse(data);
-  if (parsed.success) return ok(parsed.data);
-  const lines = parsed.error.issues.map((issue) => {
-    const path = issue.path.length
-      ? issue.path
-          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-          .join('')
-          .replace(/^\./, '')
-      : '(root)';
-    return `  ${path}: ${issue.message}`;
-  });
-  return fail(`${source} is not valid:\n${lines.join('\n')}`);
+  const checked = checkSchema(schema, data);
+  if (checked.ok) return ok(checked.value);
+  return fail(
+    `${source} is not valid:\n${checked.problems.map((problem) => `  ${problem.path}: ${problem.message}`).join('\n')}`,
+  );
 }
 
 /** Environment variables that override the config file, for containers and systemd units. */
@@ -119,26 +140,65 @@ export function loadProfile(file: string): Result<HardwareProfile> {
   return validate(hardwareProfileSchema, data.value, file);
 }
 
-/** Every profile by name: the built-in ones, then those under `extraPaths` (files or folders), later ones winning. */
-export function loadProfiles(extraPaths: string[] = []): Result<Map<string, HardwareProfile>> {
-  const profiles = new Map<string, HardwareProfile>();
-  const errors: string[] = [];
-  const files: string[] = [];
-  for (const path of [builtInProfilesDir(), ...extraPaths]) {
+/** One profile file as read: its profile, or the problems that kept it out. */
+export interface ProfileFile {
+  file: string;
+  /** Shipped in the package's `hardware-profiles/` folder. */
+  builtIn: boolean;
+  profile?: HardwareProfile;
+  /** Why the file could not be read or parsed as YAML/JSON (the reason names the file). */
+  unreadable?: string;
+  /** Schema problems of a file that parsed. */
+  problems: SchemaProblem[];
+}
+
+/** Reads every profile file: the built-in folder, then `extraPaths` (files or folders), in order; `missing` lists paths that do not exist. */
+export function readProfileFiles(extraPaths: string[] = []): { files: ProfileFile[]; missing: string[] } {
+  const files: ProfileFile[] = [];
+  const missing: string[] = [];
+  const builtInDir = builtInProfilesDir();
+  for (const path of [builtInDir, ...extraPaths]) {
     if (!existsSync(path)) {
-      errors.push(`${path}: no such file or folder`);
+      missing.push(path);
       continue;
     }
-    if (statSync(path).isDirectory()) {
-      for (const name of readdirSync(path).sort()) {
-        if (['.yaml', '.yml', '.json'].includes(extname(name))) files.push(join(path, name));
+    const names = statSync(path).isDirectory()
+      ? readdirSync(path)
+          .sort()
+          .filter((name) => ['.yaml', '.yml', '.json'].includes(extname(name)))
+          .map((name) => join(path, name))
+      : [path];
+    for (const file of names) {
+      const builtIn = path === builtInDir;
+      const data = readDataFile(file);
+      if (!data.ok) {
+        files.push({ file, builtIn, unreadable: data.reason, problems: [] });
+        continue;
       }
-    } else files.push(path);
+      const checked = checkSchema(hardwareProfileSchema, data.value);
+      files.push(
+        checked.ok ? { file, builtIn, profile: checked.value, problems: [] } : { file, builtIn, problems: checked.problems },
+      );
+    }
   }
-  for (const file of files) {
-    const profile = loadProfile(file);
-    if (profile.ok) profiles.set(profile.value.name, profile.value);
-    else errors.push(profile.reason);
+  return { files, missing };
+}
+
+/** One line (or block) per profile path that is missing and per file that did not load. */
+export function profileFileErrors(files: readonly ProfileFile[], missing: readonly string[]): string[] {
+  const errors = missing.map((path) => `${path}: no such file or folder`);
+  for (const entry of files) {
+    if (entry.unreadable) errors.push(entry.unreadable);
+    else if (!entry.profile)
+      errors.push(`${entry.file} is not valid:\n${entry.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
   }
-  return errors.length ? fail(errors.join('\n')) : ok(profiles);
+  return errors;
+}
+
+/** Every profile by name: the built-in ones, then those under `extraPaths` (files or folders), later ones winning. */
+export function loadProfiles(extraPaths: string[] = []): Result<Map<string, HardwareProfile>> {
+  const { files, missing } = readProfileFiles(extraPaths);
+  const errors = profileFileErrors(files, missing);
+  if (errors.length) return fail(errors.join('\n'));
+  return ok(new Map(files.flatMap((entry) => (entry.profile ? [[entry.profile.name, entry.profile] as const] : []))));
 }

@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { codecSpecSchema } from '../codecs/codec-spec.js';
 import { framingSpecSchema } from '../codecs/framing/framing-spec.js';
+import { likelyMeant } from './likely-meant.js';
 
 const idTemplate = z
   .string()
   .min(1)
-  .describe('literal id or template: {port.path}, {port.serialNumber}, {address}, {slave}, {reading.FIELD}');
+  .describe(
+    'A literal id, or a template filled per frame: {port.path}, {port.name}, {port.serialNumber} (serial), {address} (BLE), ' +
+      '{slave} (Modbus), {reading.FIELD}; 1–36 of A-Z a-z 0-9 - _ . once filled. docs/profiles.md lists every adapter’s variables.',
+  );
 
 /** How to reach the peripheral over a serial line (or serial-over-TCP). */
 export const serialTransportSchema = z
@@ -98,6 +102,20 @@ export const bleTransportSchema = z
       ctx.addIssue({ code: 'custom', path: ['gatt'], message: 'gatt is only used with mode: gatt' });
     }
   });
+
+/**
+ * A device an adapter plugin reaches in its own way (a vendor SDK, a network protocol). The gateway only
+ * checks the shape; the plugin reads `settings` through `context.profile(name)`.
+ */
+export const pluginTransportSchema = z
+  .object({
+    kind: z.literal('plugin'),
+    /** The plugin this profile is for, as the config names its module; for people and `validate`. */
+    plugin: z.string().min(1).optional(),
+    /** Whatever the plugin needs per kind of device (a poll interval, a register map…); the plugin checks it. */
+    settings: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
 
 const matchValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
 
@@ -236,7 +254,11 @@ export const commandRuleSchema = z
   .superRefine((rule, ctx) => {
     const declared = (name: string) => Object.hasOwn(rule.params, name);
     const missing = (name: string, path: (string | number)[], what: string) => {
-      if (!declared(name)) ctx.addIssue({ code: 'custom', path, message: `${what} "${name}" is not declared in params` });
+      if (declared(name)) return;
+      const names = Object.keys(rule.params);
+      const meant = likelyMeant(name, names);
+      const known = `declared: ${names.join(', ') || 'none'}${meant ? `; did you mean "${meant}"?` : ''}`;
+      ctx.addIssue({ code: 'custom', path, message: `${what} "${name}" is not declared in params (${known})` });
     };
     const encode = rule.encode;
     if (encode.kind === 'template') {
@@ -311,7 +333,7 @@ export const hardwareProfileSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
     description: z.string().optional(),
-    transport: z.discriminatedUnion('kind', [serialTransportSchema, bleTransportSchema]),
+    transport: z.discriminatedUnion('kind', [serialTransportSchema, bleTransportSchema, pluginTransportSchema]),
     framing: framingSpecSchema.optional(),
     codec: codecSpecSchema,
     device: z.object({ typeId: idTemplate, deviceId: idTemplate }).strict(),

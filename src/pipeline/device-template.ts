@@ -39,11 +39,37 @@ export function fillTemplate(template: string, vars: TemplateVars, reading?: Rea
     const value = 'reading' in part ? reading?.[part.reading] : vars[part.variable];
     if (value === undefined || value === null || typeof value === 'object') {
       const name = 'reading' in part ? `reading.${part.reading}` : part.variable;
-      return fail(`template "${template}": {${name}} has no value for this frame`);
+      return fail(`template "${template}": {${name}} has no value for this frame; ${whatThereIs(part, vars, reading)}`);
     }
     text += String(value);
   }
   return ok(text);
+}
+
+/** The fields a frame has (for a `{reading.X}` typo) or the variables its channel has, for the reason of a miss. */
+function whatThereIs(part: { reading: string } | { variable: string }, vars: TemplateVars, reading?: Reading): string {
+  if ('reading' in part) {
+    const fields = Object.keys(reading ?? {}).filter((field) => isScalar(reading?.[field]));
+    return fields.length ? `the frame has ${fields.map((field) => `reading.${field}`).join(', ')}` : 'the frame has no fields';
+  }
+  const names = Object.keys(vars).filter((name) => !INTERNAL_VARIABLES.has(name) && vars[name] !== undefined);
+  return names.length ? `the channel has ${names.join(', ')}` : 'the channel has no variables';
+}
+
+function isScalar(value: unknown): boolean {
+  return value !== undefined && value !== null && typeof value !== 'object';
+}
+
+/** Variables the pipeline uses among themselves (overrides), not for templates. */
+const INTERNAL_VARIABLES = new Set(['override.deviceId', 'slave.deviceId']);
+
+/** The device template for frames of one channel: a port's `deviceId` or a Modbus slave's overrides the profile's. */
+export function deviceTemplateFor(
+  device: { typeId: string; deviceId: string },
+  vars: TemplateVars,
+): { typeId: string; deviceId: string } {
+  const override = vars['slave.deviceId'] ?? vars['override.deviceId'];
+  return override === undefined ? device : { typeId: device.typeId, deviceId: String(override) };
 }
 
 /** Resolves a profile's device template into a validated DeviceRef. */

@@ -9,7 +9,7 @@ import type { Logger } from '../logging.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import type { InboundCommand } from '../session/gateway-session.js';
 import { encodeCommand } from './command-encoding.js';
-import { resolveDevice } from './device-template.js';
+import { deviceTemplateFor, resolveDevice } from './device-template.js';
 import { DeviceTopics } from './device-topics.js';
 import { mapReading } from './event-mapping.js';
 import { stampReadTime } from './read-time.js';
@@ -206,12 +206,7 @@ export class Pipeline {
     // Frame sources are shared per connection (and per Modbus slave), so the device is cached on them.
     let route = runtime.sourceOnlyDevice ? this.routeBySource.get(frame.source) : undefined;
     if (!route) {
-      const template = {
-        typeId: runtime.profile.device.typeId,
-        deviceId: String(
-          frame.source.vars['slave.deviceId'] ?? frame.source.vars['override.deviceId'] ?? runtime.profile.device.deviceId,
-        ),
-      };
+      const template = deviceTemplateFor(runtime.profile.device, frame.source.vars);
       const resolved = resolveDevice(template, frame.source.vars, reading);
       if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at });
       const known = this.routes.get(deviceKey(resolved.value));

@@ -5,7 +5,7 @@ import { type ClientIdentity, parseClientId } from '../protocol/client-id.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import { MAX_ACTIVE_DEVICES, MAX_PAYLOAD_BYTES, TOKEN_AUTH_USERNAME } from '../protocol/limits.js';
 import { buildNotification, type NotificationMessage, type NotificationReason } from '../protocol/notification.js';
-import { commandTopic, monitorTopic, notifyTopic, parseEventTopic } from '../protocol/topics.js';
+import { commandTopic, monitorTopic, notifyTopic, parseEventTopic, topicMatches } from '../protocol/topics.js';
 import {
   type ApplicationCredentials,
   authenticateApplication,
@@ -82,6 +82,8 @@ export class EmbeddedPlatform {
   private readonly notifications = new Subject<SentNotification>();
   private readonly connections = new WeakMap<Client, ConnectionState>();
   private readonly dropped = new WeakSet<object>();
+  /** Live subscriptions by connection (aedes keeps those of clean sessions in its matcher only). */
+  private readonly subscriptions = new Map<Client, Set<string>>();
   private readonly maxActive: number;
   private listeners: Awaited<ReturnType<typeof openListeners>> | undefined;
 
@@ -145,6 +147,13 @@ export class EmbeddedPlatform {
     return this.connectionOf(gateway)?.active.size ?? 0;
   }
 
+  /** Client ids whose subscriptions match a topic now (the plugin kit waits for a gateway's command subscription). */
+  subscribersOf(topic: string): string[] {
+    return [...this.subscriptions]
+      .filter(([, filters]) => [...filters].some((filter) => topicMatches(filter, topic)))
+      .map(([client]) => client.id);
+  }
+
   /** Sends a command to a device as an application would (seed: Subscribing to commands). */
   sendCommand(device: DeviceRef, commandId: string, format: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<void> {
     return this.publishInternal(commandTopic(device.typeId, device.deviceId, commandId, format), payload, qos);
@@ -203,7 +212,18 @@ export class EmbeddedPlatform {
       this.events.next({ ...parsed.value, payload: Buffer.from(packet.payload), clientId: client.id });
     });
     broker.on('clientReady', (client) => this.announce(client, 'Connect'));
-    broker.on('clientDisconnect', (client) => this.announce(client, 'Disconnect'));
+    broker.on('clientDisconnect', (client) => {
+      this.subscriptions.delete(client);
+      this.announce(client, 'Disconnect');
+    });
+    broker.on('subscribe', (subscriptions, client) => {
+      const filters = this.subscriptions.get(client) ?? new Set<string>();
+      for (const subscription of subscriptions) filters.add(subscription.topic);
+      this.subscriptions.set(client, filters);
+    });
+    broker.on('unsubscribe', (topics, client) => {
+      for (const topic of topics) this.subscriptions.get(client)?.delete(topic);
+    });
     broker.on('clientError', (client, error) =>
       this.options.logger.debug({ clientId: client.id, err: error.message }, 'client error'),
     );

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { IClientOptions } from 'mqtt';
-import { gatewayClientId } from '../protocol/client-id.js';
+import { applicationClientId, gatewayClientId } from '../protocol/client-id.js';
 import type { DeviceRef } from '../protocol/ids.js';
 import {
   DEFAULT_DOMAIN,
@@ -50,11 +50,43 @@ export interface ResolvedEndpoint {
 
 /** Pure translation from our options to mqtt.js options (no sockets), so the rules are tested alone. */
 export function resolveEndpoint(endpoint: EndpointOptions): ResolvedEndpoint {
+  const credentials = {
+    clientId: gatewayClientId(endpoint.orgId, endpoint.gateway),
+    username: TOKEN_AUTH_USERNAME,
+    password: endpoint.token,
+    secret: 'gateway token',
+  };
+  return resolveConnection(endpoint, credentials);
+}
+
+/** An application's connection (client id `a:{orgId}:{appId}`, API key and token), to the service or the embedded platform. */
+export interface ApplicationEndpointOptions extends Omit<EndpointOptions, 'gateway' | 'token'> {
+  appId: string;
+  apiKey: string;
+  /** The API key's token: the MQTT password. Never logged. */
+  token: string;
+}
+
+/** Like `resolveEndpoint`, for an application (seed: applications use API keys). */
+export function resolveApplicationEndpoint(endpoint: ApplicationEndpointOptions): ResolvedEndpoint {
+  const credentials = {
+    clientId: applicationClientId(endpoint.orgId, endpoint.appId),
+    username: endpoint.apiKey,
+    password: endpoint.token,
+    secret: 'API token',
+  };
+  return resolveConnection(endpoint, credentials);
+}
+
+function resolveConnection(
+  endpoint: Omit<EndpointOptions, 'gateway' | 'token'>,
+  credentials: { clientId: string; username: string; password: string; secret: string },
+): ResolvedEndpoint {
   const host = endpoint.host ?? `${endpoint.orgId}.messaging.${endpoint.domain ?? DEFAULT_DOMAIN}`;
   const defaultPort = { tcp: PORT_MQTT, tls: PORT_MQTTS, wss: PORT_WSS }[endpoint.transport];
   const port = endpoint.port ?? defaultPort;
   const protocol = { tcp: 'mqtt', tls: 'mqtts', wss: 'wss' } as const;
-  const clientId = gatewayClientId(endpoint.orgId, endpoint.gateway);
+  const { clientId } = credentials;
   const warnings: string[] = [];
   const options: IClientOptions = {
     protocol: protocol[endpoint.transport],
@@ -62,8 +94,8 @@ export function resolveEndpoint(endpoint: EndpointOptions): ResolvedEndpoint {
     hostname: host,
     port,
     clientId,
-    username: TOKEN_AUTH_USERNAME,
-    password: endpoint.token,
+    username: credentials.username,
+    password: credentials.password,
     protocolVersion: 4,
     clean: endpoint.cleanSession ?? true,
     keepalive: endpoint.keepaliveSeconds ?? 60,
@@ -71,7 +103,9 @@ export function resolveEndpoint(endpoint: EndpointOptions): ResolvedEndpoint {
     resubscribe: false,
   };
   if (endpoint.transport === 'tcp') {
-    warnings.push(`connecting without TLS on port ${port}: the gateway token travels in clear; use transport "tls" or "wss"`);
+    warnings.push(
+      `connecting without TLS on port ${port}: the ${credentials.secret} travels in clear; use transport "tls" or "wss"`,
+    );
   } else {
     const rejectUnauthorized = endpoint.rejectUnauthorized ?? true;
     if (!rejectUnauthorized) {

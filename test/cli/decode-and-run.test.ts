@@ -32,7 +32,7 @@ describe('wiotp-gateway decode', () => {
       stdout
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l)),
+        .map((l) => JSON.parse(l).reading),
     ).toEqual([
       { id: 'a', t: 1 },
       { id: 'b', t: 2 },
@@ -77,7 +77,7 @@ describe('wiotp-gateway run --check', () => {
     );
     const missing = await runCli(['run', '--config', config, '--check']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/NOPE_NOT_SET is not set/);
+    expect(missing.stdout).toMatch(/^error {4}auth\.tokenEnv: the environment variable NOPE_NOT_SET is not set$/m);
     writeFileSync(join(dir, 'token'), 'tok', { mode: 0o644 });
     chmodSync(join(dir, 'token'), 0o644);
     writeFileSync(
@@ -86,11 +86,11 @@ describe('wiotp-gateway run --check', () => {
     );
     const open = await runCli(['run', '--config', config, '--check']);
     expect(open.code).toBe(2);
-    expect(open.stderr).toContain(`is readable by group or others (mode 0644): run \`chmod 600 ${join(dir, 'token')}\``);
+    expect(open.stdout).toContain(`is readable by group or others (mode 0644): run \`chmod 600 ${join(dir, 'token')}\``);
     chmodSync(join(dir, 'token'), 0o600);
     const ok = await runCli(['run', '--config', config, '--check']);
     expect(ok.stderr).toBe('');
-    expect(ok.stdout).toMatch(/^config ok: gateway g:abc123:rpi:gw1, 1 adapter\(s\)/);
+    expect(ok.stdout).toMatch(/^config ok: gateway g:abc123:rpi:gw1, 1 adapter\(s\)/m);
     expect(ok.code).toBe(0);
   });
 });

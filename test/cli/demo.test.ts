@@ -11,6 +11,7 @@ describe('npm start (wiotp-gateway demo)', () => {
     expect(stdout).toMatch(/event {6}th-sensor\/th-ttyRS485-1 climate/);
     expect(stdout).toMatch(/event {6}ruuvitag\/c47c8d6a1b01 environment/);
     expect(stdout).toMatch(/event {6}bthome-sensor\/a4c138000003 reading .*"encrypted":true/);
+    expect(stdout).toMatch(/event {6}atc-thermometer\/a4c138000004 climate .*"temperature":/);
     expect(stdout).toMatch(/event {6}heart-rate-monitor\/e01122334405 reading .*"heart_rate":/);
     expect(stdout).toMatch(/device {5}ttyACM0: LED is now on/);
     expect(stdout).toMatch(/device {5}e0:11:22:33:44:05: wrote 01 to 6e400002/);

@@ -45,12 +45,12 @@ describe('command rules are checked when a profile loads', () => {
     {
       name: 'a template placeholder with no declared param',
       commands: [{ commandId: 'c', params: {}, encode: { kind: 'template', text: 'SET {rate}\r' } }],
-      expected: /^ {2}commands\[0\]\.encode\.text: placeholder "rate" is not declared in params$/,
+      expected: /^ {2}commands\[0\]\.encode\.text: placeholder "rate" is not declared in params \(declared: none\)$/,
     },
     {
       name: 'a hex encoder whose param is not declared',
       commands: [{ commandId: 'c', encode: { kind: 'hex', param: 'bytes' } }],
-      expected: /^ {2}commands\[0\]\.encode\.param: param "bytes" is not declared in params$/,
+      expected: /^ {2}commands\[0\]\.encode\.param: param "bytes" is not declared in params \(declared: none\)$/,
     },
     {
       name: 'a hex encoder reading a number param',

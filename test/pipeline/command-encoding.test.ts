@@ -313,7 +313,8 @@ describe('device templates and event mapping', () => {
     });
     expect(resolveDevice({ typeId: 't', deviceId: '{port.serialNumber}' }, {})).toEqual({
       ok: false,
-      reason: 'device deviceId: template "{port.serialNumber}": {port.serialNumber} has no value for this frame',
+      reason:
+        'device deviceId: template "{port.serialNumber}": {port.serialNumber} has no value for this frame; the channel has no variables',
     });
   });
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/wiotp-gateway.js', import.meta.url));
 
-/** Runs the built CLI to completion and returns its output and exit code. */
+/** Runs the built CLI to completion and returns its output and exit code; `env` adds to the environment. */
 export function runCli(
   args: string[],
   timeoutMs = 15_000,

@@ -72,7 +72,7 @@ export function parseBthome(input: Uint8Array, options: BthomeParseOptions = {})
     if (serviceData.length < 7) {
       return fail(`device info bit 1 says a MAC follows: expected 6 bytes at byte 1, got ${serviceData.length - 1}`);
     }
-    mac = serviceData.slice(1, 7).reverse();
+    mac = Uint8Array.from(serviceData.subarray(1, 7)).reverse();
     reading.mac = formatMac(mac);
     offset = 7;
   }

@@ -78,7 +78,7 @@ export function parsePvvx(bytes: Uint8Array): Result<PvvxReading> {
   const flags = view.getUint8(14);
   return ok({
     format: 'pvvx',
-    mac: formatMac(bytes.slice(0, 6).reverse()),
+    mac: formatMac(Uint8Array.from(bytes.subarray(0, 6)).reverse()),
     temperature: view.getInt16(6, true) / 100,
     humidity: view.getUint16(8, true) / 100,
     battery_voltage: view.getUint16(10, true) / 1000,

@@ -1,0 +1,82 @@
+import { colonAddress, compactAddress } from '../../adapters/ble/ble-identifiers.js';
+import { parseTcpPath } from '../../adapters/serial/tcp-channel.js';
+import { portVariables } from '../../adapters/template-variables.js';
+import type { HardwareProfile } from '../config/profile-schema.js';
+import type { TemplateVars } from '../pipeline/device-template.js';
+import { UsageError } from './arguments.js';
+import { loadProfileSet, type ProfileSetOptions, profileNamed } from './profile-set.js';
+
+/** The options of `decode` that choose a profile and the channel its frames come from. */
+export interface DecodeTargetOptions extends ProfileSetOptions {
+  profile?: string;
+  port?: string;
+  mac?: string;
+  var?: string[];
+}
+
+/** A profile to decode with, and the channel variables its device template sees. */
+export interface DecodeTarget {
+  profile: HardwareProfile;
+  vars: TemplateVars;
+  /** Said once on stderr: what was assumed (a port path) and how to change it. */
+  note?: string;
+}
+
+const DEFAULT_PORT = '/dev/ttyUSB0';
+
+/**
+ * Picks the profile (by `--profile`, or the config's port `--port`) from the built-in profiles, the config's
+ * `profilePaths` and `--profile-path`, and the channel variables as the adapter would set them; `--var` wins.
+ * Undefined when no profile is asked for (a bare `--codec`).
+ */
+export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget | undefined {
+  if (!options.profile && !options.config) {
+    if (options.profilePath?.length) throw new UsageError('--profile-path needs --profile NAME (which profile to decode with)');
+    return undefined;
+  }
+  const { profiles, config } = loadProfileSet(options);
+  let port: { path?: string; profile: string; deviceId?: string } | undefined;
+  if (config) {
+    const ports = config.adapters.flatMap((adapter) => (adapter.kind === 'serial' ? adapter.ports : []));
+    if (options.port) {
+      port = ports.find((candidate) => candidate.path === options.port);
+      if (!port && !options.profile)
+        throw new UsageError(`--port: ${options.config} has no serial port ${options.port}; it has ${listPorts(ports)}`);
+    } else if (!options.profile) {
+      if (ports.length !== 1)
+        throw new UsageError(`${options.config} has ${ports.length} serial ports; choose one with --port (${listPorts(ports)})`);
+      port = ports[0];
+    }
+  }
+  const { profile } = profileNamed(profiles, options.profile ?? port?.profile ?? '');
+
+  const vars: TemplateVars = {};
+  let note: string | undefined;
+  if (profile.transport.kind === 'serial') {
+    const path = port?.path ?? options.port ?? DEFAULT_PORT;
+    const tcp = parseTcpPath(path);
+    Object.assign(vars, portVariables(path, tcp));
+    if (port?.deviceId !== undefined) vars['override.deviceId'] = port.deviceId;
+    if (!port && !options.port && usesPortVariables(profile))
+      note = `device ids assume the port is ${DEFAULT_PORT}; give --port PATH (or --var port.name=…) for another`;
+  }
+  if (options.mac) {
+    const address = compactAddress(options.mac);
+    if (!address) throw new UsageError(`--mac "${options.mac}" is not a MAC address like aa:bb:cc:dd:ee:ff`);
+    Object.assign(vars, { address, 'address.colon': colonAddress(address) });
+  }
+  for (const assignment of options.var ?? []) {
+    const match = /^([A-Za-z0-9_.-]+)=(.*)$/.exec(assignment);
+    if (!match?.[1]) throw new UsageError(`--var "${assignment}" is not NAME=VALUE`);
+    vars[match[1]] = match[2];
+  }
+  return { profile, vars, ...(note ? { note } : {}) };
+}
+
+function usesPortVariables(profile: HardwareProfile): boolean {
+  return `${profile.device.typeId}${profile.device.deviceId}`.includes('{port.');
+}
+
+function listPorts(ports: Array<{ path?: string; profile: string }>): string {
+  return ports.map((port) => `${port.path ?? 'a USB match'} (${port.profile})`).join(', ') || 'none';
+}

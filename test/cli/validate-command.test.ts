@@ -1,0 +1,173 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ConfigReport } from '../../src/config/validate-config.js';
+import { runCli } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'wiotp-validate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes files under the test's temp folder and returns the path of the first. */
+function write(files: Record<string, string>): string {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return join(dir, Object.keys(files)[0] ?? '');
+}
+
+// The lab engineer's sensor: `T=21.5;H=40;ID=lab7` lines and a `set-rate` text command.
+const LAB_PROFILE = `
+name: lab-sensor
+transport: { kind: serial, baudRate: 115200 }
+framing: { kind: delimiter, delimiter: "\\n" }
+codec: { kind: key-value, pairSeparators: ";" }
+device: { typeId: lab-sensor, deviceId: "{reading.ID}" }
+commands:
+  - commandId: set-rate
+    params: { rate: { type: integer, min: 1, max: 10 } }
+    encode: { kind: template, text: "RATE={rate}" }
+`;
+
+// A plugin in plain JavaScript, with a zod-like options schema (safeParse) so validate can check its options.
+const PLUGIN = `
+export const optionsSchema = {
+  safeParse(options) {
+    return typeof options?.intervalMs === 'number'
+      ? { success: true }
+      : { success: false, error: { issues: [{ path: ['intervalMs'], message: 'expected a number' }] } };
+  },
+};
+export function createAdapter() { throw new Error('not started by validate'); }
+`;
+
+const existingPort = write({ 'dev/ttyLAB0': '' });
+
+function config(adapters: string, extra = ''): string {
+  return `org: abc123\ngateway: { typeId: rpi, deviceId: gw1 }\nauth: { token: t }\nprofilePaths: [profiles]\n${extra}adapters:\n${adapters}`;
+}
+
+describe('wiotp-gateway validate', () => {
+  it('accepts a good config with a user profile and a plugin, exit 0, and run --check prints the same', async () => {
+    const file = write({
+      'good/gateway.yaml': config(
+        `  - kind: serial\n    ports: [{ path: ${existingPort}, profile: lab-sensor }]\n  - kind: plugin\n    module: ./plugin.mjs\n    options: { intervalMs: 100 }\n`,
+      ),
+      'good/profiles/lab-sensor.yaml': LAB_PROFILE,
+      'good/plugin.mjs': PLUGIN,
+    });
+    const result = await runCli(['validate', file]);
+    expect(result.stdout).toBe('config ok: gateway g:abc123:rpi:gw1, 2 adapter(s), 10 profile(s)\n');
+    expect(result.code).toBe(0);
+    const check = await runCli(['run', '--config', file, '--check']);
+    expect(check.stdout).toBe(result.stdout);
+    expect(check.code).toBe(0);
+  });
+
+  it('reports every mistake at once, each with its file and path, and exits 2', async () => {
+    const file = write({
+      'broken/gateway.yaml': config(
+        [
+          '  - kind: serial',
+          '    ports:',
+          `      - { path: ${existingPort}, profile: lab-sensor }`, // the file is named so, but declares another name
+          `      - { path: ${existingPort}, profile: nmea-gsp }`, // a typo
+          `      - { path: ${existingPort}, profile: ruuvitag }`, // a BLE profile on a serial port
+          `      - { path: ${existingPort}, profile: typo-sensor }`, // {rat}: the file does not load
+          `      - { path: ${existingPort}, profile: var-sensor }`, // {port.serial}: no such variable
+          '  - kind: plugin',
+          '    module: ./no-such-plugin.mjs',
+          '  - kind: plugin',
+          '    module: ./not-a-plugin.mjs',
+          '  - kind: plugin',
+          '    module: ./plugin.mjs',
+          '    options: { intervalMs: soon }',
+          '',
+        ].join('\n'),
+      ),
+      'broken/profiles/lab-sensor.yaml': LAB_PROFILE.replace('name: lab-sensor', 'name: lab-sensr'),
+      'broken/profiles/typo-sensor.yaml': LAB_PROFILE.replace('name: lab-sensor', 'name: typo-sensor').replace('{rate}', '{rat}'),
+      'broken/profiles/var-sensor.yaml': LAB_PROFILE.replace('name: lab-sensor', 'name: var-sensor').replace(
+        '{reading.ID}',
+        '{port.serial}',
+      ),
+      'broken/plugin.mjs': PLUGIN,
+      'broken/not-a-plugin.mjs': 'export const adapter = 1;\n',
+    });
+    const result = await runCli(['validate', file]);
+    const lines = result.stdout.trim().split('\n');
+    const profileDir = join(dir, 'broken', 'profiles');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `error    adapters[0].ports[0].profile: no profile named "lab-sensor"; ${profileDir}/lab-sensor.yaml declares name: lab-sensr; profiles are found by their name: field, not their file name`,
+        expect.stringMatching(
+          /^error {4}adapters\[0\]\.ports\[1\]\.profile: no profile named "nmea-gsp"; did you mean "nmea-gps"\?/,
+        ),
+        'error    adapters[0].ports[2].profile: profile "ruuvitag" is for ble (its transport.kind), not serial',
+        `error    ${profileDir}/typo-sensor.yaml: commands[0].encode.text: placeholder "rat" is not declared in params (declared: rate; did you mean "rate"?)`,
+        `error    adapters[0].ports[3].profile: no profile named "typo-sensor"; ${profileDir}/typo-sensor.yaml did not load (see its errors)`,
+        expect.stringMatching(
+          /^error {4}.*var-sensor\.yaml: device\.deviceId: \{port\.serial\} is not a variable the serial adapter offers; it offers \{port\.path\}, \{port\.name\}, .*\{port\.serialNumber\}.* \(did you mean \{port\.serialNumber\}\?\)/,
+        ),
+        expect.stringMatching(
+          /^error {4}adapters\[1\]\.module: plugin \.\/no-such-plugin\.mjs cannot be loaded: Cannot find module/,
+        ),
+        'error    adapters[2].module: plugin ./not-a-plugin.mjs does not export a createAdapter function (it exports adapter)',
+        'error    adapters[3].options.intervalMs: expected a number',
+        `${file}: 9 errors`,
+      ]),
+    );
+    expect(lines).toHaveLength(10);
+    expect(result.code).toBe(2);
+  });
+
+  it('reports schema errors with their paths, as JSON with --json', async () => {
+    const file = write({
+      'schema/gateway.yaml': config(
+        `  - kind: serial\n    ports: [{ path: ${existingPort}, profile: nmea-gps }]\n`,
+        'publish: { qos: 2 }\n',
+      ),
+      'schema/profiles/bad.yaml': 'name: Bad Name\n',
+    });
+    const result = await runCli(['validate', '--json', file]);
+    const report = JSON.parse(result.stdout) as ConfigReport;
+    expect(report.ok).toBe(false);
+    expect(report.errors).toEqual(
+      expect.arrayContaining([
+        { file, path: 'publish.qos', message: expect.stringMatching(/expected 0 or 1/) },
+        { file: join(dir, 'schema/profiles/bad.yaml'), path: 'name', message: 'lowercase letters, digits and dashes' },
+        { file: join(dir, 'schema/profiles/bad.yaml'), path: 'codec', message: expect.any(String) },
+      ]),
+    );
+    expect(result.code).toBe(2);
+  });
+
+  it('refuses what run refuses beyond the config schema: an HTTP listener open to other machines without a token', async () => {
+    const file = write({
+      'http/gateway.yaml': config(
+        `  - kind: serial\n    ports: [{ path: ${existingPort}, profile: nmea-gps }]\n`,
+        'http: { listen: "0.0.0.0:9464" }\n',
+      ),
+      'http/profiles/.keep': '',
+    });
+    const result = await runCli(['validate', file]);
+    expect(result.stdout).toMatch(
+      /^error {4}http\.listen: http\.listen http:\/\/0\.0\.0\.0:9464 is reachable from other machines: set http\.token/m,
+    );
+    expect(result.code).toBe(2);
+  });
+
+  it('warns about a serial path that does not exist now without failing', async () => {
+    const file = write({
+      'missing/gateway.yaml': config('  - kind: serial\n    ports: [{ path: /dev/ttyNOPE9, profile: nmea-gps }]\n'),
+      'missing/profiles/.keep': '',
+    });
+    const result = await runCli(['validate', file]);
+    expect(result.stdout).toBe(
+      'warning  adapters[0].ports[0].path: /dev/ttyNOPE9 does not exist now; the gateway keeps retrying until it appears\n' +
+        'config ok: gateway g:abc123:rpi:gw1, 1 adapter(s), 9 profile(s), 1 warning\n',
+    );
+    expect(result.code).toBe(0);
+  });
+});
