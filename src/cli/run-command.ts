@@ -44,13 +44,6 @@ export function registerRunCommand(program: Command): Command {
         if (refusal) throw new UsageError(refusal);
       }
       const logger = createLogger({ level: config.value.log.level });
-      if (options.check) {
-        process.stdout.write(
-          `config ok: gateway g:${config.value.org}:${config.value.gateway.typeId}:${config.value.gateway.deviceId}, ` +
-            `${config.value.adapters.length} adapter(s), ${profiles.value.size} profile(s)\n`,
-        );
-        return;
-      }
       // Signals first: a SIGTERM while starting still stops cleanly, with a line saying so.
       const stopSignal = untilSignal(logger);
       const { builtInCatalog } = await import('./adapter-catalog.js');

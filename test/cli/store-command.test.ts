@@ -55,7 +55,7 @@ describe('wiotp-gateway store', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`store ${file} (gateway abc123/rpi/gw1)`);
     expect(text.stdout).toMatch(/4 event\(s\)/);
-    expect(text.stdout).toMatch(/sensor\/a\s+3\s+\d+\s+60 s/);
+    expect(text.stdout).toMatch(/sensor\/a\s+3\s+\d+\s+6\d s/);
     const json = await runCli(['store', 'stats', '--file', file, '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({
       events: 4,

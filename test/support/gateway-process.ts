@@ -52,6 +52,13 @@ export class GatewayProcess {
     child.stdout!.resume();
     await until(() => this.url !== '' || child.exitCode !== null, 15_000, 'the gateway HTTP server');
     if (!this.url) throw new Error(`the gateway exited with ${child.exitCode}:\n${this.log}`);
+    // Ready for bytes: a pty discards what is written while nobody has its other end open.
+    await this.waitFor(
+      (status) =>
+        status.adapters.length > 0 &&
+        status.adapters.every((a) => a.channels.length > 0 && a.channels.every((c) => c.state === 'online')),
+      'every channel online',
+    );
   }
 
   /** GET /api/status. */
