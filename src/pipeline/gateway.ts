@@ -281,8 +281,9 @@ async function assemble(
         readings$: pipeline.readings$,
         channelStatus$: merge(...adapters.map((adapter) => adapter.status$)),
         routes: () => pipeline.routesByDevice,
-        sendCommand: (device, commandId, payload) =>
-          pipeline.deliverCommand(device, commandId, Buffer.from(JSON.stringify(payload))),
+        sendCommand: async (device, commandId, payload) => {
+          await pipeline.deliverCommand(device, commandId, Buffer.from(JSON.stringify(payload)), undefined, 'device-management');
+        },
         logger: logger.child({ component: 'managed' }),
       })
     : undefined;

@@ -12,6 +12,7 @@ import { encodeCommand } from './command-encoding.js';
 import { deviceTemplateFor, resolveDevice } from './device-template.js';
 import { DeviceTopics } from './device-topics.js';
 import { mapReading } from './event-mapping.js';
+import type { CommandOrigin, FrameRecord, PipelineTap } from './pipeline-tap.js';
 import { stampReadTime } from './read-time.js';
 import { RejectLog } from './reject-log.js';
 
@@ -101,6 +102,8 @@ export class Pipeline {
   private readonly subscription = new Subscription();
   private readonly rejectLog: RejectLog;
   private readonly topics = new DeviceTopics();
+  /** Set while someone watches (the console, `watch`); see PipelineTap. */
+  private tap: PipelineTap | undefined;
   private readonly recent: PipelineReject[] = [];
 
   constructor(
@@ -127,13 +130,22 @@ export class Pipeline {
       this.stats.byAdapter[adapter.name] ??= 0;
       this.subscription.add(adapter.frames$.subscribe((frame) => this.safeUplink(adapter, frame)));
       this.subscription.add(
-        adapter.rejects$.subscribe((reject) =>
-          this.reject({ stage: 'framing', reason: reject.reason, source: reject.source, at: reject.at }),
-        ),
+        adapter.rejects$.subscribe((reject) => {
+          const record: FrameRecord | undefined = this.tap
+            ? { at: reject.at, adapter: adapter.name, channel: reject.source.channel, profile: reject.profile }
+            : undefined;
+          this.reject({ stage: 'framing', reason: reject.reason, source: reject.source, at: reject.at }, record);
+          if (record) this.tap?.frame(record);
+        }),
       );
     }
     this.subscription.add(this.options.commands.commands$.subscribe((command) => void this.downlink(command)));
     await Promise.all(this.options.adapters.map((adapter) => adapter.start()));
+  }
+
+  /** Lets an observer see every frame and command (undefined stops it). One at a time: the live feed fans out. */
+  setTap(tap: PipelineTap | undefined): void {
+    this.tap = tap;
   }
 
   /** Devices seen so far. */
@@ -187,28 +199,35 @@ export class Pipeline {
   }
 
   private uplink(adapter: Adapter, frame: Frame): void {
+    const record: FrameRecord | undefined = this.tap
+      ? { at: frame.at, adapter: adapter.name, channel: frame.source.channel, profile: frame.profile, bytes: frame.bytes }
+      : undefined;
+    this.decodeFrame(adapter, frame, record);
+    if (record && this.tap) this.tap.frame(record);
+  }
+
+  private decodeFrame(adapter: Adapter, frame: Frame, record: FrameRecord | undefined): void {
     this.stats.frames++;
     this.stats.byAdapter[adapter.name] = (this.stats.byAdapter[adapter.name] ?? 0) + 1;
     const runtime = this.runtime(frame.profile);
     if (!runtime)
-      return this.reject({
-        stage: 'decode',
-        reason: `no hardware profile named "${frame.profile}"`,
-        source: frame.source,
-        at: frame.at,
-      });
+      return this.reject(
+        { stage: 'decode', reason: `no hardware profile named "${frame.profile}"`, source: frame.source, at: frame.at },
+        record,
+      );
     runtime.counts.frames++;
     // A frame may name its own codec (a BLE characteristic within a GATT profile, say).
     const decoder = frame.context?.codec ? this.decoderFor(frame.context.codec as CodecSpec) : runtime.decoder;
     const decoded = decoder.decode(frame.bytes, frame.context);
-    if (!decoded.ok) return this.reject({ stage: 'decode', reason: decoded.reason, source: frame.source, at: frame.at });
+    if (!decoded.ok) return this.reject({ stage: 'decode', reason: decoded.reason, source: frame.source, at: frame.at }, record);
     const reading = decoded.value;
+    if (record) record.reading = reading;
     // Frame sources are shared per connection (and per Modbus slave), so the device is cached on them.
     let route = runtime.sourceOnlyDevice ? this.routeBySource.get(frame.source) : undefined;
     if (!route) {
       const template = deviceTemplateFor(runtime.profile.device, frame.source.vars);
       const resolved = resolveDevice(template, frame.source.vars, reading);
-      if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at });
+      if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at }, record);
       const known = this.routes.get(deviceKey(resolved.value));
       // Cheap identity check that also follows a device to a new port or connection.
       route = known?.source === frame.source ? known : this.remember(resolved.value, adapter, frame.source, runtime.profile);
@@ -217,6 +236,10 @@ export class Pipeline {
     route.frames++;
     route.lastSeen = frame.at;
     const device = route.device;
+    if (record) {
+      record.device = device;
+      record.events = [];
+    }
     // Only built when someone listens (device management uses readings for location).
     if (this.readings.observed) this.readings.next({ device, reading });
     const { sink, qos, timestampField } = this.options;
@@ -228,7 +251,7 @@ export class Pipeline {
       try {
         topic = this.topics.eventTopic(device, event.eventId, event.format);
       } catch (error) {
-        this.reject({ stage: 'publish', reason: (error as Error).message, device, source: frame.source, at: frame.at });
+        this.reject({ stage: 'publish', reason: (error as Error).message, device, source: frame.source, at: frame.at }, record);
         continue;
       }
       // The device's own JSON text when the whole reading goes out unchanged: no second serialisation.
@@ -237,7 +260,8 @@ export class Pipeline {
         payload = stampReadTime(payload, timestampField, frame.at);
       }
       const refused = sink.accept(this.topics.keyOf(device), topic, payload, qos, frame.at);
-      if (refused) this.reject({ stage: 'publish', reason: refused, device, source: frame.source, at: frame.at });
+      if (refused) this.reject({ stage: 'publish', reason: refused, device, source: frame.source, at: frame.at }, record);
+      else record?.events?.push({ eventId: event.eventId, topic, payload });
     }
   }
 
@@ -260,7 +284,9 @@ export class Pipeline {
 
   private async downlink(command: InboundCommand): Promise<void> {
     // deliverCommand has logged and counted a refusal already.
-    await this.deliverCommand(command.device, command.commandId, command.payload, command.format).catch(() => undefined);
+    await this.deliverCommand(command.device, command.commandId, command.payload, command.format, 'service').catch(
+      () => undefined,
+    );
   }
 
   /**
@@ -268,16 +294,32 @@ export class Pipeline {
    * when it is unknown, malformed or cannot be written (nothing is written then). Used for MQTT commands
    * and by device management actions. `format` is checked when given. A refusal is logged and counted.
    */
-  async deliverCommand(device: DeviceRef, commandId: string, payload: Uint8Array, format?: string): Promise<void> {
+  async deliverCommand(
+    device: DeviceRef,
+    commandId: string,
+    payload: Uint8Array,
+    format?: string,
+    origin: CommandOrigin = 'device-management',
+  ): Promise<Uint8Array> {
     try {
-      await this.sendCommand(device, commandId, payload, format);
+      const bytes = await this.sendCommand(device, commandId, payload, format, origin);
+      this.tap?.command({ at: Date.now(), device, commandId, origin, bytes });
+      return bytes;
     } catch (error) {
-      this.reject({ stage: 'command', reason: (error as Error).message, device, at: Date.now() });
+      const reason = (error as Error).message;
+      this.reject({ stage: 'command', reason, device, at: Date.now() });
+      this.tap?.command({ at: Date.now(), device, commandId, origin, refused: reason });
       throw error;
     }
   }
 
-  private async sendCommand(device: DeviceRef, commandId: string, payload: Uint8Array, format?: string): Promise<void> {
+  private async sendCommand(
+    device: DeviceRef,
+    commandId: string,
+    payload: Uint8Array,
+    format: string | undefined,
+    origin: CommandOrigin,
+  ): Promise<Uint8Array> {
     const route = this.routes.get(deviceKey(device));
     if (!route) throw new Error(`command ${commandId} for ${deviceKey(device)}: no such device behind this gateway`);
     const rule = route.profile.commands.find((candidate) => candidate.commandId === commandId);
@@ -301,7 +343,11 @@ export class Pipeline {
       throw new Error(`command ${commandId}: write to ${route.source.channel} failed: ${(error as Error).message}`);
     }
     this.stats.commandsDelivered++;
-    this.options.logger.info({ device: deviceKey(device), commandId }, 'command delivered');
+    this.options.logger.info(
+      { device: deviceKey(device), commandId, origin, hex: Buffer.from(bytes).toString('hex').slice(0, 128) },
+      origin === 'console' ? 'command from the console delivered' : 'command delivered',
+    );
+    return bytes;
   }
 
   /** The latest rejects, newest last (at most RECENT_REJECTS), for the status API and the console. */
@@ -309,7 +355,8 @@ export class Pipeline {
     return this.recent;
   }
 
-  private reject(reject: PipelineReject): void {
+  private reject(reject: PipelineReject, record?: FrameRecord): void {
+    if (record && reject.stage !== 'command') record.reject = { stage: reject.stage, reason: reject.reason };
     this.stats.rejects[reject.stage]++;
     this.recent.push(reject);
     if (this.recent.length > RECENT_REJECTS) this.recent.shift();
