@@ -216,6 +216,7 @@ async function assemble(
     logger: logger.child({ component: 'pipeline' }),
     qos: config.publish.qos,
     timestampField: timestamp === true ? 'ts' : timestamp,
+    devices: config.devices,
   });
   opened.pipeline = pipeline;
   const notificationCounts: Partial<Record<NotificationReason, number>> = {};
