@@ -15,13 +15,7 @@ import { Downlink } from './downlink.js';
 import { mapReading } from './event-mapping.js';
 import type { CommandOrigin, FrameRecord, PipelineTap } from './pipeline-tap.js';
 import { stampReadTime } from './read-time.js';
-import { RejectLog } from './reject-log.js';
-
-/** A frame's first bytes in hex, for logs (bounded: a frame can be large). */
-export function hexOf(bytes: Uint8Array, max = 64): string {
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, max)).toString('hex');
-  return bytes.byteLength > max ? `${hex}… (${bytes.byteLength} bytes)` : hex;
-}
+import { hexOf, RejectLog } from './reject-log.js';
 
 /** How many rejects the pipeline remembers for the status API. */
 const RECENT_REJECTS = 50;
