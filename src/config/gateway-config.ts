@@ -176,7 +176,7 @@ export const storeSchema = z
     whenFull: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
     /** Appends are committed together at most this long after they happen (group commit). */
     commitIntervalMs: z.number().int().min(1).max(100).default(50),
-    /** full: every commit survives a power cut; normal: only a crash of the process (fewer fsyncs on an SD card). */
+    /** full: each commit is flushed to the disk (fsync, off the event loop) and survives a power cut; normal: only a crash of the process. */
     synchronous: z.enum(['full', 'normal']).default('full'),
   })
   .strict();
