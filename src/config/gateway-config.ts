@@ -59,6 +59,8 @@ export const serialPortSchema = z
     baudRate: z.number().int().positive().optional(),
     /** Overrides the profile's device template for this port. */
     deviceId: z.string().optional(),
+    /** Overrides the adapter's readWindowMs for this port. */
+    readWindowMs: z.number().int().min(0).max(100).optional(),
   })
   .strict()
   .refine((port) => port.path !== undefined || port.match !== undefined, {
@@ -73,7 +75,17 @@ export const serialPortSchema = z
 
 /** The adapters to start; `plugin` loads an npm package or a local module exporting `createAdapter`. */
 export const adapterConfigSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('serial'), ports: z.array(serialPortSchema).min(1) }).strict(),
+  z
+    .object({
+      kind: z.literal('serial'),
+      ports: z.array(serialPortSchema).min(1),
+      /**
+       * After each read of a port, wait this long (ms) before the next: bytes that arrive meanwhile come in one
+       * read, fewer wake-ups per line on a Pi; each line waits at most this long. 0 reads as soon as bytes arrive.
+       */
+      readWindowMs: z.number().int().min(0).max(100).default(2),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('simulated'),
