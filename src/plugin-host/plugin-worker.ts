@@ -17,8 +17,8 @@ import {
   type WorkerMessage,
 } from './plugin-messages.js';
 
+if (!parentPort) throw new Error('plugin-worker runs in a worker thread that the gateway starts');
 const port = parentPort;
-if (!port) throw new Error('plugin-worker runs in a worker thread that the gateway starts');
 const data = workerData as PluginWorkerData;
 const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 const logger = relayingLogger(data.logLevel, (line) => post({ type: 'log', line }));
@@ -100,16 +100,19 @@ async function handle(adapter: Adapter, subscriptions: Subscription, message: Ho
   }
 }
 
-let adapter: Adapter | undefined;
-try {
-  const plugin = await importPlugin(data.specifier, data.baseDir);
-  adapter = createAdapterChecked(plugin.createAdapter, data.options, context);
-} catch (error) {
-  post({ type: 'create-failed', error: toWireError(error) });
+/** No top-level await: from TypeScript sources (tests) this module is loaded by tsx's require hook. */
+async function main(): Promise<void> {
+  let adapter: Adapter;
+  try {
+    const plugin = await importPlugin(data.specifier, data.baseDir);
+    adapter = createAdapterChecked(plugin.createAdapter, data.options, context);
+  } catch (error) {
+    post({ type: 'create-failed', error: toWireError(error) });
+    return;
+  }
+  const subscriptions = mirror(adapter);
+  port.on('message', (message: HostMessage) => void handle(adapter, subscriptions, message));
+  post({ type: 'created', name: adapter.name, canWrite: typeof adapter.write === 'function' });
 }
-if (adapter) {
-  const created = adapter;
-  const subscriptions = mirror(created);
-  port.on('message', (message: HostMessage) => void handle(created, subscriptions, message));
-  post({ type: 'created', name: created.name, canWrite: typeof created.write === 'function' });
-}
+
+void main();

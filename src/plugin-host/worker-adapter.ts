@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Observable, Subject } from 'rxjs';
 import type { Adapter, ChannelStatus, Frame, FrameReject, FrameSource } from '../adapter.js';
@@ -114,10 +114,7 @@ export class WorkerAdapter implements Adapter {
       profiles: [...options.profiles],
       logLevel: options.logger.level,
     };
-    this.worker = new Worker(WORKER_ENTRY.url, {
-      workerData,
-      ...(WORKER_ENTRY.execArgv ? { execArgv: WORKER_ENTRY.execArgv } : {}),
-    });
+    this.worker = new Worker(WORKER_ENTRY.code, { workerData, eval: WORKER_ENTRY.eval });
     this.worker.on('message', (message: WorkerMessage) => this.receive(message));
     this.worker.on('messageerror', (error) =>
       options.logger.warn({ err: error }, 'a message from the plugin worker could not be read'),
@@ -247,11 +244,14 @@ export class WorkerAdapter implements Adapter {
   }
 }
 
-/** The worker's main module: the built .js, or the .ts source with tsx's loader (tests, `tsx`). */
-const WORKER_ENTRY = ((): { url: URL; execArgv?: string[] } => {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './plugin-worker.ts' : './plugin-worker.js', import.meta.url);
-  if (!fromSource || process.execArgv.some((arg) => arg.includes('tsx'))) return { url };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { url, execArgv: [...process.execArgv, '--import', tsx] };
+/**
+ * The worker's main module: the built .js; or, running from TypeScript sources (tests), the .ts loaded
+ * through tsx's require hook (Node 20 gives a worker no ESM loader hooks, neither --import nor inherited).
+ */
+const WORKER_ENTRY = ((): { code: URL | string; eval: boolean } => {
+  if (!import.meta.url.endsWith('.ts')) return { code: new URL('./plugin-worker.js', import.meta.url), eval: false };
+  const require = createRequire(import.meta.url);
+  const entry = fileURLToPath(new URL('./plugin-worker.ts', import.meta.url));
+  const tsx = require.resolve('tsx/cjs/api');
+  return { code: `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)});`, eval: true };
 })();
