@@ -151,7 +151,7 @@ export class WorkerAdapter implements Adapter {
   }
 
   private async writeTo(channel: string, bytes: Uint8Array): Promise<void> {
-    if (this.ended) throw new Error(`plugin worker ended: ${this.ended.message}`);
+    if (this.ended) throw new Error(`not written: ${this.ended.message}`);
     const id = this.nextWriteId++;
     const pending = new Pending<void>();
     this.writes.set(id, pending);
@@ -226,11 +226,11 @@ export class WorkerAdapter implements Adapter {
   }
 
   private exited(code: number): void {
-    const reason = this.lastError ?? new Error(`plugin worker exited with code ${code}`);
+    const reason = this.lastError ? threadEnded(this.lastError) : new Error(`plugin thread exited with code ${code}`);
     this.ended = reason;
     this.created.reject(reason);
     this.starting?.reject(reason);
-    for (const pending of this.writes.values()) pending.reject(new Error(`plugin worker ended: ${reason.message}`));
+    for (const pending of this.writes.values()) pending.reject(new Error(`not written: ${reason.message}`));
     this.closed.resolve();
     // The thread's end is the adapter's failure unless the gateway asked for it.
     if (this.closing) this.endStreams();
@@ -242,6 +242,13 @@ export class WorkerAdapter implements Adapter {
     this.rejects.complete();
     this.board.complete();
   }
+}
+
+/** The error a thread died of, said as such; the stack stays the plugin's. */
+function threadEnded(error: Error): Error {
+  const ended = new Error(`plugin thread ended by an uncaught ${error.name}: ${error.message}`, { cause: error });
+  if (error.stack) ended.stack = error.stack;
+  return ended;
 }
 
 /**

@@ -66,10 +66,10 @@ describe('a plugin in a worker thread, seen as an Adapter', () => {
   });
 
   it.each([
-    ['timer-throw', 'plugin bug in a timer callback'],
-    ['unhandled-rejection', 'plugin bug: a promise nobody awaits'],
+    ['timer-throw', 'plugin thread ended by an uncaught Error: plugin bug in a timer callback'],
+    ['unhandled-rejection', 'plugin thread ended by an uncaught Error: plugin bug: a promise nobody awaits'],
     ['frames-error', 'sensor bus parity error'],
-    ['exit', 'plugin worker exited with code 3'],
+    ['exit', 'plugin thread exited with code 3'],
   ])(
     'turns a %s in the plugin into an error on frames$ carrying its message, and the gateway’s thread goes on',
     async (fault, message) => {
@@ -80,7 +80,7 @@ describe('a plugin in a worker thread, seen as an Adapter', () => {
       if (fault !== 'exit') expect(error.stack).toContain('faulty-plugin/index.mjs');
       // A dead thread answers no write: it is refused at once, naming why.
       if (fault !== 'frames-error')
-        await expect(adapter.write!('fs-4', Buffer.from('{}'))).rejects.toThrow(/plugin worker ended/);
+        await expect(adapter.write!('fs-4', Buffer.from('{}'))).rejects.toThrow(/^not written: plugin thread /);
     },
   );
 

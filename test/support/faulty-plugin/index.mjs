@@ -74,6 +74,8 @@ class FaultySensor {
   }
 
   fail() {
+    // The last frame's seq: a test can check that it reached the queue before the process ended.
+    this.logger.warn({ seq: this.seq, instance: this.instance, fault: this.options.fault }, 'failing on purpose');
     switch (this.options.fault) {
       case 'frames-error':
         return this.frames$.error(new Error('sensor bus parity error'));
