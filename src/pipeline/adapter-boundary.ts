@@ -47,7 +47,7 @@ export class AdapterBoundary implements Adapter {
   private readonly frames = new Subject<Frame>();
   private readonly rejects = new Subject<FrameReject>();
   private readonly board = new ChannelBoard();
-  private current: Adapter | undefined;
+  private running: Adapter | undefined;
   private subscriptions = new Subscription();
   /** Bumped for each instance: a late signal from a replaced instance is ignored. */
   private generation = 0;
@@ -70,6 +70,11 @@ export class AdapterBoundary implements Adapter {
     this.adopt(first);
   }
 
+  /** The instance running now (undefined while restarting), for tools that need the concrete adapter (the demo). */
+  get current(): Adapter | undefined {
+    return this.running;
+  }
+
   /** Starts the adapter; a failure is contained (logged, offline, restarted), so this always resolves. */
   async start(): Promise<void> {
     await this.startCurrent(this.generation);
@@ -79,8 +84,8 @@ export class AdapterBoundary implements Adapter {
     if (this.closing) return;
     this.closing = true;
     clearTimeout(this.restartTimer);
-    const adapter = this.current;
-    this.current = undefined;
+    const adapter = this.running;
+    this.running = undefined;
     // Still subscribed while it closes: its last states ("closed") reach the board.
     if (adapter) await this.retire(adapter);
     this.subscriptions.unsubscribe();
@@ -94,7 +99,7 @@ export class AdapterBoundary implements Adapter {
 
   private adopt(adapter: Adapter): number {
     const generation = ++this.generation;
-    this.current = adapter;
+    this.running = adapter;
     this.subscriptions.unsubscribe();
     this.subscriptions = new Subscription();
     const fail = (site: FaultSite) => (error: unknown) => this.fault(generation, site, error);
@@ -115,7 +120,7 @@ export class AdapterBoundary implements Adapter {
   }
 
   private async startCurrent(generation: number): Promise<void> {
-    const adapter = this.current;
+    const adapter = this.running;
     if (!adapter || generation !== this.generation) return;
     try {
       await adapter.start();
@@ -145,8 +150,8 @@ export class AdapterBoundary implements Adapter {
       `adapter ${this.name} failed (${site}${cause}); the gateway goes on and restarts it in ${delay} ms`,
     );
     this.markOffline(reason, now);
-    const failed = this.current;
-    this.current = undefined;
+    const failed = this.running;
+    this.running = undefined;
     this.subscriptions.unsubscribe();
     if (failed) void this.retire(failed);
     this.restartTimer = setTimeout(() => void this.restart(), delay);
@@ -172,7 +177,7 @@ export class AdapterBoundary implements Adapter {
       return;
     }
     await this.startCurrent(this.adopt(adapter));
-    if (this.current === adapter && !this.closing)
+    if (this.running === adapter && !this.closing)
       this.options.logger.info({ adapter: this.name, faults: this.faults }, `adapter ${this.name} restarted`);
   }
 
@@ -197,9 +202,14 @@ export class AdapterBoundary implements Adapter {
   }
 
   private async writeTo(channel: string, bytes: Uint8Array): Promise<void> {
-    const adapter = this.current;
+    const adapter = this.running;
     if (!adapter) throw new Error(`adapter ${this.name} is ${this.closing ? 'closed' : 'restarting after a fault'}`);
     if (!adapter.write) throw new Error(`adapter ${this.name} cannot write`);
     await adapter.write(channel, bytes);
   }
+}
+
+/** The concrete adapter behind a boundary (the one running now), or the adapter itself when it has none. */
+export function runningAdapter(adapter: Adapter): Adapter | undefined {
+  return adapter instanceof AdapterBoundary ? adapter.current : adapter;
 }
