@@ -120,8 +120,8 @@ export class WorkerAdapter implements Adapter {
       options.logger.warn({ err: error }, 'a message from the plugin worker could not be read'),
     );
     // An uncaught throw in the thread: 'error', then 'exit'.
-    this.worker.on('error', (error) => {
-      this.lastError = error;
+    this.worker.on('error', (error: unknown) => {
+      this.lastError = error instanceof Error ? error : new Error(String(error));
     });
     this.worker.on('exit', (code) => this.exited(code));
   }

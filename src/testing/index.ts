@@ -144,6 +144,8 @@ export async function startPluginHarness(options: PluginHarnessOptions): Promise
           : { kind: 'plugin', module: 'plugin-under-test', options: options.options, isolate: false },
       ],
       store: { path: storeDirectory },
+      // A free port: tests run side by side, and a gateway may already serve the default one.
+      http: { listen: '127.0.0.1:0' },
       log: { level: options.logLevel ?? 'info' },
     });
     const catalog = factory ? { ...builtInCatalog(), loadPlugin: async () => factory } : builtInCatalog();
