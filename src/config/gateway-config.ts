@@ -155,6 +155,18 @@ export const publishSchema = z
   })
   .strict();
 
+/** How the gateway keeps track of the devices behind it (issue: hardening). */
+export const devicesSchema = z
+  .object({
+    /** A device not heard for this long is forgotten (its route, counters, admission state); it is new again if it returns. */
+    staleAfterMs: z.number().int().min(1000).default(3_600_000),
+    /** Device ids a channel may invent from its frames per minute, when the profile has no device.allow. */
+    newIdsPerChannelPerMinute: z.number().int().min(1).default(10),
+    /** A command for a device not seen yet waits this long for its first frame; 0 refuses it at once. */
+    commandWaitMs: z.number().int().min(0).max(600_000).default(30_000),
+  })
+  .strict();
+
 /** The durable outgoing queue (DESIGN: the durable queue and the sender). */
 export const storeSchema = z
   .object({
@@ -172,7 +184,7 @@ export const storeSchema = z
     whenFull: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
     /** Appends are committed together at most this long after they happen (group commit). */
     commitIntervalMs: z.number().int().min(1).max(100).default(50),
-    /** full: every commit survives a power cut; normal: only a crash of the process (fewer fsyncs on an SD card). */
+    /** full: each commit is flushed to the disk (fsync, off the event loop) and survives a power cut; normal: only a crash of the process. */
     synchronous: z.enum(['full', 'normal']).default('full'),
   })
   .strict();
@@ -297,6 +309,7 @@ export const gatewayConfigSchema = z
       .strict()
       .prefault({}),
     store: storeSchema.prefault({}),
+    devices: devicesSchema.prefault({}),
     /** On SIGTERM/SIGINT: how long to keep sending what is queued before closing the connection. */
     shutdownGraceMs: z.number().int().min(0).max(60_000).default(5000),
     http: httpSchema,

@@ -218,8 +218,11 @@ async function assemble(
     logger: logger.child({ component: 'pipeline' }),
     qos: config.publish.qos,
     timestampField: timestamp === true ? 'ts' : timestamp,
+    devices: config.devices,
   });
   opened.pipeline = pipeline;
+  // A device forgotten after a long silence is new again if it returns: admission forgets its refusal too.
+  pipeline.gone$.subscribe((route) => admission.forget(deviceKey(route.device)));
   const notificationCounts: Partial<Record<NotificationReason, number>> = {};
   const notifications = session.notifications$.subscribe((notification) => {
     notificationCounts[notification.reason] = (notificationCounts[notification.reason] ?? 0) + 1;
@@ -280,6 +283,7 @@ async function assemble(
         options: config.managed,
         cleanSession: connection.cleanSession,
         devices$: pipeline.devices$,
+        gone$: pipeline.gone$,
         readings$: pipeline.readings$,
         channelStatus$: merge(...adapters.map((adapter) => adapter.status$)),
         routes: () => pipeline.routesByDevice,
