@@ -137,7 +137,15 @@ export const adapterConfigSchema = z.discriminatedUnion('kind', [
       staleAfterMs: z.number().int().min(100).default(120_000),
     })
     .strict(),
-  z.object({ kind: z.literal('plugin'), module: z.string().min(1), options: z.unknown().optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('plugin'),
+      module: z.string().min(1),
+      options: z.unknown().optional(),
+      /** Runs the plugin in a worker thread of its own (a throw in its timers ends that thread only); false: in the gateway's thread. */
+      isolate: z.boolean().default(true),
+    })
+    .strict(),
 ]);
 
 /** How events go out (seed: Publishing events). */
@@ -321,6 +329,11 @@ export const gatewayConfigSchema = z
     /** Extra folders or files with hardware profiles, besides the built-in ones. */
     profilePaths: z.array(z.string()).default([]),
     adapters: z.array(adapterConfigSchema).min(1),
+    /** An adapter that fails (a stream error, a throw in start(), a plugin thread that dies) is restarted after this back-off, with jitter. */
+    adapterRestart: z
+      .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(60_000) })
+      .strict()
+      .prefault({}),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
