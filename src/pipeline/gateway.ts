@@ -2,6 +2,7 @@ import { merge } from 'rxjs';
 import type { Adapter, AdapterContext, AdapterFactory } from '../adapter.js';
 import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
+import { consoleRoutes } from '../http/console-routes.js';
 import { checkExposure, type RunningHttpServer, startHttpServer } from '../http/http-server.js';
 import { parseListenAddress } from '../http/listen-address.js';
 import { createMetricsRegistry } from '../http/metrics.js';
@@ -14,6 +15,7 @@ import { openQueue } from '../store/open-queue.js';
 import type { SqliteQueue } from '../store/sqlite-queue.js';
 import { defaultStoreDirectory, identityKey, queueFileFor } from '../store/store-location.js';
 import { Admission } from './admission.js';
+import { GatewayConsole } from './console-backend.js';
 import { GatewayView } from './gateway-view.js';
 import { HealthEvent } from './health-event.js';
 import { ManagedGateway } from './managed-gateway.js';
@@ -244,6 +246,8 @@ async function assemble(
     notificationCounts,
   });
   opened.view = view;
+  // The web console at / of the same server (its live stream taps the pipeline only while watched).
+  const gatewayConsole = new GatewayConsole({ pipeline, view, logger: logger.child({ component: 'console' }) });
   if (config.http) {
     const listen = parseListenAddress(config.http.listen);
     if (!listen.ok) throw new Error(`http.listen: ${listen.reason}`);
@@ -256,6 +260,7 @@ async function assemble(
         status: () => view.status(),
         metrics: createMetricsRegistry(() => view.status()),
       },
+      ...consoleRoutes(gatewayConsole),
       logger: logger.child({ component: 'http' }),
     });
   }
@@ -288,6 +293,7 @@ async function assemble(
       })
     : undefined;
   managed?.start();
+  gatewayConsole.managed = managed;
   return {
     notificationCounts,
     session,
