@@ -82,7 +82,7 @@ export function App() {
         </output>
         <nav aria-label="Pages">
           {pages.map(([page, label]) => (
-            <a key={page} href={href(page)} aria-current={route.page === page ? 'page' : undefined}>
+            <a key={page} class="nav-link" href={href(page)} aria-current={route.page === page ? 'page' : undefined}>
               {label}
             </a>
           ))}

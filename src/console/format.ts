@@ -20,8 +20,8 @@ export function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 23);
 }
 
-/** A value of a reading, short. */
-export function short(value: unknown): string {
+/** A value of a reading, short (at most `length` characters). */
+export function short(value: unknown, length = 40): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }

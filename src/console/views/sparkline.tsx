@@ -8,9 +8,11 @@ export function Sparkline({ points, now, label }: { points: Point[]; now: number
   const values = points.map(([, value]) => value);
   const low = Math.min(...values);
   const high = Math.max(...values);
-  const span = high - low || 1;
-  const x = (at: number) => WIDTH - ((now - at) / HISTORY_MS) * WIDTH;
-  const y = (value: number) => HEIGHT - 2 - ((value - low) / span) * (HEIGHT - 4);
+  const range = high - low || 1;
+  // From the first value (at least a minute back, at most HISTORY_MS) to now: a new page fills the width.
+  const span = Math.min(HISTORY_MS, Math.max(60_000, now - (points[0]?.[0] ?? now)));
+  const x = (at: number) => WIDTH - ((now - at) / span) * WIDTH;
+  const y = (value: number) => HEIGHT - 2 - ((value - low) / range) * (HEIGHT - 4);
   const line = points.map(([at, value]) => `${x(at).toFixed(1)},${y(value).toFixed(1)}`).join(' ');
   const last = points[points.length - 1];
   return (

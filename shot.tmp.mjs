@@ -1,0 +1,11 @@
+import { chromium } from 'playwright-core';
+import { mkdtempSync } from 'node:fs';
+const [url, out, hash = '', w = '1280', wait = '6000'] = process.argv.slice(2);
+const context = await chromium.launchPersistentContext(mkdtempSync('/tmp/chr-'), { executablePath: '/usr/bin/chromium', headless: true, viewport: { width: Number(w), height: 900 }, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const page = context.pages()[0] ?? await context.newPage();
+page.on('console', (m) => console.log('console:', m.text()));
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+await page.goto(url + hash);
+await page.waitForTimeout(Number(wait));
+await page.screenshot({ path: out, fullPage: process.env.FULL !== "0" });
+await context.close();
