@@ -48,7 +48,7 @@ export function checkForm(rule: CommandRule, values: FormValues): FormCheck {
   const params: FormCheck['params'] = {};
   const errors: FormCheck['errors'] = {};
   for (const [name, spec] of Object.entries(rule.params)) {
-    const value = typedValue(spec, values[name]);
+    const value = formValue(spec, values[name]);
     if (value === undefined) {
       if (spec.required) errors[name] = 'is missing';
       continue;
@@ -61,7 +61,7 @@ export function checkForm(rule: CommandRule, values: FormValues): FormCheck {
 }
 
 /** The value a field holds as the param's type: numbers parsed, "true"/"false" as booleans; undefined when empty. */
-function typedValue(spec: CommandParam, given: string | boolean | undefined): string | number | boolean | undefined {
+export function formValue(spec: CommandParam, given: string | boolean | undefined): string | number | boolean | undefined {
   if (typeof given === 'boolean') return given;
   if (given === undefined) return spec.type === 'boolean' && spec.required ? false : undefined;
   if (given === '' && (spec.type !== 'string' || !spec.required)) return undefined;
