@@ -77,8 +77,8 @@ describe('the console command form (checked by the gateway’s own rules)', () =
     },
     { name: 'too few hex bytes', index: 7, values: { hex: '0a' }, errors: { hex: 'has 1 bytes; expected 2…4' } },
   ])('$name', ({ index, values, errors }) => {
-    expect(checkForm(RULES[index]!, values).errors).toEqual(errors);
-    agree(index, values);
+    expect(checkForm(RULES[index]!, values as FormValues).errors).toEqual(errors);
+    agree(index, values as FormValues);
   });
 
   it('never lets through a value the gateway would refuse (property)', () => {

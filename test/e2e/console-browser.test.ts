@@ -136,7 +136,7 @@ describe('the web console in a browser', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${url()}#/devices`);
     await page.locator('tr[data-device="mcu-sensor/esp-01"]').waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).toBeLessThanOrEqual(0);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { LiveBatch } from '../../src/http/console-api.js';
 import { DEFAULT_LIVE_LIMITS, LiveAggregator } from '../../src/http/live-aggregator.js';
 import type { FrameRecord } from '../../src/pipeline/pipeline-tap.js';
 
@@ -50,7 +51,7 @@ describe('LiveAggregator (what the live stream shows)', () => {
 
   it('counts every frame and reports rates per second over the window', () => {
     const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
-    let last;
+    let last: LiveBatch | undefined;
     for (let batch = 1; batch <= 30; batch++) {
       for (let i = 0; i < 5; i++) live.frame(good(batch * 100 - 50));
       last = live.flush(batch * 100);

@@ -54,7 +54,7 @@ describe('LiveFeed (the one tap, fanned out)', () => {
     await expect.poll(() => first.events.some((e) => e.event === 'batch')).toBe(true);
     const batch = first.events.find((e) => e.event === 'batch');
     expect(second.events.find((e) => e.event === 'batch')).toEqual(batch);
-    expect((first.events[0]?.data as LiveHello).devices).toEqual([]);
+    expect((first.events[0]!.data as LiveHello).devices).toEqual([]);
     leaveFirst();
     leaveSecond();
   });
@@ -74,7 +74,7 @@ describe('LiveFeed (the one tap, fanned out)', () => {
     leave();
     const again = client();
     feed.join(again.send);
-    expect((again.events[0]?.data as LiveHello).devices).toEqual([]);
+    expect((again.events[0]!.data as LiveHello).devices).toEqual([]);
     feed.close();
     expect(holder.tap).toBeUndefined();
   });
