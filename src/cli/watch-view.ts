@@ -68,20 +68,26 @@ export function formatDashboard(state: WatchState, now: number, width = 120): st
   } else {
     lines.push('gateway  (waiting for its status)');
   }
-  const admission = new Map(status?.devices.map((device) => [`${device.typeId}/${device.deviceId}`, device.admission]));
-  const devices = [...state.devices.values()].sort((a, b) => a.key.localeCompare(b.key));
+  // Every device the gateway knows; the live stream adds rates and values for those heard since watch started.
+  const known = new Map(status?.devices.map((device) => [`${device.typeId}/${device.deviceId}`, device]));
+  const keys = [...new Set([...known.keys(), ...state.devices.keys()])].sort();
   lines.push('');
-  if (devices.length === 0) lines.push('no device has sent a frame since watch started');
+  if (keys.length === 0) lines.push('no device has sent a frame yet');
   else {
-    const rows = devices.map((device) => [
-      device.key,
-      `${device.profile} ${device.channel}`,
-      admission.get(device.key) ?? '',
-      `${device.eventsPerSecond}`,
-      `${Math.max(0, Math.round((now - device.lastSeen) / 1000))} s`,
-      `${device.rejects}`,
-      values(device.reading, Math.max(30, width - 100)),
-    ]);
+    const rows = keys.map((key) => {
+      const live = state.devices.get(key);
+      const seen = known.get(key);
+      const lastSeen = live?.lastSeen ?? (seen ? Date.parse(seen.lastSeen) : now);
+      return [
+        key,
+        `${live?.profile ?? seen?.profile} ${live?.channel ?? seen?.channel}`,
+        seen?.admission ?? '',
+        live ? `${live.eventsPerSecond}` : '-',
+        `${Math.max(0, Math.round((now - lastSeen) / 1000))} s`,
+        live ? `${live.rejects}` : '-',
+        values(live?.reading, Math.max(30, width - 100)),
+      ];
+    });
     lines.push(formatTable(['DEVICE', 'PROFILE CHANNEL', 'ADMISSION', 'EV/S', 'SEEN', 'REJ', 'LAST VALUES'], rows));
   }
   if (state.rejects.length > 0) {
