@@ -76,11 +76,15 @@ export function DevicesView({ store }: { store: LiveStore }) {
                         </div>
                       );
                     })}
-                    {others.map(([name, value]) => (
-                      <div class="value" key={name}>
-                        <span class="name">{name}</span> <span>{short(value)}</span>
-                      </div>
-                    ))}
+                    {others.length > 0 && (
+                      <p class="others">
+                        {others.map(([name, value]) => (
+                          <span key={name}>
+                            <span class="muted">{name}</span> {short(value)}
+                          </span>
+                        ))}
+                      </p>
+                    )}
                     {!live && <span class="muted">values appear with the next frame</span>}
                   </td>
                 </tr>

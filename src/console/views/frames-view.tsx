@@ -23,7 +23,9 @@ export function FramesView({ store, params }: { store: LiveStore; params: URLSea
     )
     .slice(-SHOWN)
     .reverse();
-  const waiting = paused ? store.frames.length - paused.length : 0;
+  // Frames that came after the pause (the store keeps the newest, so count from the last one shown).
+  const lastShown = paused?.[paused.length - 1]?.id;
+  const waiting = paused ? store.frames.length - 1 - store.frames.findIndex((frame) => frame.id === lastShown) : 0;
   const earlier = store.status?.status.recentRejects ?? [];
   return (
     <section aria-labelledby="frames-title">
