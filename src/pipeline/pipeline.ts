@@ -227,8 +227,7 @@ export class Pipeline {
     if (!route) {
       const template = deviceTemplateFor(runtime.profile.device, frame.source.vars);
       const resolved = resolveDevice(template, frame.source.vars, reading);
-      if (!resolved.ok)
-        return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at }, record);
+      if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at }, record);
       const known = this.routes.get(deviceKey(resolved.value));
       // Cheap identity check that also follows a device to a new port or connection.
       route = known?.source === frame.source ? known : this.remember(resolved.value, adapter, frame.source, runtime.profile);
