@@ -12,6 +12,8 @@ export const DEFAULT_PARAM_MAX_BYTES = 64;
 
 /** A param's `pattern` as the encoder applies it: the whole value must match (Unicode mode). */
 export function compileParamPattern(pattern: string): RegExp {
+  // Compiled alone first: "a)|(.*" would otherwise close the group and escape the anchors.
+  new RegExp(pattern, 'u');
   return new RegExp(`^(?:${pattern})$`, 'u');
 }
 

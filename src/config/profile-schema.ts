@@ -328,7 +328,27 @@ export const hardwareProfileSchema = z
     transport: z.discriminatedUnion('kind', [serialTransportSchema, bleTransportSchema, pluginTransportSchema]),
     framing: framingSpecSchema.optional(),
     codec: codecSpecSchema,
-    device: z.object({ typeId: idTemplate, deviceId: idTemplate }).strict(),
+    device: z
+      .object({
+        typeId: idTemplate,
+        deviceId: idTemplate,
+        allow: z
+          .union([
+            z
+              .string()
+              .min(1)
+              .refine((pattern) => patternProblem(pattern) === undefined, {
+                error: (issue) => patternProblem(String(issue.input)) ?? 'pattern does not compile',
+              }),
+            z.array(z.string().min(1)).min(1),
+          ])
+          .optional()
+          .describe(
+            'device ids a frame may name (when the id template uses {reading.FIELD}): a regular expression the whole id ' +
+              'must match, or a list of ids. Without it, a channel may name at most devices.newIdsPerChannelPerMinute new ids a minute',
+          ),
+      })
+      .strict(),
     /** Device info for device management: manufacturer, model, fwVersion… (strings). */
     deviceInfo: z.record(z.string(), z.string()).default({}),
     events: z.array(eventRuleSchema).default([{ eventId: 'reading', when: {}, format: 'json' }]),

@@ -232,6 +232,17 @@ export class Admission {
     }
   }
 
+  /**
+   * Forgets a device gone quiet for long (bounded memory): a refusal or a wait for the next connection ends;
+   * a device registering or settling keeps its state (its events are in the queue).
+   */
+  forget(device: string): void {
+    const entry = this.entries.get(device);
+    if (entry?.state !== 'refused' && entry?.state !== 'limited') return;
+    this.leave(device, entry);
+    this.entries.delete(device);
+  }
+
   /** Where a device stands now. */
   status(device: string): AdmissionState {
     if (device === this.gateway) return 'gateway';

@@ -54,6 +54,8 @@ export interface ManagedGatewayInputs {
   /** The session's cleanSession: the connection decides; `options.cleanSession` only documents it. */
   cleanSession?: boolean;
   devices$: Observable<DeviceRoute>;
+  /** Devices the pipeline forgot after a long silence: their management state goes too (bounded memory). */
+  gone$?: Observable<DeviceRoute>;
   readings$?: Observable<{ device: DeviceRef; reading: Reading }>;
   channelStatus$?: Observable<ChannelStatus>;
   routes: () => ReadonlyMap<string, DeviceRoute>;
@@ -163,8 +165,19 @@ export class ManagedGateway {
       else if (wasOnline) for (const md of this.devices.values()) this.goOffline(md);
     });
     until(this.inputs.devices$).subscribe((route) => this.addRoute(route));
+    until(this.inputs.gone$ ?? EMPTY).subscribe((route) => this.forget(route.device));
     until(this.inputs.readings$ ?? EMPTY).subscribe(({ device, reading }) => this.onReading(device, reading));
     until(this.inputs.channelStatus$ ?? EMPTY).subscribe((status) => this.onChannelStatus(status));
+  }
+
+  /** Drops a device's management state (its lifetime runs out on the platform's side). */
+  private forget(device: DeviceRef): void {
+    const key = deviceKey(device);
+    const md = this.devices.get(key);
+    if (!md || key === deviceKey(this.inputs.session.gateway)) return;
+    clearTimeout(md.timer);
+    this.devices.delete(key);
+    this.log.debug({ device: key }, 'device forgotten after a long silence: no longer managed from here');
   }
 
   /** Whether the platform acknowledged the device's last manage request. */

@@ -8,13 +8,14 @@ import type { HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import type { InboundCommand } from '../session/gateway-session.js';
-import { encodeCommand } from './command-encoding.js';
+import { type DeviceRoute, DeviceRoutes, type RouteOptions } from './device-routes.js';
 import { deviceTemplateFor, resolveDevice } from './device-template.js';
 import { DeviceTopics } from './device-topics.js';
+import { Downlink } from './downlink.js';
 import { mapReading } from './event-mapping.js';
 import type { CommandOrigin, FrameRecord, PipelineTap } from './pipeline-tap.js';
 import { stampReadTime } from './read-time.js';
-import { RejectLog } from './reject-log.js';
+import { hexOf, RejectLog } from './reject-log.js';
 
 /** How many rejects the pipeline remembers for the status API. */
 const RECENT_REJECTS = 50;
@@ -24,10 +25,9 @@ export interface EventSink {
   accept(device: string, topic: string, payload: string, qos: 0 | 1, readAt: number): string | undefined;
 }
 
-/** The session side the pipeline needs: commands in, subscriptions out. */
+/** Commands from the service (the session subscribes to every device's once, with wildcards). */
 export interface CommandSource {
   readonly commands$: Observable<InboundCommand>;
-  subscribeCommands(device: DeviceRef): Promise<boolean>;
 }
 
 /** A frame or command the pipeline could not handle, with the stage and a reason naming the field or byte. */
@@ -37,6 +37,8 @@ export interface PipelineReject {
   source?: FrameSource;
   device?: DeviceRef;
   at: number;
+  /** The frame's bytes, when there was a frame (logged in hex, bounded). */
+  bytes?: Uint8Array;
 }
 
 /** Counters the pipeline keeps (metrics and the health topic read them). */
@@ -51,17 +53,7 @@ export interface PipelineStats {
   byAdapter: Record<string, number>;
 }
 
-/** A device seen behind the gateway: where its frames come from, so commands can go back there. */
-export interface DeviceRoute {
-  device: DeviceRef;
-  adapter: Adapter;
-  source: FrameSource;
-  profile: HardwareProfile;
-  /** Frames and events of this device since it was first seen, and when its last frame was read. */
-  frames: number;
-  events: number;
-  lastSeen: number;
-}
+export type { DeviceRoute };
 
 interface ProfileRuntime {
   profile: HardwareProfile;
@@ -79,7 +71,10 @@ interface ProfileRuntime {
  */
 export class Pipeline {
   readonly rejects$: Observable<PipelineReject>;
+  /** A device heard for the first time (or again, after it was forgotten). */
   readonly devices$: Observable<DeviceRoute>;
+  /** A device forgotten after `devices.staleAfterMs` of silence. */
+  readonly gone$: Observable<DeviceRoute>;
   /** Every decoded reading with its device. */
   readonly readings$: Observable<{ device: DeviceRef; reading: Reading }>;
   readonly stats: PipelineStats = {
@@ -94,8 +89,11 @@ export class Pipeline {
 
   private readonly rejects = new Subject<PipelineReject>();
   private readonly readings = new Subject<{ device: DeviceRef; reading: Reading }>();
-  private readonly newDevices = new Subject<DeviceRoute>();
-  private readonly routes = new Map<string, DeviceRoute>();
+  private readonly routes: DeviceRoutes;
+  private readonly downlink: Downlink;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  /** Frames and publishes are logged one by one only at trace level (checked once: levels do not change). */
+  private readonly traceFrames: boolean;
   private readonly runtimes = new Map<string, ProfileRuntime>();
   private readonly routeBySource = new WeakMap<FrameSource, DeviceRoute>();
   private readonly extraDecoders = new WeakMap<CodecSpec, Decoder>();
@@ -116,18 +114,41 @@ export class Pipeline {
       qos: 0 | 1;
       /** The JSON field that carries the time a frame was read (ISO 8601, UTC, ms); false leaves payloads as they are. */
       timestampField: string | false;
+      devices: RouteOptions & { commandWaitMs: number };
     },
   ) {
     this.rejects$ = this.rejects.asObservable();
-    this.devices$ = this.newDevices.asObservable();
     this.readings$ = this.readings.asObservable();
     this.rejectLog = new RejectLog(options.logger);
+    this.traceFrames = options.logger.isLevelEnabled('trace');
+    this.routes = new DeviceRoutes(options.devices, options.logger);
+    this.devices$ = this.routes.added$;
+    this.gone$ = this.routes.removed$;
+    this.downlink = new Downlink({
+      routes: this.routes,
+      encoderOf: (profile) => this.runtime(profile.name)?.encoder,
+      tap: () => this.tap,
+      refuse: (device, reason) => this.reject({ stage: 'command', reason, device, at: Date.now() }),
+      delivered: () => {
+        this.stats.commandsDelivered++;
+      },
+      waitMs: options.devices.commandWaitMs,
+      logger: options.logger,
+    });
+    this.subscription.add(
+      this.routes.added$.subscribe((route) => {
+        this.stats.devices = this.routes.size;
+        this.downlink.deviceSeen(route);
+      }),
+    );
+    this.subscription.add(this.routes.removed$.subscribe(() => (this.stats.devices = this.routes.size)));
   }
 
   /** Subscribes to every adapter and to commands, then starts the adapters. */
   async start(): Promise<void> {
     for (const adapter of this.options.adapters) {
       this.stats.byAdapter[adapter.name] ??= 0;
+      this.subscription.add(adapter.status$.subscribe((status) => this.routes.channelChanged(status)));
       this.subscription.add(adapter.frames$.subscribe((frame) => this.safeUplink(adapter, frame)));
       this.subscription.add(
         adapter.rejects$.subscribe((reject) => {
@@ -139,7 +160,17 @@ export class Pipeline {
         }),
       );
     }
-    this.subscription.add(this.options.commands.commands$.subscribe((command) => void this.downlink(command)));
+    this.subscription.add(
+      this.options.commands.commands$.subscribe((command) => {
+        // A refusal has been logged and counted already.
+        this.downlink
+          .deliver(command.device, command.commandId, command.payload, command.format, 'service')
+          .catch(() => undefined);
+      }),
+    );
+    const every = Math.min(60_000, Math.max(1000, this.options.devices.staleAfterMs / 4));
+    this.pruneTimer = setInterval(() => this.routes.prune(), every);
+    this.pruneTimer.unref();
     await Promise.all(this.options.adapters.map((adapter) => adapter.start()));
   }
 
@@ -148,16 +179,18 @@ export class Pipeline {
     this.tap = tap;
   }
 
-  /** Devices seen so far. */
+  /** Devices heard recently (forgotten after `devices.staleAfterMs` of silence). */
   get routesByDevice(): ReadonlyMap<string, DeviceRoute> {
-    return this.routes;
+    return this.routes.all;
   }
 
   async close(): Promise<void> {
+    clearInterval(this.pruneTimer);
     this.subscription.unsubscribe();
+    this.downlink.close();
     await Promise.all(this.options.adapters.map((adapter) => adapter.close()));
     this.rejects.complete();
-    this.newDevices.complete();
+    this.routes.close();
     this.readings.complete();
   }
 
@@ -219,7 +252,11 @@ export class Pipeline {
     // A frame may name its own codec (a BLE characteristic within a GATT profile, say).
     const decoder = frame.context?.codec ? this.decoderFor(frame.context.codec as CodecSpec) : runtime.decoder;
     const decoded = decoder.decode(frame.bytes, frame.context);
-    if (!decoded.ok) return this.reject({ stage: 'decode', reason: decoded.reason, source: frame.source, at: frame.at }, record);
+    if (!decoded.ok)
+      return this.reject(
+        { stage: 'decode', reason: decoded.reason, source: frame.source, at: frame.at, bytes: frame.bytes },
+        record,
+      );
     const reading = decoded.value;
     if (record) record.reading = reading;
     // Frame sources are shared per connection (and per Modbus slave), so the device is cached on them.
@@ -227,10 +264,23 @@ export class Pipeline {
     if (!route) {
       const template = deviceTemplateFor(runtime.profile.device, frame.source.vars);
       const resolved = resolveDevice(template, frame.source.vars, reading);
-      if (!resolved.ok) return this.reject({ stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at }, record);
+      if (!resolved.ok)
+        return this.reject(
+          { stage: 'device', reason: resolved.reason, source: frame.source, at: frame.at, bytes: frame.bytes },
+          record,
+        );
       const known = this.routes.get(deviceKey(resolved.value));
-      // Cheap identity check that also follows a device to a new port or connection.
-      route = known?.source === frame.source ? known : this.remember(resolved.value, adapter, frame.source, runtime.profile);
+      // Cheap identity check; a new device, or one on another connection or channel, is bound by the rules.
+      if (known?.source === frame.source) route = known;
+      else {
+        const bound = this.routes.bind(resolved.value, adapter, frame.source, runtime.profile, !runtime.sourceOnlyDevice);
+        if (!bound.ok)
+          return this.reject(
+            { stage: 'device', reason: bound.reason, source: frame.source, at: frame.at, bytes: frame.bytes },
+            record,
+          );
+        route = bound.value;
+      }
       if (runtime.sourceOnlyDevice) this.routeBySource.set(frame.source, route);
     }
     route.frames++;
@@ -240,6 +290,11 @@ export class Pipeline {
       record.device = device;
       record.events = [];
     }
+    if (this.traceFrames)
+      this.options.logger.trace(
+        { device: deviceKey(device), channel: frame.source.channel, hex: hexOf(frame.bytes), reading },
+        'frame',
+      );
     // Only built when someone listens (device management uses readings for location).
     if (this.readings.observed) this.readings.next({ device, reading });
     const { sink, qos, timestampField } = this.options;
@@ -262,92 +317,23 @@ export class Pipeline {
       const refused = sink.accept(this.topics.keyOf(device), topic, payload, qos, frame.at);
       if (refused) this.reject({ stage: 'publish', reason: refused, device, source: frame.source, at: frame.at }, record);
       else record?.events?.push({ eventId: event.eventId, topic, payload });
+      if (this.traceFrames && !refused) this.options.logger.trace({ topic, payload }, 'event queued');
     }
   }
 
-  /** Records where a device's frames come from (a new device, or one that moved); returns its route. */
-  private remember(device: DeviceRef, adapter: Adapter, source: FrameSource, profile: HardwareProfile): DeviceRoute {
-    const key = deviceKey(device);
-    const known = this.routes.get(key);
-    // One DeviceRef object per device, so per-device caches downstream (topics) hit by identity.
-    const route: DeviceRoute = known
-      ? Object.assign(known, { adapter, source, profile })
-      : { device, adapter, source, profile, frames: 0, events: 0, lastSeen: 0 };
-    this.routes.set(key, route);
-    if (known) return route;
-    this.stats.devices = this.routes.size;
-    this.options.logger.info({ device: key, channel: source.channel, profile: profile.name }, 'new device');
-    this.newDevices.next(route);
-    if (profile.commands.length > 0) void this.options.commands.subscribeCommands(device);
-    return route;
-  }
-
-  private async downlink(command: InboundCommand): Promise<void> {
-    // deliverCommand has logged and counted a refusal already.
-    await this.deliverCommand(command.device, command.commandId, command.payload, command.format, 'service').catch(
-      () => undefined,
-    );
-  }
-
   /**
-   * Sends a command the device's profile declares to the device's adapter; rejects, naming the problem,
-   * when it is unknown, malformed or cannot be written (nothing is written then). Used for MQTT commands
-   * and by device management actions. `format` is checked when given. A refusal is logged and counted.
+   * Sends a command the device's profile declares to the device's adapter, resolving with the bytes written;
+   * rejects, naming the problem, when it is unknown, malformed or cannot be written (nothing is written then).
+   * Used for MQTT commands, the console and device management actions. A refusal is logged and counted.
    */
-  async deliverCommand(
+  deliverCommand(
     device: DeviceRef,
     commandId: string,
     payload: Uint8Array,
     format?: string,
     origin: CommandOrigin = 'device-management',
   ): Promise<Uint8Array> {
-    try {
-      const bytes = await this.sendCommand(device, commandId, payload, format, origin);
-      this.tap?.command({ at: Date.now(), device, commandId, origin, bytes });
-      return bytes;
-    } catch (error) {
-      const reason = (error as Error).message;
-      this.reject({ stage: 'command', reason, device, at: Date.now() });
-      this.tap?.command({ at: Date.now(), device, commandId, origin, refused: reason });
-      throw error;
-    }
-  }
-
-  private async sendCommand(
-    device: DeviceRef,
-    commandId: string,
-    payload: Uint8Array,
-    format: string | undefined,
-    origin: CommandOrigin,
-  ): Promise<Uint8Array> {
-    const route = this.routes.get(deviceKey(device));
-    if (!route) throw new Error(`command ${commandId} for ${deviceKey(device)}: no such device behind this gateway`);
-    const rule = route.profile.commands.find((candidate) => candidate.commandId === commandId);
-    if (!rule) {
-      const known = route.profile.commands.map((c) => c.commandId).join(', ') || 'none';
-      throw new Error(
-        `command ${commandId} is not declared by profile ${route.profile.name} (declared: ${known}); nothing written`,
-      );
-    }
-    if (format !== undefined && rule.format !== format) {
-      throw new Error(`command ${commandId}: format "${format}", expected "${rule.format}"; nothing written`);
-    }
-    const encoded = encodeCommand(rule, payload, route.source.vars, route.profile.framing);
-    if (!encoded.ok) throw new Error(`${encoded.reason}; nothing written`);
-    const runtime = this.runtime(route.profile.name);
-    const bytes = rule.framed && runtime?.encoder ? runtime.encoder(encoded.value) : encoded.value;
-    if (!route.adapter.write) throw new Error(`adapter ${route.adapter.name} cannot write; nothing written`);
-    try {
-      await route.adapter.write(route.source.channel, bytes);
-    } catch (error) {
-      throw new Error(`command ${commandId}: write to ${route.source.channel} failed: ${(error as Error).message}`);
-    }
-    this.stats.commandsDelivered++;
-    this.options.logger.info(
-      { device: deviceKey(device), commandId, origin, hex: Buffer.from(bytes).toString('hex').slice(0, 128) },
-      origin === 'console' ? 'command from the console delivered' : 'command delivered',
-    );
-    return bytes;
+    return this.downlink.deliver(device, commandId, payload, format, origin);
   }
 
   /** The latest rejects, newest last (at most RECENT_REJECTS), for the status API and the console. */

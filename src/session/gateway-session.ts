@@ -112,7 +112,10 @@ export class GatewaySession {
       ...(process.env.DEBUG ? {} : { log: () => undefined }),
       manualConnect: true,
     });
-    this.subscriptions.set(commandTopic(this.gateway.typeId, this.gateway.deviceId), 1);
+    // Every command, for the gateway and any device behind it, with one subscription (seed: Subscribing to
+    // commands, "+" allowed): a command for a device not heard yet since a restart still reaches the gateway,
+    // and no per-device subscription piles up or counts against the service's active devices.
+    this.subscriptions.set(commandTopic('+', '+'), 1);
     this.subscriptions.set(this.notify, 1);
     this.wire();
   }
@@ -173,6 +176,9 @@ export class GatewaySession {
     const qos = options.qos ?? 0;
     if (qos !== 0 && qos !== 1) return Promise.reject(new UnsupportedQosError(qos));
     if (this.closing) return Promise.reject(new SessionClosedError());
+    // Nothing goes out before the session is online: mqtt.js would queue it and flush it on reconnect, before
+    // admission resets its device count, and the service could count devices the gateway did not.
+    if (this.status.value.state !== 'online') return Promise.reject(new ConnectionLostError());
     const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
     if (size > MAX_PAYLOAD_BYTES) return Promise.reject(new PayloadTooLargeError(topic, size));
     const body = typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -192,11 +198,6 @@ export class GatewaySession {
   async unsubscribe(filter: string): Promise<void> {
     this.subscriptions.delete(filter);
     if (this.client.connected) await this.client.unsubscribeAsync(filter).catch(() => undefined);
-  }
-
-  /** Subscribes to every command for one device behind the gateway. */
-  subscribeCommands(device: DeviceRef): Promise<boolean> {
-    return this.subscribe(commandTopic(device.typeId, device.deviceId), 1);
   }
 
   /**

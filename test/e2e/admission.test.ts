@@ -62,7 +62,7 @@ async function notificationsFlowing(session: GatewaySession): Promise<void> {
 }
 
 /** The real session on the platform's port, with the queue, admission and the sender in front of it. */
-async function gateway(options: Partial<AdmissionOptions>) {
+async function gateway(options: Partial<AdmissionOptions>, prepare?: (queue: SqliteQueue) => void) {
   const port = platform!.addresses.find((address) => address.protocol === 'mqtt')!.port;
   const session = new GatewaySession(
     {
@@ -89,6 +89,7 @@ async function gateway(options: Partial<AdmissionOptions>) {
     logger: silentLogger(),
   });
   queues.push(queue);
+  prepare?.(queue);
   const admission = new Admission(`${GATEWAY.typeId}/${GATEWAY.deviceId}`, queue, options, silentLogger());
   admissions.push(admission);
   const sender = new Sender(queue, admission, session, { maxInflight: 64, maxRatePerSecond: Infinity }, silentLogger());
@@ -161,6 +162,24 @@ describe('Admission against the embedded platform', () => {
     await until(() => arrivals.includes('flaky:5'), 5000, 'the last event');
     expect(arrivals).toEqual(['flaky:1', 'flaky:2', 'flaky:3', 'flaky:4', 'flaky:5']);
     expect(admission.stats()).toMatchObject({ registrationFailures: 1 });
+  });
+
+  it('lets 500 devices it already knows all flow within 2 s of a restart, with no pending slot', async () => {
+    platform = await startPlatform();
+    const known = Array.from({ length: 500 }, (_, i) => `k${i}`);
+    for (const id of known) platform.registry.add(sensor(id));
+    const { arrivals } = await application();
+    const { queue, publish, admission } = await gateway({}, (q) => {
+      for (const id of known) q.rememberDevice(`sensor/${id}`, true);
+    });
+    const started = Date.now();
+    for (const id of known) publish(id, '1');
+    await until(() => arrivals.length === 500, 5000, '500 events');
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(2000);
+    console.info(`500 known devices flowed in ${elapsed} ms`);
+    expect(admission.stats()).toMatchObject({ active: 500, peakPending: 0 });
+    expect(queue.depth).toBeLessThanOrEqual(500);
   });
 
   it('sends a device’s events again when its registration failure arrives late, after the confirm window', async () => {

@@ -1,0 +1,187 @@
+import { type Observable, Subject } from 'rxjs';
+import type { Adapter, ChannelStatus, FrameSource } from '../adapter.js';
+import { compileParamPattern, type HardwareProfile } from '../config/profile-schema.js';
+import type { Logger } from '../logging.js';
+import { type DeviceRef, deviceKey } from '../protocol/ids.js';
+import { fail, ok, type Result } from '../result.js';
+
+/** A device seen behind the gateway: where its frames come from, so commands can go back there. */
+export interface DeviceRoute {
+  device: DeviceRef;
+  adapter: Adapter;
+  source: FrameSource;
+  profile: HardwareProfile;
+  /** Frames and events of this device since it was first seen, and when its last frame was read. */
+  frames: number;
+  events: number;
+  lastSeen: number;
+}
+
+/** How routes are kept (config section `devices`). */
+export interface RouteOptions {
+  staleAfterMs: number;
+  newIdsPerChannelPerMinute: number;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Which device is behind which channel (seed: one gateway, many devices). A device id is bound to the
+ * channel that first said it: another channel claiming it is refused, unless the first one has gone offline
+ * or quiet for `staleAfterMs` (then the move is logged). Ids that frames invent are checked against the
+ * profile's `device.allow`, or limited per channel and minute. Devices idle longer than `staleAfterMs`
+ * are forgotten, so memory follows the devices seen recently, not ever.
+ */
+export class DeviceRoutes {
+  readonly added$: Observable<DeviceRoute>;
+  readonly removed$: Observable<DeviceRoute>;
+  private readonly routes = new Map<string, DeviceRoute>();
+  private readonly channels = new Map<string, ChannelStatus['state']>();
+  /** New ids per channel in the current minute. */
+  private readonly invented = new Map<string, { minute: number; count: number }>();
+  private readonly allowCache = new WeakMap<HardwareProfile, (id: string) => boolean>();
+  private readonly added = new Subject<DeviceRoute>();
+  private readonly removed = new Subject<DeviceRoute>();
+
+  constructor(
+    private readonly options: RouteOptions,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.added$ = this.added.asObservable();
+    this.removed$ = this.removed.asObservable();
+  }
+
+  get size(): number {
+    return this.routes.size;
+  }
+
+  get(key: string): DeviceRoute | undefined {
+    return this.routes.get(key);
+  }
+
+  /** Every route, by device key. */
+  get all(): ReadonlyMap<string, DeviceRoute> {
+    return this.routes;
+  }
+
+  /** A channel's state, for the move rule (a device may leave a channel that went offline). */
+  channelChanged(status: ChannelStatus): void {
+    this.channels.set(channelKey(status.adapter, status.channel), status.state);
+  }
+
+  /**
+   * The route of a device whose frame just came from `source`: the known one (followed to a new connection
+   * of the same channel), a new one, or a refusal naming why. `fromFrame` says the id came out of the frame.
+   */
+  bind(
+    device: DeviceRef,
+    adapter: Adapter,
+    source: FrameSource,
+    profile: HardwareProfile,
+    fromFrame: boolean,
+  ): Result<DeviceRoute> {
+    const key = deviceKey(device);
+    const known = this.routes.get(key);
+    if (known) {
+      if (known.adapter !== adapter || known.source.channel !== source.channel) {
+        const refusal = this.moveRefusal(known, adapter, source);
+        if (refusal) return fail(refusal);
+        this.logger.info(
+          { device: key, from: known.source.channel, to: source.channel },
+          'device moved to another channel (the first had gone offline or quiet)',
+        );
+      }
+      known.adapter = adapter;
+      known.source = source;
+      known.profile = profile;
+      return ok(known);
+    }
+    if (fromFrame) {
+      const refusal = this.newIdRefusal(device, profile, adapter, source);
+      if (refusal) return fail(refusal);
+    }
+    // One DeviceRef object per device, so per-device caches downstream (topics) hit by identity.
+    const route: DeviceRoute = { device, adapter, source, profile, frames: 0, events: 0, lastSeen: this.now() };
+    this.routes.set(key, route);
+    this.logger.info({ device: key, channel: source.channel, profile: profile.name }, 'new device');
+    this.added.next(route);
+    return ok(route);
+  }
+
+  /** Forgets devices not heard for `staleAfterMs`; returns them. */
+  prune(): DeviceRoute[] {
+    const before = this.now() - this.options.staleAfterMs;
+    const gone: DeviceRoute[] = [];
+    for (const [key, route] of this.routes) {
+      if (route.lastSeen >= before) continue;
+      this.routes.delete(key);
+      gone.push(route);
+      this.logger.debug(
+        { device: key, lastSeen: new Date(route.lastSeen).toISOString() },
+        'device expired: not heard for a while',
+      );
+      this.removed.next(route);
+    }
+    const minute = Math.floor(this.now() / MINUTE);
+    for (const [channel, window] of this.invented) if (window.minute < minute) this.invented.delete(channel);
+    return gone;
+  }
+
+  close(): void {
+    this.added.complete();
+    this.removed.complete();
+  }
+
+  private moveRefusal(known: DeviceRoute, adapter: Adapter, source: FrameSource): string | undefined {
+    const state = this.channels.get(channelKey(known.adapter.name, known.source.channel));
+    const quietMs = this.now() - known.lastSeen;
+    if (state !== undefined && state !== 'online') return undefined;
+    if (quietMs > this.options.staleAfterMs) return undefined;
+    return (
+      `device id ${deviceKey(known.device)} is bound to ${known.adapter.name} ${known.source.channel} ` +
+      `(last frame ${Math.round(quietMs / 1000)} s ago, channel online); refused from ${adapter.name} ${source.channel}: ` +
+      'a second device claiming the same id?'
+    );
+  }
+
+  private newIdRefusal(device: DeviceRef, profile: HardwareProfile, adapter: Adapter, source: FrameSource): string | undefined {
+    const allow = profile.device.allow;
+    if (allow !== undefined) {
+      if (this.allowed(profile)(device.deviceId)) return undefined;
+      return `device id ${device.deviceId} (from a frame on ${source.channel}) is not allowed by profile ${profile.name}'s device.allow`;
+    }
+    const channel = channelKey(adapter.name, source.channel);
+    const minute = Math.floor(this.now() / MINUTE);
+    const window = this.invented.get(channel);
+    const count = window?.minute === minute ? window.count : 0;
+    if (count >= this.options.newIdsPerChannelPerMinute) {
+      return (
+        `${source.channel} named ${count} new device ids within a minute (devices.newIdsPerChannelPerMinute); ` +
+        `refused ${device.deviceId} (give profile ${profile.name} a device.allow to accept more)`
+      );
+    }
+    this.invented.set(channel, { minute, count: count + 1 });
+    return undefined;
+  }
+
+  private allowed(profile: HardwareProfile): (id: string) => boolean {
+    let check = this.allowCache.get(profile);
+    if (!check) {
+      const allow = profile.device.allow;
+      if (Array.isArray(allow)) {
+        const ids = new Set(allow);
+        check = (id) => ids.has(id);
+      } else {
+        const pattern = compileParamPattern(allow ?? '.*');
+        check = (id) => pattern.test(id);
+      }
+      this.allowCache.set(profile, check);
+    }
+    return check;
+  }
+}
+
+function channelKey(adapter: string, channel: string): string {
+  return `${adapter}\u0000${channel}`;
+}
