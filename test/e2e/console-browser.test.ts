@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatedAdapter } from '../../adapters/simulated/simulated-adapter.js';
+import { runningAdapter } from '../../src/pipeline/adapter-boundary.js';
 import type { RunningGateway } from '../../src/pipeline/gateway.js';
 import type { EmbeddedPlatform } from '../../src/platform/platform.js';
 import { launchChromium } from '../support/browser.js';
@@ -111,7 +112,8 @@ describe('the web console in a browser', () => {
     await interval.getByText('is 5; expected 100…3600000').waitFor();
     expect(await interval.getByRole('button', { name: 'Send set-interval' }).isDisabled()).toBe(true);
 
-    const actions$ = (gateway.adapters.find((adapter) => adapter.name === 'simulated') as SimulatedAdapter).actions$;
+    const simulated = runningAdapter(gateway.adapters.find((adapter) => adapter.name === 'simulated')!);
+    const actions$ = (simulated as SimulatedAdapter).actions$;
     const arrived = nextMatching(actions$, (action) => action.channel === 'ttyACM0' && action.action === 'LED is now on', 10_000);
     const led = page.getByRole('form', { name: 'command led' });
     await led.getByLabel(/led/).selectOption('on');
