@@ -204,3 +204,25 @@ export async function waitForStatus(httpPort, condition, ms = 120_000) {
     await sleep(50);
   }
 }
+
+/** A client of a gateway's live stream (what the web console reads), counting what it gets; close() ends it. */
+export async function openLiveStream(httpPort) {
+  const abort = new AbortController();
+  const response = await fetch(`http://127.0.0.1:${httpPort}/api/live`, { signal: abort.signal });
+  if (!response.ok) throw new Error(`/api/live answered ${response.status}`);
+  const client = { bytes: 0, batches: 0, close: () => abort.abort() };
+  const { EventStreamParser } = await import('../dist/src/cli/event-stream.js');
+  const parser = new EventStreamParser();
+  const decoder = new TextDecoder();
+  (async () => {
+    for await (const chunk of response.body) {
+      client.bytes += chunk.length;
+      // Parsed as the browser does: every batch is JSON the page applies.
+      for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
+        JSON.parse(event.data);
+        if (event.event === 'batch') client.batches++;
+      }
+    }
+  })().catch(() => undefined);
+  return client;
+}

@@ -15,6 +15,7 @@ import {
   median,
   now,
   ORG,
+  openLiveStream,
   percentile,
   ROOT,
   rssMiB,
@@ -35,6 +36,9 @@ const STEADY_RATE = 1000;
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const OUTAGE_EVENTS = Number(process.env.BENCH_OUTAGE_EVENTS ?? 50_000);
+const CONSOLE_SECONDS = Number(process.env.BENCH_CONSOLE_SECONDS ?? 8);
+// BENCH_ONLY=console runs only the web console's phase.
+const ONLY = process.env.BENCH_ONLY;
 // BENCH_PROFILE=dir writes V8 CPU profiles of the gateway runs there.
 const PROFILE_FLAGS = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
 
@@ -135,9 +139,14 @@ async function main() {
       cpuUsPerEvent: ((cpuSeconds(child.pid) - cpu0) * 1e6) / run.received,
     };
     await sleep(500);
-    // Steady 1000 events/s: latency from the device's write to the application's receipt.
+    const steady = await steadyRun(format);
+    return { rssMiB: rss, ...saturation, steady };
+  }
+
+  /** Steady 1000 events/s for STEADY_SECONDS: latency from the device's write to the application's receipt. */
+  async function steadyRun(format, seconds = STEADY_SECONDS) {
     run = { received: 0, latencies: [], sendTimes: [], first: now(), last: 0, onMessage: null };
-    const total = STEADY_RATE * STEADY_SECONDS;
+    const total = STEADY_RATE * seconds;
     const start = now();
     let seq = 0;
     while (seq < total) {
@@ -152,10 +161,56 @@ async function main() {
     }
     await Promise.race([new Promise((resolve) => (run.onMessage = () => run.received >= total && resolve())), sleep(10_000)]);
     const sorted = run.latencies.sort((a, b) => a - b);
+    return { events: run.received, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+  }
+
+  /**
+   * What the web console costs: gateway-json at 1000 events/s with no client, then with one reading the live
+   * stream as a browser does (every batch, frames included), alternating; CPU per event of the gateway process.
+   */
+  async function measureConsole() {
+    const httpPort = await freePort();
+    const config = writeGatewayConfig(join(workDir, 'gateway-console.yaml'), {
+      mqttPort: port,
+      gatewayPath,
+      format: 'json',
+      httpPort,
+      store: { path: mkdtempSync(join(workDir, 'state-')) },
+    });
+    const child = start([...PROFILE_FLAGS, BIN, 'run', '--config', config]);
+    await ready(child, 'json');
+    // Warm-up: code compiled, heap at its working size, before either is measured.
+    await steadyRun('json', 2);
+    const cpu = { without: [], with: [] };
+    let stream = { bytes: 0, batches: 0, seconds: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternating which goes first, so neither pays for what the other left behind (queue deletes, GC).
+      for (const watched of round % 2 === 0 ? [false, true] : [true, false]) {
+        const client = watched ? await openLiveStream(httpPort) : undefined;
+        const cpu0 = cpuSeconds(child.pid);
+        const t0 = now();
+        const steady = await steadyRun('json', CONSOLE_SECONDS);
+        cpu[watched ? 'with' : 'without'].push(((cpuSeconds(child.pid) - cpu0) * 1e6) / steady.events);
+        if (client) {
+          stream = {
+            bytes: stream.bytes + client.bytes,
+            batches: stream.batches + client.batches,
+            seconds: stream.seconds + (now() - t0) / 1000,
+          };
+          client.close();
+        }
+      }
+    }
+    await stop(child);
+    if (process.env.BENCH_DEBUG) process.stderr.write(`console cpu µs/event: ${JSON.stringify(cpu)}\n`);
+    const withUs = median(cpu.with);
+    const withoutUs = median(cpu.without);
     return {
-      rssMiB: rss,
-      ...saturation,
-      steady: { events: run.received, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) },
+      withoutUs,
+      withUs,
+      ratio: withUs / withoutUs,
+      batchesPerSecond: stream.batches / stream.seconds,
+      kBPerSecond: stream.bytes / 1024 / stream.seconds,
     };
   }
 
@@ -235,6 +290,22 @@ async function main() {
     return { queued, received: run.received, rssGrowthMiB: rssAfter - rssBefore, drainRate };
   }
 
+  const consoleCost = await measureConsole();
+  process.stderr.write('console done\n');
+  const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+  const consoleLines = [
+    '',
+    '| web console (gateway-json, 1000 events/s) | figure | target |',
+    '|---|---|---|',
+    `| CPU per event, a browser on the live stream / none | ${fmt(consoleCost.ratio, 2)} (${fmt(consoleCost.withUs, 0)} / ${fmt(consoleCost.withoutUs, 0)} µs) | ≤ 1.20 |`,
+    `| what the browser gets | ${fmt(consoleCost.batchesPerSecond, 1)} batches/s, ${fmt(consoleCost.kBPerSecond, 1)} KiB/s | ≤ 10 updates/s per device |`,
+  ];
+  if (ONLY === 'console') {
+    process.stdout.write(`${consoleLines.join('\n')}\n`);
+    await app.endAsync();
+    device.close();
+    return;
+  }
   const results = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, system] of Object.entries(systems)) {
@@ -263,7 +334,6 @@ async function main() {
         .reduce((a, b) => a + b, 0),
     };
   }
-  const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const lines = [
     `wiotp-gateway benchmark: ${SATURATION_EVENTS} events at saturation, ${STEADY_RATE}/s for ${STEADY_SECONDS} s, QoS ${QOS}, median of ${ROUNDS} rounds`,
     '',
@@ -296,12 +366,13 @@ async function main() {
     `| CPU per event, store on / store off (in memory) | ${fmt(disk.cpuUsPerEvent / memory.cpuUsPerEvent, 2)} (${fmt(disk.cpuUsPerEvent, 0)} / ${fmt(memory.cpuUsPerEvent, 0)} µs) | ≤ 1.15 |`,
     `| RSS growth while ${OUTAGE_EVENTS} events queue offline | ${fmt(outage.rssGrowthMiB)} MiB (${outage.queued} queued) | ≤ 10 MiB |`,
     `| drain rate after reconnect | ${fmt(outage.drainRate, 0)} events/s (${outage.received} delivered) | |`,
+    ...consoleLines,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
   writeFileSync(
     join(ROOT, '.bench/results.json'),
-    JSON.stringify({ at: new Date().toISOString(), summary, outage, results }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), summary, outage, console: consoleCost, results }, null, 2),
   );
 
   await app.endAsync();

@@ -5,8 +5,8 @@
 set -euo pipefail
 
 # command:Debian package, one per program the tests run (the serial ptys, USB listing, systemd's notify and
-# verify tools, the notify-socket stand-in). WIOTP_TEST_TOOLS replaces the list.
-TEST_TOOLS="${WIOTP_TEST_TOOLS:-socat:socat udevadm:udev systemd-notify:systemd systemd-analyze:systemd python3:python3}"
+# verify tools, the notify-socket stand-in, the browser the console's tests drive). WIOTP_TEST_TOOLS replaces the list.
+TEST_TOOLS="${WIOTP_TEST_TOOLS:-socat:socat udevadm:udev systemd-notify:systemd systemd-analyze:systemd python3:python3 chromium:chromium}"
 
 commands=()
 packages=()

@@ -102,7 +102,10 @@ export async function runDemo(options: { duration?: number; commandAfter: number
     if (options.http || error.code !== 'EADDRINUSE') throw error;
     return start('127.0.0.1:0');
   });
-  if (gateway.http) line(`http       status on ${gateway.http.url}/api/status, metrics on ${gateway.http.url}/metrics`);
+  if (gateway.http) {
+    line(`http       status on ${gateway.http.url}/api/status, metrics on ${gateway.http.url}/metrics`);
+    line(`console on ${gateway.http.url}/`);
+  }
   line(`gateway    g:${ORG}:${GATEWAY.typeId}:${GATEWAY.deviceId} started; simulated serial and BLE devices attached`);
   // The simulated devices and radio of the adapters running now (behind their fault boundaries).
   for (const adapter of gateway.adapters.map(runningAdapter)) {

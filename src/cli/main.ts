@@ -13,6 +13,7 @@ import { registerSendCommand } from './send-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerStoreCommand } from './store-command.js';
 import { registerValidateCommand } from './validate-command.js';
+import { registerWatchCommand } from './watch-command.js';
 
 /** Builds the `wiotp-gateway` command line. */
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerProfilesCommand(program);
   registerStoreCommand(program);
   registerStatusCommand(program);
+  registerWatchCommand(program);
   return program;
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { GatewayStatus, HealthReport } from '../pipeline/gateway-view.js';
-import { UsageError } from './arguments.js';
+import { gatewayHttp, getJson, unreachable } from './gateway-http.js';
 
 /** Exit codes of `status`: the answer a supervisor script wants. */
 const READY = 0;
@@ -56,28 +56,16 @@ export function registerStatusCommand(program: Command): Command {
     .option('--token <token>', 'its http.token (default $WIOTP_HTTP_TOKEN)')
     .option('--json', 'print the status API JSON')
     .action(async (options: { url: string; token?: string; json?: boolean }) => {
-      let base: URL;
-      try {
-        base = new URL(options.url);
-      } catch {
-        throw new UsageError(`--url ${options.url}: expected a URL such as http://127.0.0.1:9464`);
-      }
-      const token = options.token ?? process.env.WIOTP_HTTP_TOKEN;
-      const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
-      const get = async (path: string) => {
-        const response = await fetch(new URL(path, base), { headers, signal: AbortSignal.timeout(5000) });
-        if (response.status === 401) throw new Error(`${base.origin} asks for a token (--token or WIOTP_HTTP_TOKEN)`);
-        return response.json() as Promise<unknown>;
-      };
+      const http = gatewayHttp(options.url, options.token);
       let status: GatewayStatus;
       let ready: HealthReport;
       try {
-        [status, ready] = (await Promise.all([get('/api/status'), get('/readyz')])) as [GatewayStatus, HealthReport];
+        [status, ready] = (await Promise.all([getJson(http, '/api/status'), getJson(http, '/readyz')])) as [
+          GatewayStatus,
+          HealthReport,
+        ];
       } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause?.code;
-        process.stderr.write(
-          `wiotp-gateway: no gateway answers at ${base.origin}${cause ? ` (${cause})` : ''}: ${(error as Error).message}\n`,
-        );
+        process.stderr.write(`wiotp-gateway: ${unreachable(http, error)}\n`);
         process.exitCode = NOT_READY;
         return;
       }

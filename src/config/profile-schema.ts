@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { codecSpecSchema } from '../codecs/codec-spec.js';
 import { framingSpecSchema } from '../codecs/framing/framing-spec.js';
 import { likelyMeant } from './likely-meant.js';
+import { compileParamPattern, DEFAULT_PARAM_MAX_BYTES, DEFAULT_PARAM_MAX_LENGTH } from './param-rules.js';
 
 const idTemplate = z
   .string()
@@ -131,18 +132,7 @@ export const eventRuleSchema = z
   })
   .strict();
 
-/** Most characters a string param may have when its `maxLength` is not given. */
-export const DEFAULT_PARAM_MAX_LENGTH = 64;
-
-/** Most bytes a `hex` encoder's param may carry when its `maxBytes` is not given. */
-export const DEFAULT_PARAM_MAX_BYTES = 64;
-
-/** A param's `pattern` as the encoder applies it: the whole value must match (Unicode mode). */
-export function compileParamPattern(pattern: string): RegExp {
-  // Compiled alone first: "a)|(.*" would otherwise close the group and escape the anchors.
-  new RegExp(pattern, 'u');
-  return new RegExp(`^(?:${pattern})$`, 'u');
-}
+export { compileParamPattern, DEFAULT_PARAM_MAX_BYTES, DEFAULT_PARAM_MAX_LENGTH };
 
 function patternProblem(pattern: string): string | undefined {
   try {

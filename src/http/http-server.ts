@@ -25,7 +25,10 @@ export interface HttpServerOptions {
   /** Required unless `listen` is a loopback address: `Authorization: Bearer TOKEN`. */
   token?: string;
   sources: HttpSources;
+  /** Behind the token, like the built-in routes. */
   routes?: RouteHandler[];
+  /** Served without the token (GET only): pages that hold no data, such as the console's files. */
+  pages?: RouteHandler[];
   logger: Logger;
 }
 
@@ -55,13 +58,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const { sources, logger, token } = options;
   const server = createServer((request, response) => {
     handle(request, response).catch((error: Error) => {
-      logger.error({ err: error.message, path: request.url }, 'http: request failed');
+      // The path only: a query may carry the token.
+      logger.error({ err: error.message, path: request.url?.split('?')[0] }, 'http: request failed');
       if (!response.headersSent) send(response, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
       else response.destroy();
     });
   });
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://gateway.local');
+    // Without a token only loopback can reach the server; a page from another site that re-points its
+    // name at 127.0.0.1 (DNS rebinding) still sends its own name as Host, and is turned away.
+    if (!token && !isLoopbackHost(hostOf(request.headers.host))) {
+      return send(response, 421, 'application/json', JSON.stringify({ error: 'this server answers to loopback names only' }));
+    }
+    if (request.method === 'GET' || request.method === 'HEAD')
+      for (const page of options.pages ?? []) if (await page(request, response, url)) return;
     if (token && !authorized(request, url, token)) {
       response.setHeader('WWW-Authenticate', 'Bearer realm="wiotp-gateway"');
       return send(response, 401, 'application/json', JSON.stringify({ error: 'a token is required (Authorization: Bearer …)' }));
@@ -93,8 +104,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   const address = server.address() as AddressInfo;
   const url = httpUrl({ host: options.listen.host, port: address.port });
-  logger.info({ url }, 'http: listening (/metrics, /livez, /readyz, /api/status)');
+  logger.info(
+    { url },
+    `http: listening (${options.pages?.length ? 'console at /, ' : ''}/metrics, /livez, /readyz, /api/status)`,
+  );
   return { url, close: () => closeServer(server) };
+}
+
+/** The host name of a Host header (`127.0.0.1:9464`, `[::1]:9464`, `localhost`); empty when absent. */
+function hostOf(header: string | undefined): string {
+  if (!header) return '';
+  try {
+    return new URL(`http://${header}`).hostname;
+  } catch {
+    return '';
+  }
 }
 
 function authorized(request: IncomingMessage, url: URL, token: string): boolean {

@@ -1,13 +1,8 @@
 import { type FramingSpec, framingReservedBytes } from '../codecs/framing/framing-spec.js';
 import { appendCrc16Modbus } from '../codecs/modbus/crc16-modbus.js';
 import { nmeaChecksum } from '../codecs/nmea-checksum.js';
-import {
-  type CommandParam,
-  type CommandRule,
-  compileParamPattern,
-  DEFAULT_PARAM_MAX_BYTES,
-  DEFAULT_PARAM_MAX_LENGTH,
-} from '../config/profile-schema.js';
+import { paramProblem } from '../config/param-rules.js';
+import type { CommandRule } from '../config/profile-schema.js';
 import { fail, ok, type Result } from '../result.js';
 
 type Params = Record<string, string | number | boolean>;
@@ -19,8 +14,6 @@ const CONTROL_NAMES: Readonly<Record<number, string>> = { 0: 'NUL', 9: 'TAB', 10
 
 /** A `{checksum}` stand-in while a template is filled: values can never hold NUL (it is refused). */
 const CHECKSUM_MARK = '\u0000';
-
-const patterns = new Map<string, RegExp>();
 
 /** Parses and checks a command payload against the rule's declared params; the reason names the param. */
 export function parseCommandParams(rule: CommandRule, payload: Uint8Array): Result<Params> {
@@ -58,59 +51,9 @@ export function parseCommandParams(rule: CommandRule, payload: Uint8Array): Resu
   return ok(params);
 }
 
-/** What is wrong with one given value of a declared param, as the end of a sentence; undefined when it is fine. */
-function paramProblem(rule: CommandRule, name: string, spec: CommandParam, raw: unknown): string | undefined {
-  const expected = spec.type === 'integer' ? 'number' : spec.type;
-  if (typeof raw !== expected || (spec.type === 'integer' && !Number.isInteger(raw))) {
-    return `is ${JSON.stringify(raw)}; expected ${spec.type}`;
-  }
-  if (typeof raw === 'number' && ((spec.min !== undefined && raw < spec.min) || (spec.max !== undefined && raw > spec.max))) {
-    return `is ${raw}; expected ${spec.min ?? '-∞'}…${spec.max ?? '∞'}`;
-  }
-  if (spec.enum && !spec.enum.includes(raw as string | number)) {
-    return `is ${JSON.stringify(raw)}; expected one of ${spec.enum.join(', ')}`;
-  }
-  if (typeof raw !== 'string') return undefined;
-  // A hex encoder's param is limited in bytes (maxBytes), so its length default does not apply.
-  const hexParam = rule.encode.kind === 'hex' && rule.encode.param === name;
-  if (hexParam) {
-    const problem = hexProblem(spec, raw);
-    if (problem) return problem;
-  }
-  const maxLength = spec.maxLength ?? (hexParam ? undefined : DEFAULT_PARAM_MAX_LENGTH);
-  // Code points, not UTF-16 units; the cheap length bounds the count from above.
-  if (maxLength !== undefined && raw.length > maxLength) {
-    const length = [...raw].length;
-    if (length > maxLength) return `is ${length} characters long; expected at most ${maxLength}`;
-  }
-  if (spec.pattern !== undefined && !patternOf(spec.pattern).test(raw)) {
-    return `is ${JSON.stringify(raw)}; expected a value matching /${spec.pattern}/`;
-  }
-  return undefined;
-}
-
 /** Hex text ("0a ff"; whitespace ignored) as bytes; call it on text hexProblem accepted. */
 function hexBytes(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text.replace(/\s/g, ''), 'hex'));
-}
-
-/** What is wrong with the value of a hex encoder's param: not hex, or too few or many bytes. */
-function hexProblem(spec: CommandParam, text: string): string | undefined {
-  const digits = text.replace(/\s/g, '');
-  if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits)) return 'must be pairs of hex digits, e.g. "0a ff"';
-  const count = digits.length / 2;
-  const minBytes = spec.minBytes ?? 1;
-  const maxBytes = spec.maxBytes ?? DEFAULT_PARAM_MAX_BYTES;
-  return count < minBytes || count > maxBytes ? `has ${count} bytes; expected ${minBytes}…${maxBytes}` : undefined;
-}
-
-function patternOf(source: string): RegExp {
-  let pattern = patterns.get(source);
-  if (!pattern) {
-    pattern = compileParamPattern(source);
-    patterns.set(source, pattern);
-  }
-  return pattern;
 }
 
 /**

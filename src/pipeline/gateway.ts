@@ -3,6 +3,7 @@ import { merge } from 'rxjs';
 import type { Adapter, AdapterFactory } from '../adapter.js';
 import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
+import { consoleRoutes } from '../http/console-routes.js';
 import { checkExposure, type RunningHttpServer, startHttpServer } from '../http/http-server.js';
 import { parseListenAddress } from '../http/listen-address.js';
 import type { Logger } from '../logging.js';
@@ -16,6 +17,7 @@ import { defaultStoreDirectory, identityKey, queueFileFor } from '../store/store
 import { AdapterBoundary } from './adapter-boundary.js';
 import { createAdapterChecked, profileLookup } from './adapter-factory.js';
 import { Admission } from './admission.js';
+import { GatewayConsole } from './console-backend.js';
 import { type GatewayStatus, GatewayView } from './gateway-view.js';
 import { HealthEvent } from './health-event.js';
 import { ManagedGateway } from './managed-gateway.js';
@@ -258,6 +260,8 @@ async function assemble(
     notificationCounts,
   });
   opened.view = view;
+  // The web console at / of the same server (its live stream taps the pipeline only while watched).
+  const gatewayConsole = new GatewayConsole({ pipeline, view, logger: logger.child({ component: 'console' }) });
   if (config.http) {
     const listen = parseListenAddress(config.http.listen);
     if (!listen.ok) throw new Error(`http.listen: ${listen.reason}`);
@@ -270,6 +274,7 @@ async function assemble(
         status: () => view.status(),
         metrics: lazyMetrics(() => view.status()),
       },
+      ...consoleRoutes(gatewayConsole),
       logger: logger.child({ component: 'http' }),
     });
   }
@@ -303,6 +308,7 @@ async function assemble(
       })
     : undefined;
   managed?.start();
+  gatewayConsole.managed = managed;
   return {
     notificationCounts,
     session,

@@ -63,6 +63,22 @@ export interface ManagedGatewayInputs {
   logger: Logger;
 }
 
+/** What the console shows of one device under device management (read-only). */
+export interface ManagedDeviceState {
+  typeId: string;
+  deviceId: string;
+  /** The platform acknowledged the last manage request (and the session stayed online since). */
+  managed: boolean;
+  /** The manage request's lifetime in seconds (0: it never expires). */
+  lifetimeSeconds: number;
+  /** When the last manage request was acknowledged, and when that runs out (absent for lifetime 0). */
+  managedSince?: string;
+  expiresAt?: string;
+  location?: DmLocation;
+  firmware: DeviceFields['firmware'];
+  deviceInfo: DmDeviceInfo;
+}
+
 /** One device (or the gateway) under device management. */
 interface ManagedDevice extends DeviceFields {
   device: DeviceRef;
@@ -72,6 +88,8 @@ interface ManagedDevice extends DeviceFields {
   locationFields?: ManagementSpec['location'];
   /** The platform acknowledged the last manage request (and the session stayed online since). */
   managed: boolean;
+  /** When the platform last acknowledged a manage request (ms). */
+  managedAt?: number;
   timer?: NodeJS.Timeout;
   lastLocationAt?: number;
   pendingLocation?: DmLocation;
@@ -167,6 +185,24 @@ export class ManagedGateway {
     return this.devices.get(deviceKey(device))?.managed ?? false;
   }
 
+  /** Each device's managed state, lifetime, location and firmware, the gateway first (for the console). */
+  snapshot(): ManagedDeviceState[] {
+    const lifetime = this.inputs.options.lifetime;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return [...this.devices.values()].map((md) => ({
+      typeId: md.device.typeId,
+      deviceId: md.device.deviceId,
+      managed: md.managed,
+      lifetimeSeconds: lifetime,
+      ...(md.managed && md.managedAt !== undefined
+        ? { managedSince: iso(md.managedAt), ...(lifetime > 0 ? { expiresAt: iso(md.managedAt + lifetime * 1000) } : {}) }
+        : {}),
+      ...(md.location ? { location: md.location } : {}),
+      firmware: md.firmware,
+      deviceInfo: md.deviceInfo,
+    }));
+  }
+
   /** Adds a diagnostic log entry (`add/diag/log`; severity 0 info, 1 warning, 2 error). True when the platform answered 200. */
   addDiagLog(device: DeviceRef, log: Omit<DmDiagLog, 'timestamp'> & { timestamp?: string }): Promise<boolean> {
     return this.requester.ask(device, 'add/diag/log', { timestamp: new Date().toISOString(), ...log });
@@ -240,6 +276,7 @@ export class ManagedGateway {
     const ok = await this.requester.ask(md.device, 'mgmt/manage', body);
     if (this.closing || !this.online) return;
     md.managed = ok;
+    if (ok) md.managedAt = Date.now();
     clearTimeout(md.timer);
     if (!ok) md.timer = setTimeout(() => void this.manage(md), retryMs);
     else if (lifetime > 0)

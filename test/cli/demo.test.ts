@@ -5,6 +5,7 @@ describe('npm start (wiotp-gateway demo)', () => {
   it('shows events from every simulated device and a command reaching a device', async () => {
     const { code, stdout } = await runCli(['demo', '--duration', '6', '--command-after', '3'], 30_000);
     expect(code).toBe(0);
+    expect(stdout).toMatch(/console on http:\/\/127\.0\.0\.1:\d+\//);
     expect(stdout).toMatch(/event {6}mcu-sensor\/esp-01 status/);
     expect(stdout).toMatch(/event {6}gps-receiver\/gps-ttyUSB0 position/);
     expect(stdout).toMatch(/event {6}env-sensor\/env-ttyUSB1 environment/);

@@ -84,6 +84,7 @@ describe('the npm package', () => {
         'bin/wiotp-gateway.js',
         'dist/src/cli/main.js',
         'dist/adapters/serial/serial-adapter.js',
+        'dist/console/index.html',
         'hardware-profiles/nmea-gps.yaml',
         'schemas/gateway-config.schema.json',
         'deploy/wiotp-gateway.service',
@@ -142,5 +143,6 @@ describe('the npm package', () => {
     expect(demo.stdout).toMatch(/event {6}mcu-sensor\/esp-01 status/);
     expect(demo.stdout).toMatch(/event {6}ruuvitag\/c47c8d6a1b01 environment/);
     expect(demo.stdout).toMatch(/device {5}ttyACM0: LED is now on/);
+    expect(demo.stdout).toMatch(/console on http:\/\/127\.0\.0\.1:\d+\//);
   }, 40_000);
 });

@@ -39,6 +39,7 @@ export async function startTestGateway(
     profiles: profiles.value,
     catalog: builtInCatalog(),
     logger: silentLogger(),
+    httpToken: config.http ? config.http.token : undefined,
   });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('gateway session not online within 5 s')), 5000);

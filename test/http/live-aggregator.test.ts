@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { LiveBatch } from '../../src/http/console-api.js';
+import { DEFAULT_LIVE_LIMITS, LiveAggregator } from '../../src/http/live-aggregator.js';
+import type { FrameRecord } from '../../src/pipeline/pipeline-tap.js';
+
+const ESP = { typeId: 'mcu-sensor', deviceId: 'esp-01' };
+const GPS = { typeId: 'gps-receiver', deviceId: 'gps-1' };
+
+function good(at: number, device = ESP, value = 21.5): FrameRecord {
+  return {
+    at,
+    adapter: 'serial',
+    channel: '/dev/ttyACM0',
+    profile: 'json-sensor',
+    bytes: new TextEncoder().encode(`{"t":${value}}`),
+    device,
+    reading: { t: value },
+    events: [{ eventId: 'status', topic: 'iot-2/type/mcu-sensor/id/esp-01/evt/status/fmt/json', payload: `{"t":${value}}` }],
+  };
+}
+
+function bad(at: number): FrameRecord {
+  return {
+    at,
+    adapter: 'serial',
+    channel: '/dev/ttyACM0',
+    profile: 'json-sensor',
+    bytes: new TextEncoder().encode('{"t":,}'),
+    reject: { stage: 'decode', reason: "invalid JSON at position 5: expected a value, found ','" },
+  };
+}
+
+describe('LiveAggregator (what the live stream shows)', () => {
+  it('at 1,000 frames a second sends one update per device per batch and a sample of the frames', () => {
+    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
+    let frames = 0;
+    let updates = 0;
+    let sampledOut = 0;
+    // One second: 10 batches of 100 ms, 100 frames of one device in each.
+    for (let batch = 1; batch <= 10; batch++) {
+      for (let i = 0; i < 100; i++) live.frame(good(batch * 100 - 100 + i, ESP, i));
+      const out = live.flush(batch * 100);
+      frames += out?.frames.length ?? 0;
+      updates += out?.devices.length ?? 0;
+      sampledOut += out?.sampledOut ?? 0;
+    }
+    expect(updates).toBe(10);
+    expect(frames).toBe(10);
+    expect(frames + sampledOut).toBe(1000);
+  });
+
+  it('counts every frame and reports rates per second over the window', () => {
+    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
+    let last: LiveBatch | undefined;
+    for (let batch = 1; batch <= 30; batch++) {
+      for (let i = 0; i < 5; i++) live.frame(good(batch * 100 - 50));
+      last = live.flush(batch * 100);
+    }
+    expect(last?.devices[0]).toMatchObject({
+      key: 'mcu-sensor/esp-01',
+      frames: 150,
+      events: 150,
+      framesPerSecond: 50,
+      eventsPerSecond: 50,
+    });
+    expect(last?.devices[0]?.reading).toEqual({ t: 21.5 });
+  });
+
+  it('keeps showing refused frames when accepted ones flood the same channel, with the named byte', () => {
+    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
+    for (let i = 0; i < 50; i++) live.frame(good(i));
+    live.frame(bad(60));
+    const out = live.flush(100);
+    const rejected = out?.frames.filter((frame) => frame.reject);
+    expect(rejected).toEqual([
+      expect.objectContaining({
+        hex: Buffer.from('{"t":,}').toString('hex'),
+        reject: expect.objectContaining({ stage: 'decode', offset: 5 }),
+      }),
+    ]);
+  });
+
+  it('sends nothing when nothing happened, and a last update when a device falls silent', () => {
+    const live = new LiveAggregator({ ...DEFAULT_LIVE_LIMITS, rateBatches: 3 }, 0);
+    live.frame(good(50));
+    expect(live.flush(100)?.devices).toHaveLength(1);
+    // The rate stays until the window forgets the frame, then drops to 0 once and goes quiet.
+    const later = [live.flush(200), live.flush(300), live.flush(400), live.flush(500)];
+    expect(later.at(-2)?.devices[0]?.framesPerSecond).toBe(0);
+    expect(later.at(-1)).toBeUndefined();
+  });
+
+  it('gives a client that joins later every device and the latest frames and commands, numbered on', () => {
+    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 1000);
+    live.frame(good(1010));
+    live.frame(good(1020, GPS));
+    live.command({ at: 1030, device: ESP, commandId: 'led', origin: 'console', bytes: Uint8Array.of(0x7b, 0x7d) });
+    live.flush(1100);
+    live.command({ at: 1130, device: ESP, commandId: 'led', origin: 'service', refused: 'param "led" is missing' });
+    const hello = live.hello();
+    expect(hello.stream).toBe(1000);
+    expect(hello.devices.map((device) => device.key).sort()).toEqual(['gps-receiver/gps-1', 'mcu-sensor/esp-01']);
+    expect(hello.frames.map((frame) => frame.seq)).toEqual([1, 2]);
+    expect(hello.commands).toEqual([
+      { at: 1030, device: 'mcu-sensor/esp-01', commandId: 'led', origin: 'console', hex: '7b7d' },
+      { at: 1130, device: 'mcu-sensor/esp-01', commandId: 'led', origin: 'service', refused: 'param "led" is missing' },
+    ]);
+  });
+
+  it('bounds a batch however many devices send at once', () => {
+    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
+    for (let i = 0; i < 500; i++) live.frame(good(10, { typeId: 'sensor', deviceId: `d${i}` }));
+    const out = live.flush(100);
+    expect(out?.devices).toHaveLength(500);
+    expect(out?.frames).toHaveLength(DEFAULT_LIVE_LIMITS.framesPerBatch);
+    expect(out?.sampledOut).toBe(500 - DEFAULT_LIVE_LIMITS.framesPerBatch);
+  });
+});
