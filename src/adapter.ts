@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { DecodeContext } from './codecs/decoder.js';
+import type { HardwareProfile } from './config/profile-schema.js';
 import type { Logger } from './logging.js';
 
 /**
@@ -65,7 +66,7 @@ export interface Adapter {
 export interface AdapterContext {
   logger: Logger;
   /** Looks up a hardware profile by name (the adapter needs its transport and framing). */
-  profile(name: string): import('./config/profile-schema.js').HardwareProfile;
+  profile(name: string): HardwareProfile;
 }
 
 /** What a plugin module exports as `createAdapter` (built-in adapters use the same door). */

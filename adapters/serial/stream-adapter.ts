@@ -1,9 +1,9 @@
-import { concat, defer, from, Observable, retry, Subject, type Subscription, takeUntil, timer } from 'rxjs';
+import { concat, defer, from, Observable, Subject, type Subscription, takeUntil } from 'rxjs';
 import type { Adapter, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
+import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
 import { createDeframer } from '../../src/codecs/framing/framing-spec.js';
 import type { HardwareProfile } from '../../src/config/profile-schema.js';
 import type { Logger } from '../../src/logging.js';
-import { type BackoffOptions, nextBackoffMs } from '../../src/session/reconnect-policy.js';
 import type { ByteChannel, ChannelVars } from './byte-channel.js';
 import { ModbusMaster } from './modbus-master.js';
 
@@ -54,13 +54,8 @@ export class StreamAdapter implements Adapter {
   async start(): Promise<void> {
     for (const spec of this.specs) {
       const lifecycle = defer(() => this.connect(spec)).pipe(
-        retry({
-          resetOnSuccess: true,
-          delay: (error: Error, count) => {
-            const wait = nextBackoffMs(this.backoff, count - 1);
-            this.setStatus(spec.channel, 'offline', `${error.message}; retrying in ${wait} ms`);
-            return timer(wait);
-          },
+        retryWithBackoff(this.backoff, (error, wait) => {
+          this.setStatus(spec.channel, 'offline', `${error.message}; retrying in ${wait} ms`);
         }),
         takeUntil(this.stop$),
       );
