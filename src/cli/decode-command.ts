@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CODEC_KINDS } from '../codecs/codec-kinds.js';
+import { CODEC_KINDS } from '../codecs/codec-registry.js';
 import type { CodecSpec } from '../codecs/codec-spec.js';
 import { repeatable, UsageError } from './arguments.js';
 import type { DecodeTargetOptions } from './decode-target.js';

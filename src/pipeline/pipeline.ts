@@ -250,7 +250,7 @@ export class Pipeline {
       );
     runtime.counts.frames++;
     // A frame may name its own codec (a BLE characteristic within a GATT profile, say).
-    const decoder = frame.context?.codec ? this.decoderFor(frame.context.codec as CodecSpec) : runtime.decoder;
+    const decoder = frame.context?.codec ? this.decoderFor(frame.context.codec) : runtime.decoder;
     const decoded = decoder.decode(frame.bytes, frame.context);
     if (!decoded.ok)
       return this.reject(
