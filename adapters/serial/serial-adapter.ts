@@ -36,7 +36,7 @@ export function createSerialAdapter(
     };
     const create = (): ByteChannel =>
       tcp ? new TcpChannel(channel, tcp) : new SerialPortChannel(channel, target, settings, context.logger, listPorts);
-    return { channel, profile, create, vars: port.deviceId ? { 'override.deviceId': port.deviceId } : {} };
+    return { channel, profile, create, ...(port.deviceId ? { deviceId: port.deviceId } : {}) };
   });
   return new StreamAdapter('serial', specs, context.logger);
 }

@@ -1,6 +1,6 @@
-import { basename } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { Logger } from '../../src/logging.js';
+import { portVariables } from '../template-variables.js';
 import type { ByteChannel, ChannelVars } from './byte-channel.js';
 import { describeDevice, listSerialPorts, locatePort, type PortTarget, type SerialPortLister } from './port-locator.js';
 import { serialMatchName } from './port-match.js';
@@ -32,10 +32,7 @@ export class SerialPortChannel implements ByteChannel {
     private readonly logger: Logger,
     private readonly list: SerialPortLister = listSerialPorts,
   ) {
-    this.vars =
-      target.kind === 'path'
-        ? { 'port.path': target.path, 'port.name': basename(target.path) }
-        : { 'port.name': serialMatchName(target.match) };
+    this.vars = target.kind === 'path' ? portVariables(target.path) : { 'port.name': serialMatchName(target.match) };
   }
 
   async open(): Promise<void> {

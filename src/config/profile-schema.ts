@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { codecSpecSchema } from '../codecs/codec-spec.js';
 import { framingSpecSchema } from '../codecs/framing/framing-spec.js';
 import { likelyMeant } from './likely-meant.js';
+import { checkProfileTemplates } from './template-variables.js';
 
 const idTemplate = z
   .string()
@@ -391,6 +392,8 @@ export const hardwareProfileSchema = z
         });
       }
     }
+    // A template naming a variable the transport's adapters never offer would reject every frame.
+    for (const problem of checkProfileTemplates(profile)) ctx.addIssue({ code: 'custom', ...problem });
   });
 
 export type HardwareProfile = z.infer<typeof hardwareProfileSchema>;
