@@ -34,8 +34,11 @@ export function createSerialAdapter(
       parity: line.parity,
       stopBits: line.stopBits,
     };
+    const readWindowMs = port.readWindowMs ?? options.readWindowMs;
     const create = (): ByteChannel =>
-      tcp ? new TcpChannel(channel, tcp) : new SerialPortChannel(channel, target, settings, context.logger, listPorts);
+      tcp
+        ? new TcpChannel(channel, tcp)
+        : new SerialPortChannel(channel, target, settings, context.logger, listPorts, readWindowMs);
     return { channel, profile, create, ...(port.deviceId ? { deviceId: port.deviceId } : {}) };
   });
   return new StreamAdapter('serial', specs, context.logger);

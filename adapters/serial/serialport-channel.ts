@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import type { Logger } from '../../src/logging.js';
 import { portVariables } from '../template-variables.js';
@@ -13,6 +14,16 @@ export interface SerialLineSettings {
   stopBits: 1 | 1.5 | 2;
 }
 
+/** What serialport's Linux and macOS bindings carry besides their interface: the descriptor and its poller. */
+interface NativePort {
+  fd?: number;
+  poller?: { once(event: 'readable', listener: (error?: Error | null) => void): void };
+}
+
+/** Bytes read into one pool before a fresh one is taken (slices handed out are never overwritten). */
+const POOL_SIZE = 64 * 1024;
+const MIN_POOL_SPACE = 4 * 1024;
+
 /**
  * A real serial port through `serialport`. Which device it opens is decided in `open()`, at every
  * (re)connect: a by-id symlink is followed again and a USB match looked for again (port-locator.ts).
@@ -21,6 +32,7 @@ export class SerialPortChannel implements ByteChannel {
   vars: ChannelVars;
   private port: SerialPort | undefined;
   private closing = false;
+  private lostReported = false;
   private dataListener: ((chunk: Uint8Array) => void) | undefined;
   private lostListener: ((reason: string) => void) | undefined;
 
@@ -31,6 +43,12 @@ export class SerialPortChannel implements ByteChannel {
     private readonly settings: SerialLineSettings,
     private readonly logger: Logger,
     private readonly list: SerialPortLister = listSerialPorts,
+    /**
+     * After each read, wait this long before the next (0: read as soon as bytes arrive). The kernel keeps what
+     * comes meanwhile, so one wake-up and one read syscall take several lines at once; every line still arrives
+     * within this window (serialport's users report its per-line wake-ups as its cost on a Pi).
+     */
+    private readonly readWindowMs = 0,
   ) {
     this.vars = target.kind === 'path' ? portVariables(target.path) : { 'port.name': serialMatchName(target.match) };
   }
@@ -42,16 +60,15 @@ export class SerialPortChannel implements ByteChannel {
     if (device !== this.name) this.logger.info({ channel: this.name, device }, `${this.name} is ${device}`);
     const port = new SerialPort({ path: device, ...this.settings, autoOpen: false });
     this.port = port;
-    port.on('data', (chunk: Buffer) => this.dataListener?.(chunk));
     port.on('close', (error?: Error & { disconnected?: boolean }) => {
-      if (this.closing) return;
-      this.lostListener?.(error?.disconnected ? `${device} was disconnected` : `${device} closed`);
+      this.lost(error?.disconnected ? `${device} was disconnected` : `${device} closed`);
     });
     // An 'error' after open means the port is gone; before open, open() reports it.
     port.on('error', (error) => {
-      if (!this.closing && port.isOpen) this.lostListener?.(`${device}: ${error.message}`);
+      if (port.isOpen) this.lost(`${device}: ${error.message}`);
     });
     await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+    void this.readLoop(port, device);
     const info = located.value.info ?? (await describeDevice(device, this.list));
     Object.assign(this.vars, {
       'port.device': device,
@@ -76,6 +93,91 @@ export class SerialPortChannel implements ByteChannel {
     const port = this.port;
     if (!port?.isOpen) return;
     await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  /**
+   * Reads the port itself rather than through serialport's stream (never put in flowing mode, so it never
+   * reads on its own). On Linux and macOS the port's descriptor is non-blocking: wait until it is readable
+   * (serialport's poller), read everything there is with plain read(2) calls on this thread, hand it over,
+   * then wait `readWindowMs` before looking again. serialport's own read goes through libuv's thread pool and
+   * returns to the event loop once per chunk, often a few bytes: its cost per line on a Pi.
+   */
+  private async readLoop(port: SerialPort, device: string): Promise<void> {
+    const binding = port.port as unknown as NativePort | undefined;
+    if (!binding) return;
+    if (typeof binding.fd !== 'number' || !binding.poller) return this.readThroughBinding(port, device);
+    const fd = binding.fd;
+    const poller = binding.poller;
+    let pool = Buffer.allocUnsafe(POOL_SIZE);
+    let used = 0;
+    while (!this.closing && port.isOpen) {
+      let got = 0;
+      for (;;) {
+        if (POOL_SIZE - used < MIN_POOL_SPACE) {
+          pool = Buffer.allocUnsafe(POOL_SIZE);
+          used = 0;
+        }
+        let bytesRead: number;
+        try {
+          bytesRead = readSync(fd, pool, used, POOL_SIZE - used, null);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'EAGAIN' || code === 'EWOULDBLOCK') break;
+          if (code === 'EINTR') continue;
+          return this.disconnected(port, `${device} was disconnected (${code ?? (error as Error).message})`);
+        }
+        if (bytesRead === 0) return this.disconnected(port, `${device} was disconnected (end of file)`);
+        this.dataListener?.(pool.subarray(used, used + bytesRead));
+        used += bytesRead;
+        got += bytesRead;
+      }
+      if (this.closing || !port.isOpen) return;
+      if (got > 0 && this.readWindowMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, this.readWindowMs));
+        continue;
+      }
+      try {
+        await new Promise<void>((resolve, reject) => poller.once('readable', (error) => (error ? reject(error) : resolve())));
+      } catch (error) {
+        if ((error as { canceled?: boolean }).canceled || this.closing) return;
+        return this.disconnected(port, `${device} was disconnected: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Where the port has no descriptor to read directly (Windows): serialport's own reads, one by one. */
+  private async readThroughBinding(port: SerialPort, device: string): Promise<void> {
+    const binding = port.port;
+    if (!binding) return;
+    let pool = Buffer.allocUnsafe(POOL_SIZE);
+    let used = 0;
+    while (!this.closing && port.isOpen) {
+      if (POOL_SIZE - used < MIN_POOL_SPACE) {
+        pool = Buffer.allocUnsafe(POOL_SIZE);
+        used = 0;
+      }
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await binding.read(pool, used, POOL_SIZE - used));
+      } catch (error) {
+        if ((error as { canceled?: boolean }).canceled || this.closing) return;
+        return this.disconnected(port, `${device} was disconnected: ${(error as Error).message}`);
+      }
+      this.dataListener?.(pool.subarray(used, used + bytesRead));
+      used += bytesRead;
+    }
+  }
+
+  private disconnected(port: SerialPort, reason: string): void {
+    this.lost(reason);
+    if (port.isOpen) port.close(() => undefined);
+  }
+
+  /** Reports the port lost once (a disconnect shows as a failed read, then as close). */
+  private lost(reason: string): void {
+    if (this.closing || this.lostReported) return;
+    this.lostReported = true;
+    this.lostListener?.(reason);
   }
 
   onData(listener: (chunk: Uint8Array) => void): void {

@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../config/gateway-config.js';
 import { gatewayConfigSchema } from '../config/gateway-config.js';
 import { loadProfiles } from '../config/load.js';
 import { createLogger } from '../logging.js';
+import { runningAdapter } from '../pipeline/adapter-boundary.js';
 import { startGateway } from '../pipeline/gateway.js';
 import { EmbeddedPlatform } from '../platform/platform.js';
 import { ALL_EVENTS_FILTER } from '../protocol/topics.js';
@@ -103,7 +104,8 @@ export async function runDemo(options: { duration?: number; commandAfter: number
   });
   if (gateway.http) line(`http       status on ${gateway.http.url}/api/status, metrics on ${gateway.http.url}/metrics`);
   line(`gateway    g:${ORG}:${GATEWAY.typeId}:${GATEWAY.deviceId} started; simulated serial and BLE devices attached`);
-  for (const adapter of gateway.adapters) {
+  // The simulated devices and radio of the adapters running now (behind their fault boundaries).
+  for (const adapter of gateway.adapters.map(runningAdapter)) {
     const actions = (adapter as Partial<SimulatedAdapter>).actions$;
     actions?.subscribe(({ channel, action }) => line(`device     ${channel}: ${action}  <- command arrived at the device`));
     (adapter as Partial<BleAdapter>).radio?.writes$.subscribe((write) =>

@@ -21,6 +21,8 @@ export function registerRunCommand(program: Command): Command {
         process.exitCode = await (await import('./validate-command.js')).checkConfig(options.config);
         return;
       }
+      // First of all: a bug of the gateway's own, even while starting, is logged and ends the process (exit 1).
+      const faults = new (await import('./process-faults.js')).ProcessFaults().install();
       const { createLogger } = await import('../logging.js');
       const { loadGatewayConfig, loadProfiles, resolveToken, resolveHttpToken } = await import('../config/load.js');
       const config = loadGatewayConfig(options.config);
@@ -44,6 +46,7 @@ export function registerRunCommand(program: Command): Command {
         if (refusal) throw new UsageError(refusal);
       }
       const logger = createLogger({ level: config.value.log.level });
+      faults.useLogger(logger);
       // Signals first: a SIGTERM while starting still stops cleanly, with a line saying so.
       const stopSignal = untilSignal(logger);
       const { builtInCatalog } = await import('./adapter-catalog.js');
@@ -58,6 +61,7 @@ export function registerRunCommand(program: Command): Command {
       });
       const first = await Promise.race([starting, stopSignal]);
       const gateway = typeof first === 'string' ? await starting : first;
+      faults.protect(gateway.queue);
       const { createServiceNotifier } = await import('./systemd-notify.js');
       const notifier = createServiceNotifier({ logger });
       // Ready as soon as the adapters run: events are read and queued even while the service is unreachable.

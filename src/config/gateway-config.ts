@@ -59,6 +59,8 @@ export const serialPortSchema = z
     baudRate: z.number().int().positive().optional(),
     /** Overrides the profile's device template for this port. */
     deviceId: z.string().optional(),
+    /** Overrides the adapter's readWindowMs for this port. */
+    readWindowMs: z.number().int().min(0).max(100).optional(),
   })
   .strict()
   .refine((port) => port.path !== undefined || port.match !== undefined, {
@@ -73,7 +75,17 @@ export const serialPortSchema = z
 
 /** The adapters to start; `plugin` loads an npm package or a local module exporting `createAdapter`. */
 export const adapterConfigSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('serial'), ports: z.array(serialPortSchema).min(1) }).strict(),
+  z
+    .object({
+      kind: z.literal('serial'),
+      ports: z.array(serialPortSchema).min(1),
+      /**
+       * After each read of a port, wait this long (ms) before the next: bytes that arrive meanwhile come in one
+       * read, fewer wake-ups per line on a Pi; each line waits at most this long. 0 reads as soon as bytes arrive.
+       */
+      readWindowMs: z.number().int().min(0).max(100).default(2),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('simulated'),
@@ -125,7 +137,15 @@ export const adapterConfigSchema = z.discriminatedUnion('kind', [
       staleAfterMs: z.number().int().min(100).default(120_000),
     })
     .strict(),
-  z.object({ kind: z.literal('plugin'), module: z.string().min(1), options: z.unknown().optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('plugin'),
+      module: z.string().min(1),
+      options: z.unknown().optional(),
+      /** Runs the plugin in a worker thread of its own (a throw in its timers ends that thread only); false: in the gateway's thread. */
+      isolate: z.boolean().default(true),
+    })
+    .strict(),
 ]);
 
 /** How events go out (seed: Publishing events). */
@@ -176,7 +196,7 @@ export const storeSchema = z
     whenFull: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
     /** Appends are committed together at most this long after they happen (group commit). */
     commitIntervalMs: z.number().int().min(1).max(100).default(50),
-    /** full: every commit survives a power cut; normal: only a crash of the process (fewer fsyncs on an SD card). */
+    /** full: each commit is flushed to the disk (fsync, off the event loop) and survives a power cut; normal: only a crash of the process. */
     synchronous: z.enum(['full', 'normal']).default('full'),
   })
   .strict();
@@ -309,6 +329,11 @@ export const gatewayConfigSchema = z
     /** Extra folders or files with hardware profiles, besides the built-in ones. */
     profilePaths: z.array(z.string()).default([]),
     adapters: z.array(adapterConfigSchema).min(1),
+    /** An adapter that fails (a stream error, a throw in start(), a plugin thread that dies) is restarted after this back-off, with jitter. */
+    adapterRestart: z
+      .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(60_000) })
+      .strict()
+      .prefault({}),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

@@ -1,5 +1,5 @@
 import { merge } from 'rxjs';
-import type { Adapter, AdapterContext, AdapterFactory } from '../adapter.js';
+import type { Adapter, AdapterFactory } from '../adapter.js';
 import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import { checkExposure, type RunningHttpServer, startHttpServer } from '../http/http-server.js';
@@ -13,6 +13,8 @@ import { GatewaySession } from '../session/gateway-session.js';
 import { openQueue } from '../store/open-queue.js';
 import type { SqliteQueue } from '../store/sqlite-queue.js';
 import { defaultStoreDirectory, identityKey, queueFileFor } from '../store/store-location.js';
+import { AdapterBoundary } from './adapter-boundary.js';
+import { createAdapterChecked, profileLookup } from './adapter-factory.js';
 import { Admission } from './admission.js';
 import { GatewayView } from './gateway-view.js';
 import { HealthEvent } from './health-event.js';
@@ -24,8 +26,14 @@ import { Sender } from './sender.js';
 export interface AdapterCatalog {
   /** Loaders, so a gateway that uses no BLE never loads noble (memory on a Pi Zero). */
   builtIn: Partial<Record<AdapterConfig['kind'], () => Promise<AdapterFactory>>>;
-  /** Loads a plugin module and returns its `createAdapter`. */
+  /** Loads a plugin module and returns its `createAdapter` (plugins with `isolate: false`, or no `isolatePlugin`). */
   loadPlugin(specifier: string): Promise<AdapterFactory>;
+  /** Runs a plugin isolated (a worker thread); resolves once its adapter is created there, else rejects with why. */
+  isolatePlugin?(
+    specifier: string,
+    options: unknown,
+    context: { logger: Logger; profiles: ReadonlyMap<string, HardwareProfile> },
+  ): Promise<Adapter>;
 }
 
 /** A running gateway: one session, its adapters and the pipeline between them. */
@@ -75,7 +83,10 @@ export function openGatewayQueue(config: GatewayConfig, logger: Logger): SqliteQ
   });
 }
 
-/** Builds the adapters a config lists; an unknown profile or adapter kind fails before any I/O. */
+/**
+ * Builds the adapters a config lists, each behind an AdapterBoundary that contains its faults and restarts
+ * it; an unknown profile or adapter kind, or a factory that throws or returns no Adapter, fails before any I/O.
+ */
 export async function createAdapters(
   config: GatewayConfig,
   profiles: ReadonlyMap<string, HardwareProfile>,
@@ -84,44 +95,35 @@ export async function createAdapters(
   /** Receives each adapter as it is made, so a caller can close them if a later one fails. */
   adapters: Adapter[] = [],
 ): Promise<Adapter[]> {
-  const context: AdapterContext = {
-    logger,
-    profile(name) {
-      const profile = profiles.get(name);
-      if (!profile) throw new Error(`no hardware profile named "${name}"; known: ${[...profiles.keys()].join(', ')}`);
-      return profile;
-    },
-  };
+  const profile = profileLookup(profiles);
   for (const [index, adapterConfig] of config.adapters.entries()) {
     // A plugin's log lines carry its own name, not just "plugin".
     const label = adapterConfig.kind === 'plugin' ? adapterConfig.module : adapterConfig.kind;
     const childLogger = logger.child({ adapter: label });
-    const factory =
-      adapterConfig.kind === 'plugin'
-        ? await catalog.loadPlugin(adapterConfig.module)
-        : await catalog.builtIn[adapterConfig.kind]?.();
-    if (!factory) throw new Error(`adapters[${index}].kind: "${adapterConfig.kind}" is not available in this build`);
-    const options = adapterConfig.kind === 'plugin' ? adapterConfig.options : adapterConfig;
-    const adapter: unknown = factory(options, { ...context, logger: childLogger });
-    const problem = adapterProblem(adapter);
-    if (problem) throw new Error(`adapters[${index}] (${label}): createAdapter returned ${problem}`);
-    adapters.push(adapter as Adapter);
+    let make: () => Promise<Adapter>;
+    if (adapterConfig.kind === 'plugin' && adapterConfig.isolate && catalog.isolatePlugin) {
+      const isolate = catalog.isolatePlugin.bind(catalog);
+      make = () => isolate(adapterConfig.module, adapterConfig.options, { logger: childLogger, profiles });
+    } else {
+      const factory =
+        adapterConfig.kind === 'plugin'
+          ? await catalog.loadPlugin(adapterConfig.module)
+          : await catalog.builtIn[adapterConfig.kind]?.();
+      if (!factory) throw new Error(`adapters[${index}].kind: "${adapterConfig.kind}" is not available in this build`);
+      const options = adapterConfig.kind === 'plugin' ? adapterConfig.options : adapterConfig;
+      make = async () => createAdapterChecked(factory, options, { logger: childLogger, profile });
+    }
+    let first: Adapter;
+    try {
+      first = await make();
+    } catch (error) {
+      if (error instanceof Error && error.name === 'AdapterShapeError')
+        throw new Error(`adapters[${index}] (${label}): ${error.message}`);
+      throw error;
+    }
+    adapters.push(new AdapterBoundary(first, make, { ...config.adapterRestart, logger: childLogger }));
   }
   return adapters;
-}
-
-/** What is wrong with something a factory returned instead of an Adapter, or undefined when it is one. */
-export function adapterProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return `${value === null ? 'null' : typeof value}, expected an Adapter object`;
-  const candidate = value as Record<string, unknown>;
-  const missing = [
-    ...['frames$', 'rejects$', 'status$'].filter(
-      (key) => typeof (candidate[key] as { subscribe?: unknown } | undefined)?.subscribe !== 'function',
-    ),
-    ...['start', 'close'].filter((key) => typeof candidate[key] !== 'function').map((key) => `${key}()`),
-  ];
-  if (typeof candidate.name !== 'string') missing.unshift('name');
-  return missing.length ? `an object without ${missing.join(', ')} (see docs/plugins.md)` : undefined;
 }
 
 /**

@@ -9,8 +9,6 @@ export interface QueueFileOptions {
   file: string;
   /** The gateway the file belongs to ("org/typeId/deviceId"): a file of another gateway is never replayed. */
   identity: string;
-  /** FULL survives a power cut (fsync per group commit); NORMAL only a crash of the process. */
-  synchronous: 'full' | 'normal';
   /** Tests: caps the file's pages, so a full disk (SQLITE_FULL) can be produced on purpose. */
   maxPageCount?: number;
 }
@@ -61,7 +59,8 @@ export function openQueueFile(options: QueueFileOptions): Database.Database {
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    // NORMAL in WAL mode survives a crash of the process; with `full`, WalFlusher adds the power cut, off the event loop.
+    db.pragma('synchronous = NORMAL');
     db.pragma('journal_size_limit = 8388608');
     // better-sqlite3 builds SQLite with a 16 MB page cache: RSS grew with the backlog until it was full.
     // The queue reads and writes in id order, so 2 MB is plenty and RSS stays flat through an outage.

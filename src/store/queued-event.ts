@@ -32,6 +32,9 @@ export interface QueueStats {
   commits: number;
   /** Events appended but not yet committed (on disk within the commit interval). */
   uncommitted: number;
+  /** Background flushes of the log to the disk (synchronous: full), and when the last one finished (ms). */
+  flushes: number;
+  flushedAt: number | undefined;
   dropped: Record<QueueDropReason, number>;
   /** Where it lives; ':memory:' when the store is off. */
   location: string;

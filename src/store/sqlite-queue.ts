@@ -4,6 +4,7 @@ import { DropCounter } from './drop-counter.js';
 import { openQueueFile, prepareStatements, type QueueFileOptions, type RawRow, type Statements } from './queue-file.js';
 import type { FullPolicy, QueuedEvent, QueueStats } from './queued-event.js';
 import { describeStoreError, isCorruption, moveCorruptFileAside } from './store-errors.js';
+import { WalFlusher } from './wal-flusher.js';
 
 /** Settings of the durable queue (config section `store`). */
 export interface QueueOptions extends QueueFileOptions {
@@ -14,6 +15,8 @@ export interface QueueOptions extends QueueFileOptions {
   commitIntervalMs: number;
   /** …or as soon as this many are waiting. */
   commitBatch: number;
+  /** FULL survives a power cut (fsync per group commit); NORMAL only a crash of the process. */
+  synchronous: 'full' | 'normal';
   logger: Logger;
   now?: () => number;
 }
@@ -48,6 +51,7 @@ export class SqliteQueue {
   private closed = false;
   private readonly counters = { appended: 0, acknowledged: 0, commits: 0 };
   private readonly drops: DropCounter;
+  private readonly flusher: WalFlusher | undefined;
   private lastWriteError = 0;
   private readonly now: () => number;
 
@@ -60,6 +64,8 @@ export class SqliteQueue {
     );
     this.db = openQueueFile(options);
     this.statements = prepareStatements(this.db);
+    this.flusher =
+      options.synchronous === 'full' && options.file !== ':memory:' ? new WalFlusher(`${options.file}-wal`) : undefined;
     const totals = this.statements.totals.get() ?? { n: 0, b: 0, m: 0 };
     this.count = totals.n;
     this.byteCount = totals.b;
@@ -241,6 +247,7 @@ export class SqliteQueue {
       return;
     }
     this.counters.commits++;
+    this.flusher?.committed();
     const last = buffer[buffer.length - 1];
     if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
     this.buffer = [];
@@ -263,6 +270,8 @@ export class SqliteQueue {
       oldestReadAt,
       ...this.counters,
       uncommitted: this.buffer.length,
+      flushes: this.flusher?.flushes ?? 0,
+      flushedAt: this.flusher?.lastFlushedAt || undefined,
       dropped: { ...this.drops.byReason },
       location: this.options.file,
       durable: this.options.file !== ':memory:',
@@ -280,6 +289,7 @@ export class SqliteQueue {
     this.commit();
     this.closed = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.flusher?.close();
     try {
       this.db.close();
     } catch {
@@ -418,6 +428,7 @@ export class SqliteQueue {
         // It is corrupt; closing may fail too.
       }
       const aside = moveCorruptFileAside(file, new Date(this.now()));
+      this.flusher?.reset();
       this.options.logger.error(
         { store: file, movedTo: aside },
         `store: ${describeStoreError(error, file)}; moved aside, starting a fresh queue (the events in it are not sent)`,

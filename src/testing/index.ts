@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { filter, firstValueFrom, type Observable, ReplaySubject, timeout } from 'rxjs';
-import type { AdapterFactory } from '../adapter.js';
+import type { Adapter, AdapterFactory } from '../adapter.js';
 import { builtInCatalog, importPlugin } from '../cli/adapter-catalog.js';
 import { gatewayConfigSchema } from '../config/gateway-config.js';
 import { loadProfiles, validate } from '../config/load.js';
@@ -30,6 +30,11 @@ export interface PluginHarnessOptions {
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** How long `waitForEvent` and `sendCommand` wait by default (ms). */
   timeoutMs?: number;
+  /**
+   * Runs the plugin in a worker thread, as `wiotp-gateway run` does (`plugin` must then be a module specifier).
+   * Default false: in the test's own thread, so the test can reach the adapter instance (`adapter`).
+   */
+  isolate?: boolean;
 }
 
 /** An event as the application received it. */
@@ -47,6 +52,8 @@ export interface ReceivedDeviceEvent {
 export interface PluginHarness {
   platform: EmbeddedPlatform;
   gateway: RunningGateway;
+  /** The plugin's adapter instance running now (a new one after a restart); undefined when isolated. */
+  readonly adapter: Adapter | undefined;
   /** Every event received so far, in order. */
   readonly events: ReceivedDeviceEvent[];
   /** Every event, replayed from the start to each new subscriber. */
@@ -73,7 +80,17 @@ const APP_KEY = 'a-kit0rg-app';
 export async function startPluginHarness(options: PluginHarnessOptions): Promise<PluginHarness> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const profiles = resolveProfiles(options.profiles ?? []);
-  const factory = await pluginFactory(options.plugin);
+  if (options.isolate && typeof options.plugin !== 'string')
+    throw new Error('plugin: isolate needs a module specifier (npm name or path), which the worker thread imports');
+  let latest: Adapter | undefined;
+  const pluginFactoryOf = options.isolate ? undefined : await pluginFactory(options.plugin);
+  // Remembers each instance the gateway makes (it makes a new one when restarting a failed adapter).
+  const factory: AdapterFactory | undefined =
+    pluginFactoryOf &&
+    ((pluginOptions, context) => {
+      latest = pluginFactoryOf(pluginOptions, context);
+      return latest;
+    });
   const gatewayRef = { typeId: 'kit-gateway', deviceId: 'kit-gw-1', token: randomBytes(12).toString('hex') };
   const appToken = randomBytes(12).toString('hex');
   const logs: Array<Record<string, unknown>> = [];
@@ -121,11 +138,17 @@ export async function startPluginHarness(options: PluginHarnessOptions): Promise
       gateway: { typeId: gatewayRef.typeId, deviceId: gatewayRef.deviceId },
       auth: { token: gatewayRef.token },
       connection: { transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialMs: 50, maxMs: 500 } },
-      adapters: [{ kind: 'plugin', module: 'plugin-under-test', options: options.options }],
+      adapters: [
+        options.isolate
+          ? { kind: 'plugin', module: options.plugin, options: options.options }
+          : { kind: 'plugin', module: 'plugin-under-test', options: options.options, isolate: false },
+      ],
       store: { path: storeDirectory },
+      // A free port: tests run side by side, and a gateway may already serve the default one.
+      http: { listen: '127.0.0.1:0' },
       log: { level: options.logLevel ?? 'info' },
     });
-    const catalog = { ...builtInCatalog(), loadPlugin: async () => factory };
+    const catalog = factory ? { ...builtInCatalog(), loadPlugin: async () => factory } : builtInCatalog();
     started.gateway = await startGateway({ config, token: gatewayRef.token, profiles, catalog, logger });
     await firstValueFrom(
       started.gateway.session.status$.pipe(
@@ -140,6 +163,9 @@ export async function startPluginHarness(options: PluginHarnessOptions): Promise
     return {
       platform,
       gateway,
+      get adapter() {
+        return latest;
+      },
       events: collected,
       events$: events.asObservable(),
       logs,

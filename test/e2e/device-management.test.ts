@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatedAdapter } from '../../adapters/simulated/simulated-adapter.js';
+import { runningAdapter } from '../../src/pipeline/adapter-boundary.js';
 import type { RunningGateway } from '../../src/pipeline/gateway.js';
 import type { EmbeddedPlatform } from '../../src/platform/platform.js';
 import { DM_RC, FIRMWARE_STATE, FIRMWARE_UPDATE_STATUS } from '../../src/protocol/device-management.js';
@@ -44,7 +45,7 @@ async function setup() {
   gateway = await startTestGateway(port, ADAPTERS, MANAGED);
   await platform.dm.until(GW, (s) => s.managed);
   await platform.dm.until(ESP, (s) => s.managed);
-  return { platform, gateway, actions$: (gateway.adapters[0] as SimulatedAdapter).actions$ };
+  return { platform, gateway, actions$: (runningAdapter(gateway.adapters[0]!) as SimulatedAdapter).actions$ };
 }
 
 describe('managed gateway against the embedded platform', () => {
@@ -131,7 +132,11 @@ describe('managed gateway against the embedded platform', () => {
     const mqttUrl = (await cli.waitForLine(/^listening on mqtt:/)).replace('listening on ', '');
     const apiUrl = (await cli.waitForLine(/REST API/)).replace('listening on ', '').replace(' (REST API)', '');
     gateway = await startTestGateway(Number(mqttUrl.split(':').pop()), ADAPTERS, MANAGED);
-    const rebooting = nextMatching((gateway.adapters[0] as SimulatedAdapter).actions$, (a) => a.action === 'rebooting', 15_000);
+    const rebooting = nextMatching(
+      (runningAdapter(gateway.adapters[0]!) as SimulatedAdapter).actions$,
+      (a) => a.action === 'rebooting',
+      15_000,
+    );
     const reboot = (auth: string) =>
       runCli([
         'platform',

@@ -101,6 +101,20 @@ describe('SqliteQueue: append, acknowledge, replay', () => {
     expect(Date.now() - started).toBeLessThan(100);
   });
 
+  it('flushes each commit to the disk in the background (synchronous: full), not inside the commit', async () => {
+    const queue = open({ synchronous: 'full' });
+    appendMany(queue, 'a', 10);
+    queue.commit();
+    expect(queue.stats().flushes).toBe(0);
+    while (queue.stats().flushes === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(queue.stats().flushedAt).toBeGreaterThan(0);
+    const none = open({ synchronous: 'normal' });
+    appendMany(none, 'a', 1);
+    none.commit();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(none.stats().flushes).toBe(0);
+  });
+
   it('keeps what it holds across a restart, in order, with ids that keep growing', () => {
     let queue = open();
     const first = appendMany(queue, 'a', 3);

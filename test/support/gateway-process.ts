@@ -39,8 +39,8 @@ export class GatewayProcess {
     );
   }
 
-  /** Starts the daemon and waits until its HTTP server answers. */
-  async start(): Promise<void> {
+  /** Starts the daemon and waits until its HTTP server answers and `ready` holds (by default: every channel online). */
+  async start(ready: (status: GatewayStatus) => boolean = everyChannelOnline): Promise<void> {
     this.url = '';
     const child = spawn(process.execPath, [BIN, 'run', '--config', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -53,12 +53,7 @@ export class GatewayProcess {
     await until(() => this.url !== '' || child.exitCode !== null, 15_000, 'the gateway HTTP server');
     if (!this.url) throw new Error(`the gateway exited with ${child.exitCode}:\n${this.log}`);
     // Ready for bytes: a pty discards what is written while nobody has its other end open.
-    await this.waitFor(
-      (status) =>
-        status.adapters.length > 0 &&
-        status.adapters.every((a) => a.channels.length > 0 && a.channels.every((c) => c.state === 'online')),
-      'every channel online',
-    );
+    await this.waitFor(ready, 'the gateway ready for the test');
   }
 
   /** GET /api/status. */
@@ -95,4 +90,12 @@ export class GatewayProcess {
     await this.stop('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Every adapter has channels and every channel is online. */
+export function everyChannelOnline(status: GatewayStatus): boolean {
+  return (
+    status.adapters.length > 0 &&
+    status.adapters.every((a) => a.channels.length > 0 && a.channels.every((c) => c.state === 'online'))
+  );
 }

@@ -43,7 +43,7 @@ describe('wiotp-fake-sensor-plugin through the gateway', () => {
     // The sensor reports its new state at once (its timer would take a minute).
     const lit = await firstValueFrom(harness.events$.pipe(filter((event) => (event.payload as { led?: string }).led === 'on')));
     expect(lit.device).toEqual({ typeId: 'fake-sensor', deviceId: 'fs-3' });
-    const adapter = harness.gateway.adapters[0] as plugin.FakeSensorAdapter;
+    const adapter = harness.adapter as plugin.FakeSensorAdapter;
     expect(adapter.received.map((command) => Buffer.from(command.bytes).toString())).toEqual(['{"led":"on"}']);
   });
 
@@ -58,7 +58,7 @@ describe('wiotp-fake-sensor-plugin through the gateway', () => {
     await harness.sendCommand(device, 'led', { led: 'purple' });
     await harness.sendCommand(device, 'self-destruct', {});
     await harness.sendCommand(device, 'led', { led: 'on' });
-    const adapter = harness.gateway.adapters[0] as plugin.FakeSensorAdapter;
+    const adapter = harness.adapter as plugin.FakeSensorAdapter;
     // Commands are handled in order: once the good one arrived, the two bad ones were refused.
     await expect.poll(() => adapter.received.length).toBe(1);
     expect(adapter.received.map((command) => Buffer.from(command.bytes).toString())).toEqual(['{"led":"on"}']);

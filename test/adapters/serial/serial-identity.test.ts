@@ -45,7 +45,11 @@ function createAdapter(port: Record<string, unknown>, listPorts?: SerialPortList
   if (!profiles.ok) throw new Error(profiles.reason);
   const known = profiles.value;
   const { lines, logger } = capturingLogger();
-  const options: SerialAdapterOptions = { kind: 'serial', ports: [serialPortSchema.parse({ profile: 'json-sensor', ...port })] };
+  const options: SerialAdapterOptions = {
+    kind: 'serial',
+    readWindowMs: 2,
+    ports: [serialPortSchema.parse({ profile: 'json-sensor', ...port })],
+  };
   adapter = createSerialAdapter(options, { logger, profile: (name) => known.get(name)! }, listPorts);
   return { adapter, logs: lines };
 }
