@@ -12,7 +12,8 @@ export interface HttpSources {
   live(): HealthReport;
   ready(): HealthReport;
   status(): GatewayStatus;
-  metrics: Registry;
+  /** The Prometheus registry, made at the first scrape (prom-client is not loaded until someone asks). */
+  metrics: () => Promise<Registry>;
 }
 
 /** A route beyond the built-in ones (the console adds its files and live stream). */
@@ -75,8 +76,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         return health(response, sources.ready());
       case '/api/status':
         return send(response, 200, 'application/json', JSON.stringify(sources.status()));
-      case '/metrics':
-        return send(response, 200, sources.metrics.contentType, await sources.metrics.metrics());
+      case '/metrics': {
+        const registry = await sources.metrics();
+        return send(response, 200, registry.contentType, await registry.metrics());
+      }
     }
     for (const route of options.routes ?? []) if (await route(request, response, url)) return;
     send(response, 404, 'application/json', JSON.stringify({ error: `no such path: ${url.pathname}` }));

@@ -1,10 +1,10 @@
+import type { Registry } from 'prom-client';
 import { merge } from 'rxjs';
 import type { Adapter, AdapterFactory } from '../adapter.js';
 import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import { checkExposure, type RunningHttpServer, startHttpServer } from '../http/http-server.js';
 import { parseListenAddress } from '../http/listen-address.js';
-import { createMetricsRegistry } from '../http/metrics.js';
 import type { Logger } from '../logging.js';
 import { packageVersion } from '../package-root.js';
 import { deviceKey } from '../protocol/ids.js';
@@ -16,7 +16,7 @@ import { defaultStoreDirectory, identityKey, queueFileFor } from '../store/store
 import { AdapterBoundary } from './adapter-boundary.js';
 import { createAdapterChecked, profileLookup } from './adapter-factory.js';
 import { Admission } from './admission.js';
-import { GatewayView } from './gateway-view.js';
+import { type GatewayStatus, GatewayView } from './gateway-view.js';
 import { HealthEvent } from './health-event.js';
 import { ManagedGateway } from './managed-gateway.js';
 import { Pipeline } from './pipeline.js';
@@ -162,6 +162,15 @@ export async function startGateway(options: {
   }
 }
 
+/** The metrics registry, built at the first scrape: prom-client costs ~2 MiB at start for a gateway nobody scrapes. */
+function lazyMetrics(status: () => GatewayStatus): () => Promise<Registry> {
+  let registry: Promise<Registry> | undefined;
+  return () => {
+    registry ??= import('../http/metrics.js').then(({ createMetricsRegistry }) => createMetricsRegistry(status));
+    return registry;
+  };
+}
+
 /** What has been opened so far, so a failure part-way can close it. */
 interface Opened {
   adapters: Adapter[];
@@ -259,7 +268,7 @@ async function assemble(
         live: () => view.live(),
         ready: () => view.ready(),
         status: () => view.status(),
-        metrics: createMetricsRegistry(() => view.status()),
+        metrics: lazyMetrics(() => view.status()),
       },
       logger: logger.child({ component: 'http' }),
     });
