@@ -1,5 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { DecodeContext } from './codecs/decoder.js';
+import type { HardwareProfile } from './config/profile-schema.js';
+import type { TemplateVars } from './config/template-variables.js';
 import type { Logger } from './logging.js';
 
 /**
@@ -9,7 +11,10 @@ import type { Logger } from './logging.js';
 export interface FrameSource {
   adapter: string;
   channel: string;
-  vars: Record<string, string | number | undefined>;
+  /** The declared variables of a built-in adapter (src/config/template-variables.ts), or a plugin's own. */
+  vars: TemplateVars;
+  /** A device id template for this channel instead of the profile's (a port's `deviceId`, a Modbus slave's). */
+  deviceId?: string;
 }
 
 /** One frame of bytes from a peripheral, still undecoded, tagged with the profile that decodes it. */
@@ -65,7 +70,7 @@ export interface Adapter {
 export interface AdapterContext {
   logger: Logger;
   /** Looks up a hardware profile by name (the adapter needs its transport and framing). */
-  profile(name: string): import('./config/profile-schema.js').HardwareProfile;
+  profile(name: string): HardwareProfile;
 }
 
 /** What a plugin module exports as `createAdapter` (built-in adapters use the same door). */

@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import type { Adapter, AdapterContext, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import { type AdapterConfig, adapterConfigSchema } from '../../src/config/gateway-config.js';
+import type { VariableValues } from '../../src/config/template-variables.js';
+import { addressVariables } from '../template-variables.js';
 import { type BleProfile, matchProfile, viewAdvertisement } from './advertisement-match.js';
 import { colonAddress, compactAddress } from './ble-identifiers.js';
 import { FaultCounter } from './fault-boundary.js';
@@ -190,9 +192,9 @@ export class BleAdapter implements Adapter {
     if (!match) return;
     const channel = view.address ?? peripheral.id;
     heard.channel = channel;
-    const vars = {
+    const vars: VariableValues<'ble'> = {
+      ...addressVariables(view.address),
       address: channel,
-      'address.colon': view.address && colonAddress(view.address),
       rssi: peripheral.rssi,
       localName: view.localName,
     };

@@ -1,8 +1,8 @@
-import { defer, merge, mergeMap, retry, Subject, type Subscription, takeUntil, tap, throwError, timer } from 'rxjs';
+import { defer, merge, mergeMap, Subject, type Subscription, takeUntil, tap, throwError } from 'rxjs';
 import type { ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
+import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import type { Logger } from '../../src/logging.js';
-import { type BackoffOptions, nextBackoffMs } from '../../src/session/reconnect-policy.js';
 import type { BleProfile } from './advertisement-match.js';
 import { colonAddress, compactAddress } from './ble-identifiers.js';
 import type { AdapterFault } from './fault-boundary.js';
@@ -85,15 +85,10 @@ export class GattConnections {
             throw contain(`gatt ${event.kind}`)(error);
           }
         }),
-        retry({
-          resetOnSuccess: true,
-          delay: (error: Error, count) => {
-            link.write = undefined;
-            link.downSince ??= Date.now();
-            const wait = nextBackoffMs(this.options.reconnect, count - 1);
-            this.host.status(channel, 'offline', `${error.message}; retrying in ${wait} ms`);
-            return timer(wait);
-          },
+        retryWithBackoff(this.options.reconnect, (error, wait) => {
+          link.write = undefined;
+          link.downSince ??= Date.now();
+          this.host.status(channel, 'offline', `${error.message}; retrying in ${wait} ms`);
         }),
         takeUntil(this.stop$),
       )

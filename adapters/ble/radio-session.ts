@@ -1,7 +1,7 @@
-import { defer, merge, mergeMap, retry, Subject, type Subscription, throwError, timer } from 'rxjs';
+import { defer, merge, mergeMap, Subject, type Subscription, throwError } from 'rxjs';
 import type { ChannelStatus } from '../../src/adapter.js';
+import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
 import type { Logger } from '../../src/logging.js';
-import { type BackoffOptions, nextBackoffMs } from '../../src/session/reconnect-policy.js';
 import { BluetoothUnavailableError, describeLoadError, describeRadioState, openRadio } from './load-noble.js';
 import type { BindingsThrow } from './noble-internals.js';
 import type { Listener, Noble, NobleBindings, NoblePeripheral } from './noble-types.js';
@@ -55,14 +55,9 @@ export class RadioSession {
       );
     this.subscription = defer(attempt)
       .pipe(
-        retry({
-          resetOnSuccess: true,
-          delay: (error: Error, count) => {
-            this.release();
-            const wait = nextBackoffMs(this.options.reconnect, count - 1);
-            this.host.status('offline', `${error.message}; retrying in ${wait} ms`);
-            return timer(wait);
-          },
+        retryWithBackoff(this.options.reconnect, (error, wait) => {
+          this.release();
+          this.host.status('offline', `${error.message}; retrying in ${wait} ms`);
         }),
       )
       .subscribe((noble) => this.attach(noble));

@@ -1,5 +1,7 @@
+import type { VariableValues } from '../../src/config/template-variables.js';
+
 /** Variables a channel offers to device templates, e.g. `port.path`, `port.serialNumber`. */
-export type ChannelVars = Record<string, string | number | undefined>;
+export type ChannelVars = VariableValues<'serial' | 'serial-tcp' | 'simulated'>;
 
 /**
  * One byte pipe to a peripheral: a serial port, a serial-over-TCP socket, or an emulator.

@@ -39,7 +39,7 @@ export function createSerialAdapter(
       tcp
         ? new TcpChannel(channel, tcp)
         : new SerialPortChannel(channel, target, settings, context.logger, listPorts, readWindowMs);
-    return { channel, profile, create, vars: port.deviceId ? { 'override.deviceId': port.deviceId } : {} };
+    return { channel, profile, create, ...(port.deviceId ? { deviceId: port.deviceId } : {}) };
   });
   return new StreamAdapter('serial', specs, context.logger);
 }

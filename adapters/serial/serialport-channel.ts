@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
-import { basename } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { Logger } from '../../src/logging.js';
+import { portVariables } from '../template-variables.js';
 import type { ByteChannel, ChannelVars } from './byte-channel.js';
 import { describeDevice, listSerialPorts, locatePort, type PortTarget, type SerialPortLister } from './port-locator.js';
 import { serialMatchName } from './port-match.js';
@@ -50,10 +50,7 @@ export class SerialPortChannel implements ByteChannel {
      */
     private readonly readWindowMs = 0,
   ) {
-    this.vars =
-      target.kind === 'path'
-        ? { 'port.path': target.path, 'port.name': basename(target.path) }
-        : { 'port.name': serialMatchName(target.match) };
+    this.vars = target.kind === 'path' ? portVariables(target.path) : { 'port.name': serialMatchName(target.match) };
   }
 
   async open(): Promise<void> {

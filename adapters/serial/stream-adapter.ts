@@ -1,10 +1,11 @@
-import { concat, defer, from, Observable, retry, Subject, type Subscription, takeUntil, timer } from 'rxjs';
+import { concat, defer, from, Observable, Subject, type Subscription, takeUntil } from 'rxjs';
 import type { Adapter, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
+import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
 import { createDeframer } from '../../src/codecs/framing/framing-spec.js';
 import type { HardwareProfile } from '../../src/config/profile-schema.js';
+import type { VariableValues } from '../../src/config/template-variables.js';
 import type { Logger } from '../../src/logging.js';
-import { type BackoffOptions, nextBackoffMs } from '../../src/session/reconnect-policy.js';
-import type { ByteChannel, ChannelVars } from './byte-channel.js';
+import type { ByteChannel } from './byte-channel.js';
 import { ModbusMaster } from './modbus-master.js';
 
 /** One channel the adapter keeps open: how to create it and which profile describes the peripheral. */
@@ -12,8 +13,8 @@ export interface ChannelSpec {
   channel: string;
   profile: HardwareProfile;
   create: () => ByteChannel;
-  /** Extra template variables (a configured deviceId override, for instance). */
-  vars?: ChannelVars;
+  /** A device id template for this channel instead of the profile's (a port's configured `deviceId`). */
+  deviceId?: string;
 }
 
 type ChannelEvent = { kind: 'open' } | { kind: 'frame'; frame: Frame } | { kind: 'reject'; reject: FrameReject };
@@ -54,13 +55,8 @@ export class StreamAdapter implements Adapter {
   async start(): Promise<void> {
     for (const spec of this.specs) {
       const lifecycle = defer(() => this.connect(spec)).pipe(
-        retry({
-          resetOnSuccess: true,
-          delay: (error: Error, count) => {
-            const wait = nextBackoffMs(this.backoff, count - 1);
-            this.setStatus(spec.channel, 'offline', `${error.message}; retrying in ${wait} ms`);
-            return timer(wait);
-          },
+        retryWithBackoff(this.backoff, (error, wait) => {
+          this.setStatus(spec.channel, 'offline', `${error.message}; retrying in ${wait} ms`);
         }),
         takeUntil(this.stop$),
       );
@@ -106,7 +102,12 @@ export class StreamAdapter implements Adapter {
       // Built once the channel is open (its vars are known then), shared by every frame of this connection.
       let cachedSource: FrameSource | undefined;
       const source = (): FrameSource =>
-        (cachedSource ??= { adapter: this.name, channel: spec.channel, vars: { ...channel.vars, ...spec.vars } });
+        (cachedSource ??= {
+          adapter: this.name,
+          channel: spec.channel,
+          vars: channel.vars,
+          ...(spec.deviceId !== undefined ? { deviceId: spec.deviceId } : {}),
+        });
       let flushTimer: NodeJS.Timeout | undefined;
       let master: ModbusMaster | undefined;
       let closed = false;
@@ -126,8 +127,10 @@ export class StreamAdapter implements Adapter {
           const slave = event.kind === 'failure' ? event.slave : event.poll.slave;
           let frameSource = slaveSources.get(slave);
           if (!frameSource) {
-            const vars = { ...channel.vars, ...spec.vars, slave, 'slave.deviceId': event.poll?.deviceId };
-            frameSource = { adapter: this.name, channel: spec.channel, vars };
+            // A slave's own deviceId wins over the port's.
+            const deviceId = event.poll?.deviceId ?? spec.deviceId;
+            const vars: VariableValues<'modbus'> = { ...channel.vars, slave };
+            frameSource = { adapter: this.name, channel: spec.channel, vars, ...(deviceId !== undefined ? { deviceId } : {}) };
             slaveSources.set(slave, frameSource);
           }
           if (event.kind === 'response') {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CODEC_KINDS } from '../codecs/codec-kinds.js';
+import { CODEC_KINDS } from '../codecs/codec-registry.js';
 import type { CodecSpec } from '../codecs/codec-spec.js';
 import { repeatable, UsageError } from './arguments.js';
 import type { DecodeTargetOptions } from './decode-target.js';
@@ -116,7 +116,7 @@ export function registerDecodeCommand(program: Command): Command {
         // A Modbus frame names its slave; the adapter would have set {slave} from the poll.
         const slave = result.value.slave;
         const vars = typeof slave === 'number' && target.vars.slave === undefined ? { ...target.vars, slave } : target.vars;
-        const outcome = frameOutcome(target.profile, vars, result.value);
+        const outcome = frameOutcome(target.profile, { ...target, vars }, result.value);
         if (outcome.ok) print({ reading: result.value, device: outcome.value.device, events: outcome.value.events });
         else {
           bad++;

@@ -1,8 +1,8 @@
-import { colonAddress, compactAddress } from '../../adapters/ble/ble-identifiers.js';
+import { compactAddress } from '../../adapters/ble/ble-identifiers.js';
 import { parseTcpPath } from '../../adapters/serial/tcp-channel.js';
-import { portVariables } from '../../adapters/template-variables.js';
+import { addressVariables, portVariables } from '../../adapters/template-variables.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
-import type { TemplateVars } from '../pipeline/device-template.js';
+import type { TemplateVars } from '../config/template-variables.js';
 import { UsageError } from './arguments.js';
 import { loadProfileSet, type ProfileSetOptions, profileNamed } from './profile-set.js';
 
@@ -18,6 +18,8 @@ export interface DecodeTargetOptions extends ProfileSetOptions {
 export interface DecodeTarget {
   profile: HardwareProfile;
   vars: TemplateVars;
+  /** The config's port `deviceId`, instead of the profile's. */
+  deviceId?: string;
   /** Said once on stderr: what was assumed (a port path) and how to change it. */
   note?: string;
 }
@@ -56,21 +58,25 @@ export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget 
     const path = port?.path ?? options.port ?? DEFAULT_PORT;
     const tcp = parseTcpPath(path);
     Object.assign(vars, portVariables(path, tcp));
-    if (port?.deviceId !== undefined) vars['override.deviceId'] = port.deviceId;
     if (!port && !options.port && usesPortVariables(profile))
       note = `device ids assume the port is ${DEFAULT_PORT}; give --port PATH (or --var port.name=…) for another`;
   }
   if (options.mac) {
     const address = compactAddress(options.mac);
     if (!address) throw new UsageError(`--mac "${options.mac}" is not a MAC address like aa:bb:cc:dd:ee:ff`);
-    Object.assign(vars, { address, 'address.colon': colonAddress(address) });
+    Object.assign(vars, addressVariables(address));
   }
   for (const assignment of options.var ?? []) {
     const match = /^([A-Za-z0-9_.-]+)=(.*)$/.exec(assignment);
     if (!match?.[1]) throw new UsageError(`--var "${assignment}" is not NAME=VALUE`);
     vars[match[1]] = match[2];
   }
-  return { profile, vars, ...(note ? { note } : {}) };
+  return {
+    profile,
+    vars,
+    ...(port?.deviceId !== undefined ? { deviceId: port.deviceId } : {}),
+    ...(note ? { note } : {}),
+  };
 }
 
 function usesPortVariables(profile: HardwareProfile): boolean {

@@ -5,7 +5,6 @@ import type { ConfigCheckEnvironment } from '../config/validate-config.js';
 /** Checks a config file as `validate` and `run --check` do, prints the report, and returns the exit code (0 or 2). */
 export async function checkConfig(file: string, options: { json?: boolean } = {}): Promise<number> {
   const { validateConfigFile, formatConfigReport } = await import('../config/validate-config.js');
-  const { variableSetsFor, variablesOf } = await import('../../adapters/template-variables.js');
   const { EMULATORS } = await import('../../adapters/simulated/simulated-adapter.js');
   const { inspectPlugin } = await import('./adapter-catalog.js');
   const { resolveHttpToken } = await import('../config/load.js');
@@ -13,7 +12,6 @@ export async function checkConfig(file: string, options: { json?: boolean } = {}
   const { checkExposure } = await import('../http/http-server.js');
   const environment: ConfigCheckEnvironment = {
     env: process.env,
-    variables: (kind, channel) => variablesOf(variableSetsFor(kind, channel)),
     emulators: Object.keys(EMULATORS),
     exists: existsSync,
     inspectPlugin,

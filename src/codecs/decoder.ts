@@ -1,4 +1,6 @@
 import type { Result } from '../result.js';
+import type { CodecSpec } from './codec-spec.js';
+import type { PollRequest } from './modbus/modbus-poll.js';
 
 /** A JSON-serialisable value, the only kind a Reading may carry (it becomes an event payload). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -6,12 +8,20 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /** What a decoder makes of one frame: named fields, ready to become an event payload. */
 export type Reading = { [field: string]: JsonValue };
 
-/** Context some formats need beyond the bytes (BLE address for BTHome encryption, a Modbus request). */
+/** What an adapter knows of a frame beyond its bytes, for the decoder (and the pipeline, which picks it). */
 export interface DecodeContext {
-  /** BLE MAC address as "aa:bb:cc:dd:ee:ff" (any case). */
+  /** The sender's BLE MAC address as "aa:bb:cc:dd:ee:ff" (any case): BTHome's nonce, and its key by address. */
   address?: string;
-  /** Anything else a specific decoder documents. */
-  [key: string]: unknown;
+  /** The sender's BTHome key (32 hex digits), from the config's `keys`. */
+  key?: string;
+  /** The GATT characteristic the value was read from. */
+  characteristic?: string;
+  /** That characteristic's own codec, used instead of the profile's. */
+  codec?: CodecSpec;
+  /** The Modbus poll this frame answers (the `modbus-rtu` codec decodes against it). */
+  poll?: PollRequest;
+  /** For `modbusRtuDecoder`: the request frame's bytes, to check a response against. */
+  request?: Uint8Array;
 }
 
 /** Turns one frame into a Reading, or a reason naming the byte or field that was wrong. Pure. */

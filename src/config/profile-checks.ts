@@ -1,6 +1,7 @@
 import { likelyMeant } from './likely-meant.js';
 import type { SchemaProblem } from './load.js';
 import type { CommandRule, HardwareProfile } from './profile-schema.js';
+import { placeholdersOf } from './template-variables.js';
 
 /** What a check found: errors make the config unusable, warnings are worth a look. */
 export interface Findings {
@@ -8,25 +9,12 @@ export interface Findings {
   warnings: SchemaProblem[];
 }
 
-/** A template variable as a check sees it: its name, and when only some channels have a value. */
-export interface OfferedVariable {
-  name: string;
-  sometimes?: string;
-}
-
-const ANY_PLACEHOLDER = /\{([^{}]*)\}/g;
-const ID_CHARACTERS = /^[A-Za-z0-9_.-]*$/;
 const PLACEHOLDER_NAME = /^[A-Za-z0-9_]+$/;
 
 /** ` (did you mean {x}?)` for a placeholder typo, else ''. */
 function didYouMean(name: string, known: readonly string[]): string {
   const meant = likelyMeant(name, known);
   return meant ? ` (did you mean {${meant}}?)` : '';
-}
-
-/** The `{…}` placeholders of a template, with their offsets. */
-export function placeholdersOf(template: string): Array<{ name: string; index: number }> {
-  return [...template.matchAll(ANY_PLACEHOLDER)].map((match) => ({ name: match[1] ?? '', index: match.index }));
 }
 
 /**
@@ -106,46 +94,4 @@ function managementCommands(profile: HardwareProfile): Array<[string, string]> {
     ]),
   ];
   return entries.filter((entry): entry is [string, string] => entry[1] !== undefined);
-}
-
-/**
- * Checks a device template (`device.deviceId`, or a port's `deviceId` override) against the variables its
- * adapter offers: unknown names are errors, names only some channels have are warnings, and literal text
- * must be made of id characters. `{reading.FIELD}` depends on the frame and is not checked here.
- */
-export function checkDeviceTemplate(
-  template: string,
-  path: string,
-  offered: readonly OfferedVariable[],
-  adapterLabel: string,
-): Findings {
-  const findings: Findings = { errors: [], warnings: [] };
-  const names = offered.map((variable) => variable.name);
-  let literal = template;
-  for (const { name } of placeholdersOf(template)) {
-    literal = literal.replace(`{${name}}`, '');
-    if (name.startsWith('reading.')) {
-      if (name.length === 'reading.'.length) findings.errors.push({ path, message: '{reading.} names no reading field' });
-      continue;
-    }
-    const variable = offered.find((candidate) => candidate.name === name);
-    if (!variable)
-      findings.errors.push({
-        path,
-        message: `{${name}} is not a variable the ${adapterLabel} offers; it offers ${names.map((n) => `{${n}}`).join(', ')} and {reading.FIELD}${didYouMean(name, names)}`,
-      });
-    else if (variable.sometimes)
-      findings.warnings.push({
-        path,
-        message: `{${name}} has a value on ${variable.sometimes}; frames from other channels are rejected`,
-      });
-  }
-  if (!ID_CHARACTERS.test(literal)) {
-    const bad = /[^A-Za-z0-9_.-]/.exec(literal)?.[0] ?? '';
-    findings.errors.push({
-      path,
-      message: `"${template}" has ${JSON.stringify(bad)} outside its placeholders; ids allow only A-Z a-z 0-9 - _ .`,
-    });
-  }
-  return findings;
 }

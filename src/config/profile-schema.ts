@@ -3,6 +3,7 @@ import { codecSpecSchema } from '../codecs/codec-spec.js';
 import { framingSpecSchema } from '../codecs/framing/framing-spec.js';
 import { likelyMeant } from './likely-meant.js';
 import { compileParamPattern, DEFAULT_PARAM_MAX_BYTES, DEFAULT_PARAM_MAX_LENGTH } from './param-rules.js';
+import { checkProfileTemplates } from './template-variables.js';
 
 const idTemplate = z
   .string()
@@ -381,6 +382,8 @@ export const hardwareProfileSchema = z
         });
       }
     }
+    // A template naming a variable the transport's adapters never offer would reject every frame.
+    for (const problem of checkProfileTemplates(profile)) ctx.addIssue({ code: 'custom', ...problem });
   });
 
 export type HardwareProfile = z.infer<typeof hardwareProfileSchema>;

@@ -11,8 +11,15 @@ import {
   resolveToken,
   type SchemaProblem,
 } from './load.js';
-import { checkCommands, checkDeviceTemplate, type Findings, type OfferedVariable } from './profile-checks.js';
+import { checkCommands, type Findings } from './profile-checks.js';
 import type { HardwareProfile } from './profile-schema.js';
+import {
+  type BuiltInAdapterKind,
+  checkDeviceTemplate,
+  type OfferedVariable,
+  variableSetsFor,
+  variablesOf,
+} from './template-variables.js';
 
 /** One problem, in the file it is in (the config or a profile) and at the path inside it. */
 export interface ConfigProblem {
@@ -37,8 +44,6 @@ export type PluginInspection = { ok: true; checkOptions?: (options: unknown) => 
 /** The I/O and adapter knowledge the check needs, handed in so this module stays free of adapters and sockets. */
 export interface ConfigCheckEnvironment {
   env: NodeJS.ProcessEnv;
-  /** The variables a built-in adapter offers device templates on one channel, and a label for messages. */
-  variables(adapterKind: 'serial' | 'simulated' | 'ble', channel: { path?: string; codec: string }): OfferedVariable[];
   /** Emulator names the simulated adapter knows. */
   emulators: readonly string[];
   exists(path: string): boolean;
@@ -195,7 +200,7 @@ class ReferenceCheck {
             this.warning(`${portAt}.path`, `${path} does not exist now; the gateway keeps retrying until it appears`);
           const known = this.resolve(port.profile, `${portAt}.profile`, 'serial');
           if (!known) continue;
-          const offered = this.environment.variables('serial', { ...(path ? { path } : {}), codec: known.profile.codec.kind });
+          const offered = offeredOn('serial', { ...(path ? { path } : {}), codec: known.profile.codec.kind });
           const label = isTcp ? 'serial adapter (tcp://)' : 'serial adapter';
           if (port.deviceId !== undefined) {
             this.addConfigFindings(checkDeviceTemplate(port.deviceId, `${portAt}.deviceId`, offered, label));
@@ -213,7 +218,7 @@ class ReferenceCheck {
             );
           const known = this.resolve(device.profile, `${deviceAt}.profile`);
           if (!known) continue;
-          const offered = this.environment.variables('simulated', { codec: known.profile.codec.kind });
+          const offered = offeredOn('simulated', { codec: known.profile.codec.kind });
           this.checkDevice(known, offered, 'simulated adapter', 'simulated');
         }
         return;
@@ -221,7 +226,7 @@ class ReferenceCheck {
         for (const [index, name] of adapter.profiles.entries()) {
           const known = this.resolve(name, `${at}.profiles[${index}]`, 'ble');
           if (!known) continue;
-          const offered = this.environment.variables('ble', { codec: known.profile.codec.kind });
+          const offered = offeredOn('ble', { codec: known.profile.codec.kind });
           this.checkDevice(known, offered, 'ble adapter', 'ble');
         }
         return;
@@ -312,4 +317,9 @@ export function formatConfigReport(report: ConfigReport): string {
       `${report.config}: ${count(report.errors.length, 'error')}${report.warnings.length ? `, ${count(report.warnings.length, 'warning')}` : ''}`,
     );
   return `${lines.join('\n')}\n`;
+}
+
+/** The variables a built-in adapter offers device templates on one channel. */
+function offeredOn(adapterKind: BuiltInAdapterKind, channel: { path?: string; codec: string }): OfferedVariable[] {
+  return variablesOf(variableSetsFor(adapterKind, channel));
 }

@@ -1,7 +1,7 @@
 import { type Observable, Subject, Subscription } from 'rxjs';
 import type { Adapter, ChannelStatus, Frame, FrameReject } from '../adapter.js';
+import { type BackoffOptions, nextBackoffMs } from '../backoff.js';
 import type { Logger } from '../logging.js';
-import { type BackoffOptions, nextBackoffMs } from '../session/reconnect-policy.js';
 import { ChannelBoard } from './channel-board.js';
 
 /** An instance that ran this long without a fault starts the back-off over. */

@@ -1,97 +1,19 @@
 import { type Observable, Subject } from 'rxjs';
 import type { Logger } from '../logging.js';
-import { MAX_ACTIVE_DEVICES, MAX_PENDING_REGISTRATIONS } from '../protocol/limits.js';
 import type { NotificationReason } from '../protocol/notification.js';
+import {
+  type AdmissionDecision,
+  type AdmissionOptions,
+  type AdmissionQueue,
+  type AdmissionReport,
+  type AdmissionState,
+  type AdmissionStats,
+  DEFAULT_ADMISSION,
+  type DeliveryOutcome,
+  type Schedule,
+} from './admission-contract.js';
+import { AdmissionLimits } from './admission-limits.js';
 import { RegistrationLine } from './registration-line.js';
-
-/** Settings for the gateway's own auto-registration limits (seed: Gateway auto-registration). */
-export interface AdmissionOptions {
-  /** New devices pending registration at once (the service allows 10). */
-  maxPending: number;
-  /** Devices active on one connection (the service allows 500 and counts from zero on every connection). */
-  maxActive: number;
-  /** After the PUBACK of a new device's first event, how long it holds its pending slot (a failure may still come). */
-  confirmWindowMs: number;
-  /**
-   * How long a newly registered device's delivered events stay in the queue: a `registration-failed`
-   * notification within this time sends them all again after the back-off. After it the device is known.
-   */
-  settleMs: number;
-  /** Wait after a failed registration before trying again (the service refuses the device meanwhile). */
-  backoffMs: number;
-  /** Up to this fraction of `backoffMs` is added at random, so devices do not retry in lock-step. */
-  backoffJitter: number;
-  /** Source of randomness for the jitter (tests pin it). */
-  random: () => number;
-}
-
-/** Defaults: the service's documented limits, a 1 s confirm window, a 60 s settle time and a 30 s back-off. */
-export const DEFAULT_ADMISSION: AdmissionOptions = {
-  maxPending: MAX_PENDING_REGISTRATIONS,
-  maxActive: MAX_ACTIVE_DEVICES,
-  confirmWindowMs: 1000,
-  settleMs: 60_000,
-  backoffMs: 30_000,
-  backoffJitter: 0.2,
-  random: Math.random,
-};
-
-/** What the sender may do with a device's next event. */
-export type AdmissionDecision = 'send' | 'probe' | 'wait' | 'drop';
-
-/** What the queue does with an event the service acknowledged. */
-export type DeliveryOutcome = 'delete' | 'retain' | 'keep';
-
-/** Where a device stands. `active` covers known devices and newly registered ones. */
-export type AdmissionState =
-  | 'gateway'
-  | 'active'
-  | 'waiting'
-  | 'pending'
-  | 'settling'
-  | 'backoff'
-  | 'limited'
-  | 'refused'
-  | 'unknown';
-
-/** Something admission did that an operator should hear about. */
-export type AdmissionReport =
-  | { kind: 'device-limit'; device: string; active: number }
-  | { kind: 'registration-failed'; device: string; reason: NotificationReason; retryAt: number }
-  | { kind: 'refused'; device: string; reason: NotificationReason };
-
-/** Devices per state and counters. */
-export interface AdmissionStats {
-  /** Devices counted on the current connection (the service's 500). */
-  active: number;
-  known: number;
-  waiting: number;
-  pending: number;
-  settling: number;
-  backoff: number;
-  limited: number;
-  refused: number;
-  peakPending: number;
-  deviceLimitReports: number;
-  registrationFailures: number;
-}
-
-/** The queue operations admission needs (the durable queue implements them). */
-export interface AdmissionQueue {
-  /** Deletes a device's delivered-but-kept events: its registration is confirmed. */
-  releaseRetained(device: string): void;
-  /** Makes them undelivered again: its registration failed. */
-  resetRetained(device: string): void;
-  /** Drops everything queued for a device the service refused for good. */
-  dropDevice(device: string): void;
-  knownDevices(): string[];
-  rememberDevice(device: string, confirmed: boolean): void;
-  /** Devices whose delivered events are kept, and since when (the gateway stopped while they settled). */
-  retainedDevices(): Array<{ device: string; since: number }>;
-}
-
-/** Runs `action` after `ms`; returns a cancel function. Injected so tests drive time. */
-export type Schedule = (ms: number, action: () => void) => () => void;
 
 const realSchedule: Schedule = (ms, action) => {
   const timer = setTimeout(action, ms);
@@ -122,15 +44,10 @@ export class Admission {
   private readonly known: Set<string>;
   private readonly entries = new Map<string, Entry>();
   private readonly line = new RegistrationLine();
-  /** Devices counted on the current connection. */
-  private readonly connection = new Set<string>();
-  /** Devices granted a pending slot whose probe is not sent yet: they will count when it is. */
-  private readonly reserved = new Set<string>();
+  private readonly limits: AdmissionLimits;
   private readonly reports = new Subject<AdmissionReport>();
-  private pendingSlots = 0;
-  private capReached = false;
   private closed = false;
-  private readonly counters = { peakPending: 0, deviceLimitReports: 0, registrationFailures: 0 };
+  private readonly counters = { deviceLimitReports: 0, registrationFailures: 0 };
 
   constructor(
     private readonly gateway: string,
@@ -140,6 +57,7 @@ export class Admission {
     private readonly schedule: Schedule = realSchedule,
   ) {
     this.options = { ...DEFAULT_ADMISSION, ...options };
+    this.limits = new AdmissionLimits(this.options);
     this.known = new Set(queue.knownDevices());
     this.reports$ = this.reports.asObservable();
     // Devices that were settling when the gateway stopped settle for what is left of their time: their kept
@@ -160,8 +78,8 @@ export class Admission {
       case 'pending':
         if (entry.probe !== undefined) return 'wait';
         entry.probe = id;
-        this.reserved.delete(device);
-        this.connection.add(device);
+        this.limits.reserved.delete(device);
+        this.limits.counted.add(device);
         return 'probe';
       case 'confirming':
       case 'settling':
@@ -199,13 +117,12 @@ export class Admission {
     const entry = this.entries.get(device);
     if (entry?.state !== 'pending' || entry.probe !== id) return;
     entry.probe = undefined;
-    this.reserved.add(device);
+    this.limits.reserved.add(device);
   }
 
   /** A new connection: the service counts devices from zero, so do we, and devices over the limit get their turn. */
   connected(): void {
-    this.connection.clear();
-    this.capReached = false;
+    this.limits.newConnection();
     for (const [device, entry] of this.entries) {
       if (entry.state !== 'limited') continue;
       if (this.known.has(device)) this.entries.delete(device);
@@ -225,7 +142,7 @@ export class Admission {
       case 'org-device-limit':
         return this.backOff(device, reason);
       case 'gateway-device-limit':
-        this.capReached = true;
+        this.limits.capReached = true;
         return this.limit(device);
       default:
         this.logger.debug({ device, reason }, 'notification not about admission');
@@ -253,7 +170,7 @@ export class Admission {
 
   stats(): AdmissionStats {
     const stats: AdmissionStats = {
-      active: this.connection.size,
+      active: this.limits.counted.size,
       known: this.known.size,
       waiting: 0,
       pending: 0,
@@ -261,6 +178,7 @@ export class Admission {
       backoff: 0,
       limited: 0,
       refused: 0,
+      peakPending: this.limits.peakPending,
       ...this.counters,
     };
     for (const entry of this.entries.values()) stats[entry.state === 'confirming' ? 'pending' : entry.state]++;
@@ -277,10 +195,10 @@ export class Admission {
 
   /** A device seen for the first time: it registers now if a slot is free, else waits its turn. */
   private arrive(device: string, id: number): AdmissionDecision {
-    if (this.line.size === 0 && this.pendingSlots < this.options.maxPending && this.hasRoom()) {
+    if (this.line.size === 0 && this.limits.slotFree() && this.limits.hasRoom()) {
       this.entries.set(device, { state: 'pending', probe: id });
-      this.takeSlot();
-      this.connection.add(device);
+      this.limits.takeSlot();
+      this.limits.counted.add(device);
       return 'probe';
     }
     const entry: Entry = { state: 'waiting' };
@@ -292,41 +210,31 @@ export class Admission {
 
   /** Counts a device on this connection if there is room; otherwise it waits for the next connection. */
   private countOrLimit(device: string, decision: 'send'): AdmissionDecision {
-    if (this.connection.has(device)) return decision;
-    if (!this.hasRoom()) {
+    if (this.limits.counted.has(device)) return decision;
+    if (!this.limits.hasRoom()) {
       this.limit(device);
       return 'wait';
     }
-    this.connection.add(device);
+    this.limits.counted.add(device);
     return decision;
-  }
-
-  /** Room under the cap for one more device on this connection (slots reserved for probes count). */
-  private hasRoom(): boolean {
-    return !this.capReached && this.connection.size + this.reserved.size < this.options.maxActive;
-  }
-
-  private takeSlot(): void {
-    this.pendingSlots++;
-    this.counters.peakPending = Math.max(this.counters.peakPending, this.pendingSlots);
   }
 
   /** Gives waiting devices a pending slot, in order, while slots and room under the cap allow. */
   private pumpLine(): void {
     while (this.line.size > 0 && !this.closed) {
-      if (!this.hasRoom()) {
+      if (!this.limits.hasRoom()) {
         // A pending registration may still fail and free room: only a settled count (or the service) means "full".
-        if (this.capReached || this.pendingSlots === 0) for (const device of this.line.drain()) this.limit(device);
+        if (this.limits.capReached || this.limits.pending === 0) for (const device of this.line.drain()) this.limit(device);
         return;
       }
-      if (this.pendingSlots >= this.options.maxPending) return;
+      if (!this.limits.slotFree()) return;
       const device = this.line.shift() as string;
       const entry = this.entries.get(device);
       if (!entry) continue;
       entry.state = 'pending';
       entry.probe = undefined;
-      this.takeSlot();
-      this.reserved.add(device);
+      this.limits.takeSlot();
+      this.limits.reserved.add(device);
       this.onRelease(device);
     }
   }
@@ -337,7 +245,7 @@ export class Admission {
     entry.probe = undefined;
     entry.cancel = this.schedule(this.options.confirmWindowMs, () => {
       if (entry.state !== 'confirming') return;
-      this.freeSlot();
+      this.limits.freeSlot();
       entry.state = 'settling';
       entry.cancel = this.schedule(this.options.settleMs, () => this.settle(device, entry));
       this.pumpLine();
@@ -359,13 +267,9 @@ export class Admission {
     if (!entry) return;
     entry.cancel?.();
     entry.cancel = undefined;
-    if (entry.state === 'pending' || entry.state === 'confirming') this.freeSlot();
+    if (entry.state === 'pending' || entry.state === 'confirming') this.limits.freeSlot();
     if (entry.state === 'waiting') this.line.remove(device);
-    this.reserved.delete(device);
-  }
-
-  private freeSlot(): void {
-    this.pendingSlots = Math.max(0, this.pendingSlots - 1);
+    this.limits.reserved.delete(device);
   }
 
   private enqueue(device: string, entry: Entry, where: 'front' | 'back'): void {
@@ -379,7 +283,7 @@ export class Admission {
     const entry = this.entries.get(device);
     if (entry?.state === 'backoff' || entry?.state === 'refused') return;
     this.leave(device, entry);
-    this.connection.delete(device);
+    this.limits.counted.delete(device);
     if (this.known.delete(device)) this.queue.rememberDevice(device, false);
     this.queue.resetRetained(device);
     const { backoffMs, backoffJitter, random } = this.options;
@@ -404,10 +308,10 @@ export class Admission {
     const entry = this.entries.get(device);
     if (entry?.state === 'limited' || entry?.state === 'refused') return;
     this.leave(device, entry);
-    this.connection.delete(device);
+    this.limits.counted.delete(device);
     this.entries.set(device, { state: 'limited' });
     this.counters.deviceLimitReports++;
-    const active = this.connection.size;
+    const active = this.limits.counted.size;
     this.logger.warn({ device, active }, 'gateway device limit: the device waits for the next connection, its events kept');
     this.reports.next({ kind: 'device-limit', device, active });
     this.pumpLine();
@@ -417,7 +321,7 @@ export class Admission {
     const entry = this.entries.get(device);
     if (entry?.state === 'refused') return;
     this.leave(device, entry);
-    this.connection.delete(device);
+    this.limits.counted.delete(device);
     if (this.known.delete(device)) this.queue.rememberDevice(device, false);
     this.entries.set(device, { state: 'refused' });
     this.queue.dropDevice(device);

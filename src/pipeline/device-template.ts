@@ -1,9 +1,9 @@
 import type { Reading } from '../codecs/decoder.js';
+import type { TemplateVars } from '../config/template-variables.js';
 import { type DeviceRef, validateId } from '../protocol/ids.js';
 import { fail, ok, type Result } from '../result.js';
 
-/** Values a template can use: adapter variables (`port.path`, `address`, `slave`) and `reading.FIELD`. */
-export type TemplateVars = Record<string, string | number | undefined>;
+export type { TemplateVars } from '../config/template-variables.js';
 
 const PLACEHOLDER = /\{([A-Za-z0-9_.-]+)\}/g;
 
@@ -52,7 +52,7 @@ function whatThereIs(part: { reading: string } | { variable: string }, vars: Tem
     const fields = Object.keys(reading ?? {}).filter((field) => isScalar(reading?.[field]));
     return fields.length ? `the frame has ${fields.map((field) => `reading.${field}`).join(', ')}` : 'the frame has no fields';
   }
-  const names = Object.keys(vars).filter((name) => !INTERNAL_VARIABLES.has(name) && vars[name] !== undefined);
+  const names = Object.keys(vars).filter((name) => vars[name] !== undefined);
   return names.length ? `the channel has ${names.join(', ')}` : 'the channel has no variables';
 }
 
@@ -60,16 +60,12 @@ function isScalar(value: unknown): boolean {
   return value !== undefined && value !== null && typeof value !== 'object';
 }
 
-/** Variables the pipeline uses among themselves (overrides), not for templates. */
-const INTERNAL_VARIABLES = new Set(['override.deviceId', 'slave.deviceId']);
-
 /** The device template for frames of one channel: a port's `deviceId` or a Modbus slave's overrides the profile's. */
 export function deviceTemplateFor(
   device: { typeId: string; deviceId: string },
-  vars: TemplateVars,
+  channel: { deviceId?: string },
 ): { typeId: string; deviceId: string } {
-  const override = vars['slave.deviceId'] ?? vars['override.deviceId'];
-  return override === undefined ? device : { typeId: device.typeId, deviceId: String(override) };
+  return channel.deviceId === undefined ? device : { typeId: device.typeId, deviceId: channel.deviceId };
 }
 
 /** Resolves a profile's device template into a validated DeviceRef. */

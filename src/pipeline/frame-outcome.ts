@@ -21,10 +21,10 @@ export interface OutcomeEvent {
  */
 export function frameOutcome(
   profile: HardwareProfile,
-  vars: TemplateVars,
+  channel: { vars: TemplateVars; deviceId?: string },
   reading: Reading,
 ): Result<{ device: DeviceRef; events: OutcomeEvent[] }> {
-  const device = resolveDevice(deviceTemplateFor(profile.device, vars), vars, reading);
+  const device = resolveDevice(deviceTemplateFor(profile.device, channel), channel.vars, reading);
   if (!device.ok) return fail(device.reason);
   const events: OutcomeEvent[] = [];
   for (const event of mapReading(profile.events, reading)) {

@@ -4,7 +4,8 @@ import type { NotificationReason } from '../protocol/notification.js';
 import type { GatewaySession, SessionStatus } from '../session/gateway-session.js';
 import type { QueueStats } from '../store/queued-event.js';
 import type { SqliteQueue } from '../store/sqlite-queue.js';
-import type { Admission, AdmissionState, AdmissionStats } from './admission.js';
+import type { Admission } from './admission.js';
+import type { AdmissionState, AdmissionStats } from './admission-contract.js';
 import type { Pipeline, PipelineReject, PipelineStats } from './pipeline.js';
 import type { Sender, SenderStats } from './sender.js';
 

@@ -250,7 +250,7 @@ export class Pipeline {
       );
     runtime.counts.frames++;
     // A frame may name its own codec (a BLE characteristic within a GATT profile, say).
-    const decoder = frame.context?.codec ? this.decoderFor(frame.context.codec as CodecSpec) : runtime.decoder;
+    const decoder = frame.context?.codec ? this.decoderFor(frame.context.codec) : runtime.decoder;
     const decoded = decoder.decode(frame.bytes, frame.context);
     if (!decoded.ok)
       return this.reject(
@@ -262,7 +262,7 @@ export class Pipeline {
     // Frame sources are shared per connection (and per Modbus slave), so the device is cached on them.
     let route = runtime.sourceOnlyDevice ? this.routeBySource.get(frame.source) : undefined;
     if (!route) {
-      const template = deviceTemplateFor(runtime.profile.device, frame.source.vars);
+      const template = deviceTemplateFor(runtime.profile.device, frame.source);
       const resolved = resolveDevice(template, frame.source.vars, reading);
       if (!resolved.ok)
         return this.reject(

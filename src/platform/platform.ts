@@ -1,28 +1,20 @@
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { type Observable, Subject } from 'rxjs';
 import type { Logger } from '../logging.js';
-import { type ClientIdentity, parseClientId } from '../protocol/client-id.js';
-import { type DeviceRef, deviceKey } from '../protocol/ids.js';
-import { MAX_ACTIVE_DEVICES, MAX_PAYLOAD_BYTES, TOKEN_AUTH_USERNAME } from '../protocol/limits.js';
-import { buildNotification, type NotificationMessage, type NotificationReason } from '../protocol/notification.js';
+import type { ClientIdentity } from '../protocol/client-id.js';
+import type { DeviceRef } from '../protocol/ids.js';
+import { MAX_ACTIVE_DEVICES, MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
+import { buildNotification, type NotificationMessage } from '../protocol/notification.js';
 import { commandTopic, monitorTopic, notifyTopic, parseEventTopic, topicMatches } from '../protocol/topics.js';
-import {
-  type ApplicationCredentials,
-  authenticateApplication,
-  authenticateGateway,
-  type GatewayCredentials,
-} from './credentials.js';
+import { authenticateClient } from './authentication.js';
+import { Authorization, type ConnectionState, type Refusal } from './authorization.js';
+import { connectionStatus } from './connection-status.js';
+import type { ApplicationCredentials, GatewayCredentials } from './credentials.js';
 import { DeviceManagementService } from './device-management.js';
+import { dropMarkedPublishes } from './dropped-publishes.js';
 import { plainListenerWarning } from './exposure.js';
 import { type ListenerAddress, type ListenerOptions, openListeners } from './listeners.js';
-import { DEFAULT_REGISTRATION, DeviceRegistry, type RegistrationFailure, type RegistrationOptions } from './registration.js';
-import {
-  type Decision,
-  decideApplicationPublish,
-  decideApplicationSubscribe,
-  decideGatewayPublish,
-  decideGatewaySubscribe,
-} from './rules.js';
+import { DEFAULT_REGISTRATION, DeviceRegistry, type RegistrationOptions } from './registration.js';
 
 export type { ApplicationCredentials, GatewayCredentials } from './credentials.js';
 
@@ -55,17 +47,6 @@ export interface SentNotification {
   message: NotificationMessage;
 }
 
-type AdmissionFailure = RegistrationFailure | 'gateway-device-limit';
-
-interface ConnectionState {
-  identity: ClientIdentity;
-  connectedAt: string;
-  /** Devices made active through this gateway connection; counted again from zero on reconnect. */
-  active: Set<string>;
-  /** Devices with a registration or admission under way on this connection. */
-  admitting: Map<string, Promise<AdmissionFailure | undefined>>;
-}
-
 /**
  * A local Watson IoT platform on aedes: the service-side rules (identity, topics, payload cap,
  * auto-registration limits, notifications, device status) enforced so that gateways fail here
@@ -80,11 +61,11 @@ export class EmbeddedPlatform {
 
   private readonly events = new Subject<ReceivedEvent>();
   private readonly notifications = new Subject<SentNotification>();
-  private readonly connections = new WeakMap<Client, ConnectionState>();
-  private readonly dropped = new WeakSet<object>();
+  private readonly authorization: Authorization;
+  /** Marks a publish authorization refused, so it vanishes without closing its client. */
+  private drop: (packet: object) => void = () => undefined;
   /** Live subscriptions by connection (aedes keeps those of clean sessions in its matcher only). */
   private readonly subscriptions = new Map<Client, Set<string>>();
-  private readonly maxActive: number;
   private listeners: Awaited<ReturnType<typeof openListeners>> | undefined;
 
   private constructor(
@@ -93,9 +74,14 @@ export class EmbeddedPlatform {
   ) {
     this.events$ = this.events.asObservable();
     this.notifications$ = this.notifications.asObservable();
-    this.maxActive = options.maxActiveDevices ?? MAX_ACTIVE_DEVICES;
     this.registry = new DeviceRegistry({ ...DEFAULT_REGISTRATION, ...options.registration });
     for (const gateway of options.gateways ?? []) this.registry.add(gateway);
+    this.authorization = new Authorization({
+      registry: this.registry,
+      maxActive: options.maxActiveDevices ?? MAX_ACTIVE_DEVICES,
+      logger: options.logger,
+      refused: (client, state, refusal) => this.notify(client, state, refusal),
+    });
     this.dm = new DeviceManagementService(
       {
         publishInternal: (topic, payload, qos) => this.publishInternal(topic, payload, qos),
@@ -170,7 +156,7 @@ export class EmbeddedPlatform {
   /** Observes every publish from connected clients (device management hooks in here). */
   onClientPublish(listener: (packet: AedesPublishPacket, identity: ClientIdentity, clientId: string) => void): () => void {
     const handler = (packet: AedesPublishPacket, client: Client | null) => {
-      const state = client ? this.connections.get(client) : undefined;
+      const state = client ? this.authorization.stateOf(client) : undefined;
       if (client && state) listener(packet, state.identity, client.id);
     };
     this.broker.on('publish', handler);
@@ -189,21 +175,12 @@ export class EmbeddedPlatform {
   private connectionOf(gateway: DeviceRef): ConnectionState | undefined {
     const clientId = `g:${this.options.orgId}:${gateway.typeId}:${gateway.deviceId}`;
     const client = (this.broker as unknown as { clients: Record<string, Client> }).clients[clientId];
-    return client ? this.connections.get(client) : undefined;
+    return client ? this.authorization.stateOf(client) : undefined;
   }
 
   private wire(): void {
     const broker = this.broker;
-    const publish = broker.publish.bind(broker);
-    // A refused publish must vanish without closing the client: aedes publishes the very packet we authorized.
-    broker.publish = ((packet: AedesPublishPacket, ...rest: unknown[]) => {
-      const done = rest.find((arg) => typeof arg === 'function') as ((error?: Error) => void) | undefined;
-      if (this.dropped.has(packet)) {
-        done?.();
-        return;
-      }
-      (publish as (...args: unknown[]) => void)(packet, ...rest);
-    }) as typeof broker.publish;
+    this.drop = dropMarkedPublishes(broker);
 
     broker.on('publish', (packet, client) => {
       if (!client || !packet.topic.startsWith('iot-2/')) return;
@@ -230,19 +207,16 @@ export class EmbeddedPlatform {
   }
 
   private announce(client: Client, action: 'Connect' | 'Disconnect'): void {
-    const state = this.connections.get(client);
+    const state = this.authorization.stateOf(client);
     if (!state || state.identity.kind === 'application') return;
     const { typeId, deviceId } = state.identity;
-    const status = {
-      Action: action,
-      Time: new Date().toISOString(),
-      ClientID: client.id,
-      ClientAddr: (client.conn as { remoteAddress?: string }).remoteAddress ?? '',
-      Protocol: 'mqtt4',
-      User: TOKEN_AUTH_USERNAME,
-      ConnectTime: state.connectedAt,
-      ...(action === 'Disconnect' ? { Reason: 'The connection has completed.' } : {}),
-    };
+    const status = connectionStatus({
+      action,
+      at: new Date(),
+      clientId: client.id,
+      clientAddress: (client.conn as { remoteAddress?: string }).remoteAddress ?? '',
+      connectedAt: state.connectedAt,
+    });
     // Clients disconnect while the broker closes: a status that can no longer go out is not an error.
     this.publishInternal(monitorTopic({ typeId, deviceId }), JSON.stringify(status), 0).catch(() => undefined);
   }
@@ -253,44 +227,26 @@ export class EmbeddedPlatform {
     password: Buffer | undefined,
     done: (error: (Error & { returnCode: number }) | null, success: boolean | null) => void,
   ): void {
-    const refuse = (returnCode: 2 | 4 | 5, why: string) => {
-      this.options.logger.info({ clientId: client.id }, `connection refused: ${why}`);
-      done(Object.assign(new Error(why), { returnCode }), false);
-    };
-    const parsed = parseClientId(client.id);
-    if (!parsed.ok) return refuse(2, parsed.reason);
-    const identity = parsed.value;
-    if (identity.orgId !== this.options.orgId) return refuse(2, `client id ${client.id} is not of org ${this.options.orgId}`);
-    const secret = password ?? Buffer.alloc(0);
-    if (identity.kind === 'gateway') {
-      if (username !== TOKEN_AUTH_USERNAME)
-        return refuse(4, `gateway ${client.id} must use the user name ${TOKEN_AUTH_USERNAME}`);
-      if (!authenticateGateway(this.options.gateways ?? [], identity, secret))
-        return refuse(4, `wrong token or unknown gateway ${client.id}`);
-    } else if (identity.kind === 'application') {
-      if (!authenticateApplication(this.options.applications ?? [], username, secret))
-        return refuse(4, `wrong API key or token for ${client.id}`);
-    } else {
-      return refuse(2, `device client ${client.id}: this platform accepts gateways and applications`);
+    const result = authenticateClient(this.options, client.id, username, password);
+    if (!result.ok) {
+      this.options.logger.info({ clientId: client.id }, `connection refused: ${result.reason}`);
+      return done(Object.assign(new Error(result.reason), { returnCode: result.returnCode }), false);
     }
-    this.connections.set(client, { identity, connectedAt: new Date().toISOString(), active: new Set(), admitting: new Map() });
+    this.authorization.connect(client, result.identity);
     done(null, true);
   }
 
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
     // The service never keeps retained messages from devices or gateways.
     packet.retain = false;
-    const state = client ? this.connections.get(client) : undefined;
+    const state = client ? this.authorization.stateOf(client) : undefined;
     if (!client || !state) return done(null);
     if (packet.payload.length > MAX_PAYLOAD_BYTES) {
       this.options.logger.warn({ clientId: client.id, size: packet.payload.length }, 'payload over the cap: disconnecting');
       return done(new Error(`payload of ${packet.payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
     }
-    const identity = state.identity;
-    const decision =
-      identity.kind === 'gateway' ? decideGatewayPublish(identity, packet.topic) : decideApplicationPublish(packet.topic);
-    this.apply(client, state, decision, 'publish', packet.topic).then((allowed) => {
-      if (!allowed) this.dropped.add(packet);
+    this.authorization.publish(client, state, packet.topic).then((allowed) => {
+      if (!allowed) this.drop(packet);
       done(null);
     });
   }
@@ -300,67 +256,13 @@ export class EmbeddedPlatform {
     subscription: Subscription,
     done: (error: Error | null, subscription?: Subscription | null) => void,
   ): void {
-    const state = this.connections.get(client);
+    const state = this.authorization.stateOf(client);
     if (!state) return done(null, null);
-    const identity = state.identity;
-    const decision =
-      identity.kind === 'gateway'
-        ? decideGatewaySubscribe(identity, subscription.topic)
-        : decideApplicationSubscribe(subscription.topic);
-    this.apply(client, state, decision, 'subscribe', subscription.topic).then((allowed) =>
-      done(null, allowed ? subscription : null),
-    );
+    this.authorization.subscribe(client, state, subscription.topic).then((allowed) => done(null, allowed ? subscription : null));
   }
 
-  /** Applies a rule decision plus auto-registration; notifies the gateway of any refusal. */
-  private async apply(
-    client: Client,
-    state: ConnectionState,
-    decision: Decision,
-    request: 'publish' | 'subscribe',
-    topic: string,
-  ) {
-    if (!decision.allowed) {
-      this.notify(client, state, request, topic, decision.typeId, decision.deviceId, decision.reason);
-      return false;
-    }
-    if (!decision.onBehalfOf) return true;
-    const device = decision.onBehalfOf;
-    // A fault in registration refuses this one request; it must not leave the client waiting for an answer.
-    const failure = await this.admit(client, state, device).catch((error: Error) => {
-      this.options.logger.warn({ clientId: client.id, topic }, `registration fault: ${error.message}`);
-      return 'registration-failed' as const;
-    });
-    if (failure) this.notify(client, state, request, topic, device.typeId, device.deviceId, failure);
-    return !failure;
-  }
-
-  /** Makes a device active on this gateway connection (seed: Gateway auto-registration). */
-  private admit(client: Client, state: ConnectionState, device: DeviceRef): Promise<AdmissionFailure | undefined> {
-    const key = deviceKey(device);
-    if (state.active.has(key)) return Promise.resolve(undefined);
-    const under = state.admitting.get(key);
-    if (under) return under;
-    // Reserve the slot now: packets from one socket read are authorized concurrently.
-    if (state.active.size + state.admitting.size >= this.maxActive) return Promise.resolve('gateway-device-limit');
-    const admission = this.registry.ensureRegistered(device, client.id).then((failure) => {
-      state.admitting.delete(key);
-      if (!failure) state.active.add(key);
-      return failure;
-    });
-    state.admitting.set(key, admission);
-    return admission;
-  }
-
-  private notify(
-    client: Client,
-    state: ConnectionState,
-    request: 'publish' | 'subscribe',
-    topic: string,
-    typeId: string,
-    deviceId: string,
-    reason: Exclude<NotificationReason, 'unknown'>,
-  ): void {
+  /** A refused request: a gateway gets a notification (seed: Notifications), an application a log line. */
+  private notify(client: Client, state: ConnectionState, { request, topic, typeId, deviceId, reason }: Refusal): void {
     if (state.identity.kind !== 'gateway') {
       this.options.logger.info({ clientId: client.id, topic }, `refused ${request}: ${reason}`);
       return;

@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { BehaviorSubject, type Observable, Subject } from 'rxjs';
+import { type BackoffOptions, nextBackoffMs } from '../backoff.js';
 import type { Logger } from '../logging.js';
 import { type DmTopic, parseDmTopic } from '../protocol/device-management.js';
 import type { DeviceRef } from '../protocol/ids.js';
@@ -8,7 +9,7 @@ import { type GatewayNotification, parseNotification } from '../protocol/notific
 import { commandTopic, eventTopic, notifyTopic, parseCommandTopic } from '../protocol/topics.js';
 import { type EndpointOptions, resolveEndpoint } from './endpoint.js';
 import { ConnectionLostError, PayloadTooLargeError, SessionClosedError, UnsupportedQosError } from './errors.js';
-import { type BackoffOptions, nextBackoffMs, TakeoverDetector } from './reconnect-policy.js';
+import { TakeoverDetector } from './takeover-detector.js';
 
 /** Where the one gateway connection stands. */
 export interface SessionStatus {

@@ -1,18 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Logger } from '../logging.js';
 import { DropCounter } from './drop-counter.js';
+import { openQueueFile, prepareStatements, type QueueFileOptions, type RawRow, type Statements } from './queue-file.js';
 import type { FullPolicy, QueuedEvent, QueueStats } from './queued-event.js';
-import { describeStoreError, isCorruption, moveCorruptFileAside, StoreError } from './store-errors.js';
+import { describeStoreError, isCorruption, moveCorruptFileAside } from './store-errors.js';
 import { WalFlusher } from './wal-flusher.js';
 
 /** Settings of the durable queue (config section `store`). */
-export interface QueueOptions {
-  /** The SQLite file, or ':memory:' (the store turned off: bounded, but lost on a crash). */
-  file: string;
-  /** The gateway the file belongs to ("org/typeId/deviceId"): a file of another gateway is never replayed. */
-  identity: string;
+export interface QueueOptions extends QueueFileOptions {
   maxBytes: number;
   maxAgeMs: number;
   fullPolicy: FullPolicy;
@@ -23,8 +18,6 @@ export interface QueueOptions {
   /** FULL survives a power cut (fsync per group commit); NORMAL only a crash of the process. */
   synchronous: 'full' | 'normal';
   logger: Logger;
-  /** Tests: caps the file's pages, so a full disk (SQLITE_FULL) can be produced on purpose. */
-  maxPageCount?: number;
   now?: () => number;
 }
 
@@ -35,30 +28,6 @@ interface BufferedEvent extends QueuedEvent {
 
 /** Rows kept in memory at most while the file cannot be written (a full disk): beyond it the oldest go. */
 const MAX_UNWRITTEN = 20_000;
-
-interface Statements {
-  insert: Database.Statement<[number, string, string, string, number, number, number, number]>;
-  delete: Database.Statement<[number], { bytes: number }>;
-  retain: Database.Statement<[number]>;
-  after: Database.Statement<[number, number], RawRow>;
-  oldestOf: Database.Statement<[string], { id: number }>;
-  oldest: Database.Statement<[], { read_at: number }>;
-  dropOldest: Database.Statement<[number], { device: string; bytes: number }>;
-  expire: Database.Statement<[number], { device: string; bytes: number }>;
-  releaseRetained: Database.Statement<[string], { bytes: number }>;
-  dropDevice: Database.Statement<[string], { bytes: number }>;
-  resetRetained: Database.Statement<[string]>;
-}
-
-interface RawRow {
-  id: number;
-  device: string;
-  topic: string;
-  payload: string;
-  qos: number;
-  read_at: number;
-  bytes: number;
-}
 
 /**
  * The durable outgoing queue (DESIGN: the durable queue and the sender): SQLite in WAL mode, one writer
@@ -93,17 +62,11 @@ export class SqliteQueue {
       { store: options.file, maxBytes: options.maxBytes, policy: options.fullPolicy },
       this.now,
     );
-    this.db = this.open();
-    this.statements = this.prepare();
+    this.db = openQueueFile(options);
+    this.statements = prepareStatements(this.db);
     this.flusher =
       options.synchronous === 'full' && options.file !== ':memory:' ? new WalFlusher(`${options.file}-wal`) : undefined;
-    const totals = this.db
-      .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, COALESCE(MAX(id), 0) AS m FROM events')
-      .get() as {
-      n: number;
-      b: number;
-      m: number;
-    };
+    const totals = this.statements.totals.get() ?? { n: 0, b: 0, m: 0 };
     this.count = totals.n;
     this.byteCount = totals.b;
     this.committedMaxId = totals.m;
@@ -334,81 +297,13 @@ export class SqliteQueue {
     }
   }
 
-  private open(): Database.Database {
-    const { file } = this.options;
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    // No busy wait: the only other user of the file is another process, and that is an error, not a wait.
-    const db = new Database(file, { timeout: 0 });
-    try {
-      // One writer: a second process fails at once with SQLITE_BUSY. WAL without shared memory as a bonus.
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.pragma('auto_vacuum = INCREMENTAL');
-      db.pragma('journal_mode = WAL');
-      // NORMAL in WAL mode survives a crash of the process; with `full`, WalFlusher adds the power cut, off the event loop.
-      db.pragma('synchronous = NORMAL');
-      db.pragma('journal_size_limit = 8388608');
-      // better-sqlite3 builds SQLite with a 16 MB page cache: RSS grew with the backlog until it was full.
-      // The queue reads and writes in id order, so 2 MB is plenty and RSS stays flat through an outage.
-      db.pragma('cache_size = -2000');
-      if (this.options.maxPageCount) db.pragma(`max_page_count = ${this.options.maxPageCount}`);
-      db.exec(`
-        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS events (
-          id INTEGER PRIMARY KEY, device TEXT NOT NULL, topic TEXT NOT NULL, payload TEXT NOT NULL,
-          qos INTEGER NOT NULL, read_at INTEGER NOT NULL, bytes INTEGER NOT NULL, retained INTEGER NOT NULL DEFAULT 0);
-        CREATE INDEX IF NOT EXISTS events_by_device ON events (device, id);
-        CREATE TABLE IF NOT EXISTS devices (device TEXT PRIMARY KEY, confirmed_at INTEGER NOT NULL);
-      `);
-      const identity = db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
-      if (!identity) db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(this.options.identity);
-      else if (identity.value !== this.options.identity) {
-        throw new StoreError(
-          file,
-          'identity',
-          `it belongs to gateway ${identity.value}, not ${this.options.identity}; point store.path elsewhere`,
-        );
-      }
-    } catch (error) {
-      db.close();
-      throw error;
-    }
-    return db;
-  }
-
-  private prepare(): Statements {
-    const db = this.db;
-    return {
-      insert: db.prepare(
-        'INSERT INTO events (id, device, topic, payload, qos, read_at, bytes, retained) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      delete: db.prepare('DELETE FROM events WHERE id = ? RETURNING bytes'),
-      retain: db.prepare('UPDATE events SET retained = 1 WHERE id = ?'),
-      after: db.prepare(
-        'SELECT id, device, topic, payload, qos, read_at, bytes FROM events WHERE id > ? AND retained = 0 ORDER BY id LIMIT ?',
-      ),
-      oldestOf: db.prepare('SELECT id FROM events WHERE device = ? AND retained = 0 ORDER BY id LIMIT 1'),
-      oldest: db.prepare('SELECT read_at FROM events ORDER BY id LIMIT 1'),
-      dropOldest: db.prepare(
-        'DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) RETURNING device, bytes',
-      ),
-      expire: db.prepare(
-        'DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 1000) AND read_at < ? RETURNING device, bytes',
-      ),
-      releaseRetained: db.prepare('DELETE FROM events WHERE device = ? AND retained = 1 RETURNING bytes'),
-      dropDevice: db.prepare('DELETE FROM events WHERE device = ? RETURNING bytes'),
-      resetRetained: db.prepare('UPDATE events SET retained = 0 WHERE device = ? AND retained = 1'),
-    };
-  }
-
   /**
    * Devices with delivered events kept (their registration was not confirmed yet when the gateway stopped), with
    * the read time of the oldest: admission lets them settle again rather than send everything twice.
    */
   retainedDevices(): Array<{ device: string; since: number }> {
     try {
-      return this.db
-        .prepare('SELECT device, MIN(read_at) AS since FROM events WHERE retained = 1 GROUP BY device')
-        .all() as Array<{ device: string; since: number }>;
+      return this.statements.retainedDevices.all();
     } catch (error) {
       this.onError(error, 'read');
       return [];
@@ -418,7 +313,7 @@ export class SqliteQueue {
   /** Devices whose registration the service confirmed for this gateway (they need no pending slot). */
   knownDevices(): string[] {
     try {
-      return (this.db.prepare('SELECT device FROM devices').all() as Array<{ device: string }>).map((row) => row.device);
+      return this.statements.knownDevices.all().map((row) => row.device);
     } catch (error) {
       this.onError(error, 'read');
       return [];
@@ -428,9 +323,8 @@ export class SqliteQueue {
   /** Remembers (or forgets) that the service confirmed a device. */
   rememberDevice(device: string, confirmed: boolean): void {
     try {
-      if (confirmed)
-        this.db.prepare('INSERT OR REPLACE INTO devices (device, confirmed_at) VALUES (?, ?)').run(device, this.now());
-      else this.db.prepare('DELETE FROM devices WHERE device = ?').run(device);
+      if (confirmed) this.statements.rememberDevice.run(device, this.now());
+      else this.statements.forgetDevice.run(device);
     } catch (error) {
       this.onError(error, 'write');
     }
@@ -539,8 +433,8 @@ export class SqliteQueue {
         { store: file, movedTo: aside },
         `store: ${describeStoreError(error, file)}; moved aside, starting a fresh queue (the events in it are not sent)`,
       );
-      this.db = this.open();
-      this.statements = this.prepare();
+      this.db = openQueueFile(this.options);
+      this.statements = prepareStatements(this.db);
       this.count = this.buffer.filter((event) => event.state !== 'gone').length;
       this.byteCount = this.buffer.reduce((sum, event) => sum + (event.state === 'gone' ? 0 : event.bytes), 0);
       this.acks.clear();

@@ -5,7 +5,7 @@ import { SerialPortChannel } from '../../adapters/serial/serialport-channel.js';
 import { TcpChannel } from '../../adapters/serial/tcp-channel.js';
 import { JsonSensorEmulator } from '../../adapters/simulated/json-sensor-emulator.js';
 import { SimulatedChannel } from '../../adapters/simulated/simulated-channel.js';
-import { TEMPLATE_VARIABLES, type VariableSet } from '../../adapters/template-variables.js';
+import { TEMPLATE_VARIABLES, type TemplateVariable, type VariableSet } from '../../src/config/template-variables.js';
 import { silentLogger } from '../../src/logging.js';
 import { VirtualSerialPair } from '../support/socat.js';
 import { profile, startRig } from './ble/ble-test-kit.js';
@@ -17,7 +17,7 @@ afterEach(async () => {
 
 /** The variables a channel set (with a value), checked against the declaration of its set. */
 function expectDeclared(vars: Record<string, unknown>, set: VariableSet): void {
-  const declared = TEMPLATE_VARIABLES[set];
+  const declared: readonly TemplateVariable[] = TEMPLATE_VARIABLES[set];
   const offered = Object.keys(vars).filter((name) => vars[name] !== undefined && !name.includes('deviceId'));
   expect(offered.filter((name) => !declared.some((variable) => variable.name === name))).toEqual([]);
   // Variables not marked "sometimes" are there on every channel of the set.

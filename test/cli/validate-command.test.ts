@@ -75,7 +75,7 @@ describe('wiotp-gateway validate', () => {
           `      - { path: ${existingPort}, profile: nmea-gsp }`, // a typo
           `      - { path: ${existingPort}, profile: ruuvitag }`, // a BLE profile on a serial port
           `      - { path: ${existingPort}, profile: typo-sensor }`, // {rat}: the file does not load
-          `      - { path: ${existingPort}, profile: var-sensor }`, // {port.serial}: no such variable
+          `      - { path: ${existingPort}, profile: var-sensor }`, // {port.serial}: no such variable, the file does not load
           '  - kind: plugin',
           '    module: ./no-such-plugin.mjs',
           '  - kind: plugin',
@@ -110,15 +110,16 @@ describe('wiotp-gateway validate', () => {
         expect.stringMatching(
           /^error {4}.*var-sensor\.yaml: device\.deviceId: \{port\.serial\} is not a variable the serial adapter offers; it offers \{port\.path\}, \{port\.name\}, .*\{port\.serialNumber\}.* \(did you mean \{port\.serialNumber\}\?\)/,
         ),
+        `error    adapters[0].ports[4].profile: no profile named "var-sensor"; ${profileDir}/var-sensor.yaml did not load (see its errors)`,
         expect.stringMatching(
           /^error {4}adapters\[1\]\.module: plugin \.\/no-such-plugin\.mjs cannot be loaded: Cannot find module/,
         ),
         'error    adapters[2].module: plugin ./not-a-plugin.mjs does not export a createAdapter function (it exports adapter)',
         'error    adapters[3].options.intervalMs: expected a number',
-        `${file}: 9 errors`,
+        `${file}: 10 errors`,
       ]),
     );
-    expect(lines).toHaveLength(10);
+    expect(lines).toHaveLength(11);
     expect(result.code).toBe(2);
   });
 

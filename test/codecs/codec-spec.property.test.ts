@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { GATT_CHARACTERISTICS } from '../../src/codecs/ble/gatt-characteristics.js';
-import { CODEC_KINDS } from '../../src/codecs/codec-kinds.js';
+import { CODEC_KINDS } from '../../src/codecs/codec-registry.js';
 import { type CodecSpec, codecSpecSchema, createDecoder } from '../../src/codecs/codec-spec.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import { planPolls } from '../../src/codecs/modbus/modbus-poll.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCommands, checkDeviceTemplate } from '../../src/config/profile-checks.js';
+import { checkCommands } from '../../src/config/profile-checks.js';
 import { type HardwareProfileInput, hardwareProfileSchema } from '../../src/config/profile-schema.js';
 
 function profileWith(extra: Partial<HardwareProfileInput>) {
@@ -103,30 +103,6 @@ describe('command checks', () => {
     expect(findings.errors).toEqual([]);
     expect(findings.warnings).toEqual([
       { path: 'commands[1].commandId', message: '"rate" is declared twice; only the first declaration is used' },
-    ]);
-  });
-});
-
-describe('device template checks', () => {
-  const serial = [{ name: 'port.path' }, { name: 'port.name' }, { name: 'port.serialNumber', sometimes: 'USB ports only' }];
-  it('warns about a variable only some channels have, and accepts reading fields', () => {
-    expect(checkDeviceTemplate('{port.serialNumber}-{reading.id}', 'device.deviceId', serial, 'serial adapter')).toEqual({
-      errors: [],
-      warnings: [
-        {
-          path: 'device.deviceId',
-          message: '{port.serialNumber} has a value on USB ports only; frames from other channels are rejected',
-        },
-      ],
-    });
-  });
-
-  it('refuses literal text that no id may hold', () => {
-    expect(checkDeviceTemplate('gps:{port.name}', 'device.deviceId', serial, 'serial adapter').errors).toEqual([
-      {
-        path: 'device.deviceId',
-        message: '"gps:{port.name}" has ":" outside its placeholders; ids allow only A-Z a-z 0-9 - _ .',
-      },
     ]);
   });
 });

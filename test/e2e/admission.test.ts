@@ -1,7 +1,8 @@
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging.js';
-import { Admission, type AdmissionOptions, type AdmissionReport } from '../../src/pipeline/admission.js';
+import { Admission } from '../../src/pipeline/admission.js';
+import type { AdmissionOptions, AdmissionReport } from '../../src/pipeline/admission-contract.js';
 import { Sender } from '../../src/pipeline/sender.js';
 import type { EmbeddedPlatform, SentNotification } from '../../src/platform/platform.js';
 import type { DeviceRef } from '../../src/protocol/ids.js';

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging.js';
-import {
-  Admission,
-  type AdmissionOptions,
-  type AdmissionQueue,
-  type AdmissionReport,
-  type Schedule,
-} from '../../src/pipeline/admission.js';
+import { Admission } from '../../src/pipeline/admission.js';
+import type { AdmissionOptions, AdmissionQueue, AdmissionReport, Schedule } from '../../src/pipeline/admission-contract.js';
 
 const GATEWAY = 'rpi/gw1';
 const sensor = (n: number | string) => `sensor/s${n}`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
+import { defineCodec } from '../codec-definition.js';
 import type { DecodeContext, Decoder, JsonValue, Reading } from '../decoder.js';
 import { decryptBthome } from './bthome-encryption.js';
 import { BTHOME_BUTTON_EVENTS, BTHOME_DIMMER_EVENTS, BTHOME_OBJECTS, type BthomeObjectSpec } from './bthome-objects.js';
@@ -211,3 +212,6 @@ function unwrap<T>(result: Result<T>): T {
 function hex(byte: number): string {
   return byte.toString(16).padStart(2, '0').toUpperCase();
 }
+
+/** The `bthome` codec: BTHome v2 advertisements. */
+export const bthomeCodec = defineCodec({ kind: 'bthome', options: bthomeOptionsSchema, create: createBthomeDecoder });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
+import { defineCodec } from '../codec-definition.js';
 import type { Decoder, Reading } from '../decoder.js';
 
 /**
@@ -165,3 +166,6 @@ export function createGattDecoder(options: GattOptions): Decoder {
 function exactLength(bytes: Uint8Array, expected: number, what: string): string | undefined {
   return bytes.length === expected ? undefined : `${what} is ${expected} byte(s), got ${bytes.length}`;
 }
+
+/** The `gatt` codec: standard GATT characteristic values. */
+export const gattCodec = defineCodec({ kind: 'gatt', options: gattOptionsSchema, create: createGattDecoder });

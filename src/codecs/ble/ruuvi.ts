@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
+import { defineCodec } from '../codec-definition.js';
 import type { Decoder } from '../decoder.js';
 import { formatMac } from './mac.js';
 
@@ -168,3 +169,6 @@ function acceleration(milliG: number): number | null {
 function hex(byte: number): string {
   return byte.toString(16).padStart(2, '0').toUpperCase();
 }
+
+/** The `ruuvi` codec: RuuviTag advertisements. */
+export const ruuviCodec = defineCodec({ kind: 'ruuvi', options: ruuviOptionsSchema, create: createRuuviDecoder });

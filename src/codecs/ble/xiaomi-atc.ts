@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
+import { defineCodec } from '../codec-definition.js';
 import type { Decoder } from '../decoder.js';
 import { formatMac } from './mac.js';
 
@@ -109,3 +110,6 @@ export function createAtcDecoder(options: Partial<AtcOptions> = {}): Decoder {
     decode: (bytes) => (format === 'auto' ? parseAtc(bytes) : LAYOUTS[format].parse(bytes)),
   };
 }
+
+/** The `atc` codec: Xiaomi thermometers on ATC/pvvx firmware. */
+export const atcCodec = defineCodec({ kind: 'atc', options: atcOptionsSchema, create: createAtcDecoder });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
+import { defineCodec } from '../codec-definition.js';
 import type { Decoder, Reading } from '../decoder.js';
 
 /** Fixed-width numbers a frame can hold. */
@@ -195,3 +196,6 @@ export function createBinaryStructDecoder(options: BinaryStructOptionsInput): De
     },
   };
 }
+
+/** The `struct` codec: fields at fixed byte offsets. */
+export const structCodec = defineCodec({ kind: 'struct', options: binaryStructOptionsSchema, create: createBinaryStructDecoder });

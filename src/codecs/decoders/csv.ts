@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
+import { defineCodec } from '../codec-definition.js';
 import type { Decoder, JsonValue, Reading } from '../decoder.js';
 import { decodeFrameText, parseDecimal, parseInteger } from './text.js';
 
@@ -150,3 +151,6 @@ function splitCsvLine(line: string, separator: string, fields: string[]): string
     i++;
   }
 }
+
+/** The `csv` codec: one line of separated values. */
+export const csvCodec = defineCodec({ kind: 'csv', options: csvOptionsSchema, create: createCsvDecoder });

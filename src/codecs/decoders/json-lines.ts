@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
+import { defineCodec } from '../codec-definition.js';
 import { type Decoder, type JsonValue, type Reading, rememberRawJson } from '../decoder.js';
 import { decodeFrameText } from './text.js';
 
@@ -226,3 +227,6 @@ function locateJsonFault(text: string): JsonFault | undefined {
     return fault('a value');
   }
 }
+
+/** The `json` codec: JSON documents, one per frame. */
+export const jsonCodec = defineCodec({ kind: 'json', options: jsonLinesOptionsSchema, create: createJsonLinesDecoder });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
+import { defineCodec } from '../codec-definition.js';
 import type { Decoder, JsonValue, Reading } from '../decoder.js';
 import { decodeFrameText, parseDecimal } from './text.js';
 
@@ -86,3 +87,6 @@ function asList(value: string | string[]): string[] {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** The `key-value` codec: `KEY=VALUE` pairs. */
+export const keyValueCodec = defineCodec({ kind: 'key-value', options: keyValueOptionsSchema, create: createKeyValueDecoder });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
+import { defineCodec } from '../codec-definition.js';
 import type { Decoder, JsonValue, Reading } from '../decoder.js';
 import { nmeaXor } from '../nmea-checksum.js';
 import { decodeFrameText, hexByte, parseDecimal, parseInteger } from './text.js';
@@ -257,3 +258,6 @@ export function createNmea0183Decoder(options: Nmea0183OptionsInput = {}): Decod
     },
   };
 }
+
+/** The `nmea0183` codec: NMEA 0183 sentences. */
+export const nmea0183Codec = defineCodec({ kind: 'nmea0183', options: nmea0183OptionsSchema, create: createNmea0183Decoder });

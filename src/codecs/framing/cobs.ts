@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
 import { createDelimitedDeframer } from './delimiter.js';
 import { allocBytes, hexByte } from './frame-buffer.js';
+import { defineFraming, maxLengthOption } from './framing-definition.js';
 
 const ZERO_FRAME = Uint8Array.of(0);
 
@@ -111,3 +113,12 @@ export function createCobsDeframer(options: CobsOptions = {}): Deframer {
     },
   });
 }
+
+/** The `cobs` framing: Consistent Overhead Byte Stuffing, frames end with 0x00 and carry none inside. */
+export const cobsFraming = defineFraming({
+  kind: 'cobs',
+  options: z.object({ maxLength: maxLengthOption }).strict(),
+  createDeframer: createCobsDeframer,
+  createEncoder: () => encodeCobsFrame,
+  reservedBytes: () => ({ bytes: [0x00], escaped: true }),
+});

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
 import { allocBytes, byteCount, copyBytes, FrameBuffer, hexByte, plainBytes } from './frame-buffer.js';
+import { byteOption, defineFraming, maxLengthOption } from './framing-definition.js';
 
 /** How a delimiter-ended stream (text lines, or SLIP/COBS frames) is split and each piece finished. */
 export interface DelimitedSplit {
@@ -177,3 +179,52 @@ export function encodeDelimited(payload: Uint8Array, delimiter: Uint8Array): Uin
   }
   return frame;
 }
+
+const utf8 = new TextEncoder();
+
+/** Turns a validated delimiter, in any of its written forms, into bytes. */
+function delimiterToBytes(written: string | number[] | { hex: string }): Uint8Array {
+  if (typeof written === 'string') return utf8.encode(written);
+  if (Array.isArray(written)) return Uint8Array.from(written);
+  return Uint8Array.from(Buffer.from(written.hex.replace(/\s+/g, ''), 'hex'));
+}
+
+/**
+ * Delimiter bytes, written as a string (YAML has already turned "\r\n" into CR LF; encoded as UTF-8),
+ * an array of byte values, or `{ hex: "0d0a" }`; 1 to 16 bytes. The options hold no transform, so a
+ * union error names the one form that matched in type (e.g. the bad `hex` string).
+ */
+const delimiterBytes = z
+  .union(
+    [
+      z.string().min(1),
+      z.array(byteOption).min(1),
+      z
+        .object({
+          hex: z.string().regex(/^\s*(?:[0-9a-fA-F]{2}\s*)+$/, 'expected pairs of hex digits, e.g. "0d0a"'),
+        })
+        .strict(),
+    ],
+    { error: 'expected a string, an array of byte values, or { hex: "0d0a" }' },
+  )
+  .transform(delimiterToBytes)
+  .refine((bytes) => bytes.length <= 16, 'expected a delimiter of at most 16 bytes');
+
+/** The `delimiter` framing: frames end with a byte sequence (a line ending, a `;`). */
+export const delimiterFraming = defineFraming({
+  kind: 'delimiter',
+  options: z
+    .object({
+      delimiter: delimiterBytes.prefault('\n'),
+      includeDelimiter: z.boolean().default(false),
+      skipEmpty: z.boolean().default(true),
+      maxLength: maxLengthOption,
+    })
+    .strict(),
+  createDeframer: createDelimiterDeframer,
+  createEncoder(options) {
+    const delimiter = Uint8Array.from(options.delimiter);
+    return (payload) => encodeDelimited(payload, delimiter);
+  },
+  reservedBytes: (options) => ({ bytes: [...new Set(options.delimiter)], escaped: false }),
+});

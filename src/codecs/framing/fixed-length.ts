@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
 import { byteCount, copyBytes, FrameBuffer, plainBytes } from './frame-buffer.js';
+import { byteOption, defineFraming } from './framing-definition.js';
 
 /** Options of the fixed-length framing. */
 export interface FixedLengthOptions {
@@ -52,3 +54,11 @@ export function encodeFixedLength(payload: Uint8Array, options: FixedLengthOptio
   const padding = options.padByte === undefined ? 'no padByte is set' : 'longer payloads cannot be cut';
   throw new RangeError(`fixed: payload of ${byteCount(payload.length)} for a ${size}-byte frame (${padding})`);
 }
+
+/** The `fixed` framing: every frame has the same length. */
+export const fixedFraming = defineFraming({
+  kind: 'fixed',
+  options: z.object({ length: z.number().int().min(1).max(65536), padByte: byteOption.optional() }).strict(),
+  createDeframer: createFixedLengthDeframer,
+  createEncoder: (options) => (payload) => encodeFixedLength(payload, options),
+});

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
 import { FrameBuffer } from './frame-buffer.js';
+import { defineFraming, maxLengthOption } from './framing-definition.js';
 
 /** Options of the inter-byte gap framing (Modbus RTU style: silence ends a frame). */
 export interface InterByteGapOptions {
@@ -51,3 +53,11 @@ export function createInterByteGapDeframer(options: InterByteGapOptions): Defram
     },
   };
 }
+
+/** The `gap` framing: a frame ends with a silence (Modbus RTU style); commands go out as they are. */
+export const gapFraming = defineFraming({
+  kind: 'gap',
+  options: z.object({ gapMs: z.number().positive().max(60_000).default(50), maxLength: maxLengthOption }).strict(),
+  createDeframer: createInterByteGapDeframer,
+  createEncoder: () => (payload) => payload,
+});

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
 import { allocBytes, byteCount, copyBytes, plainBytes } from './frame-buffer.js';
+import { defineFraming, MAX_FRAME, maxLengthOption } from './framing-definition.js';
 
 /**
  * Options of the length-prefixed framing. On the wire a frame is `prefix | length | body`: `lengthOffset`
@@ -164,3 +166,21 @@ export function encodeLengthPrefixed(payload: Uint8Array, options: LengthPrefixe
   frame.set(payload.subarray(o.lengthOffset), o.headerLength);
   return frame;
 }
+
+/** The `length-prefixed` framing: a length field tells how long each frame is. */
+export const lengthPrefixedFraming = defineFraming({
+  kind: 'length-prefixed',
+  options: z
+    .object({
+      lengthBytes: z.union([z.literal(1), z.literal(2), z.literal(4)]).default(2),
+      endian: z.enum(['big', 'little']).default('big'),
+      lengthOffset: z.number().int().min(0).max(255).default(0),
+      lengthAdjustment: z.number().int().min(-MAX_FRAME).max(MAX_FRAME).default(0),
+      lengthIncludesHeader: z.boolean().default(false),
+      includeLengthField: z.boolean().default(false),
+      maxLength: maxLengthOption,
+    })
+    .strict(),
+  createDeframer: createLengthPrefixedDeframer,
+  createEncoder: (options) => (payload) => encodeLengthPrefixed(payload, options),
+});

@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import { fail, ok, type Result } from '../../result.js';
 import type { Deframer } from './deframer.js';
 import { createDelimitedDeframer } from './delimiter.js';
 import { allocBytes, hexByte } from './frame-buffer.js';
+import { defineFraming, maxLengthOption } from './framing-definition.js';
 
 /** SLIP frame end (RFC 1055). */
 export const SLIP_END = 0xc0;
@@ -110,3 +112,12 @@ export function createSlipDeframer(options: SlipOptions = {}): Deframer {
     },
   });
 }
+
+/** The `slip` framing (RFC 1055): frames between END bytes, END and ESC escaped inside. */
+export const slipFraming = defineFraming({
+  kind: 'slip',
+  options: z.object({ leadingEnd: z.boolean().default(true), maxLength: maxLengthOption }).strict(),
+  createDeframer: createSlipDeframer,
+  createEncoder: (options) => (payload) => encodeSlipFrame(payload, options.leadingEnd),
+  reservedBytes: () => ({ bytes: [SLIP_END, SLIP_ESC], escaped: true }),
+});

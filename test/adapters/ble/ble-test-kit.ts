@@ -3,7 +3,6 @@ import { type Observable, ReplaySubject, type Subscription, skip, skipWhile } fr
 import { type BleAdapter, type BleAdapterInput, createBleAdapter } from '../../../adapters/ble/ble-adapter.js';
 import { SimulatedRadio, type SimulatedRadioOptions } from '../../../adapters/ble/simulated-radio.js';
 import type { ChannelStatus, Frame, FrameReject } from '../../../src/adapter.js';
-import type { CodecSpec } from '../../../src/codecs/codec-spec.js';
 import { createDecoder } from '../../../src/codecs/codec-spec.js';
 import type { Reading } from '../../../src/codecs/decoder.js';
 import { loadProfiles } from '../../../src/config/load.js';
@@ -115,7 +114,7 @@ export async function startRig(
 
 /** Decodes a frame as the pipeline does: with `context.codec` when the adapter sent one, else the profile's codec. */
 export function decodeFrame(frame: Frame, profiles: Map<string, HardwareProfile>): Reading {
-  const spec = (frame.context?.codec as CodecSpec | undefined) ?? profiles.get(frame.profile)?.codec;
+  const spec = frame.context?.codec ?? profiles.get(frame.profile)?.codec;
   if (!spec) throw new Error(`no codec for ${frame.profile}`);
   const result = createDecoder(spec).decode(frame.bytes, frame.context);
   if (!result.ok) throw new Error(`frame of ${frame.source.channel} does not decode: ${result.reason}`);

@@ -3,6 +3,7 @@ import {
   createDeframer,
   createFrameEncoder,
   type FramingSpecInput,
+  framingReservedBytes,
   framingSpecSchema,
 } from '../../../src/codecs/framing/framing-spec.js';
 import { concat, feedChunks, hex, randomBytes, randomChunks, render, seededRandom } from './feed.js';
@@ -181,5 +182,30 @@ describe('createDeframer and createFrameEncoder', () => {
     const withLead = createFrameEncoder(framingSpecSchema.parse({ kind: 'slip' }));
     const without = createFrameEncoder(framingSpecSchema.parse({ kind: 'slip', leadingEnd: false }));
     expect([toHex(withLead(hex('c0'))), toHex(without(hex('c0')))]).toEqual(['c0dbdcc0', 'dbdcc0']);
+  });
+});
+
+describe('framingReservedBytes', () => {
+  it.each<{ name: string; spec: FramingSpecInput | undefined; expected: ReturnType<typeof framingReservedBytes> }>([
+    {
+      name: 'delimiter: its bytes, which the framing cannot escape',
+      spec: { kind: 'delimiter', delimiter: '\r\n' },
+      expected: { bytes: [0x0d, 0x0a], escaped: false },
+    },
+    {
+      name: 'delimiter: a repeated byte once',
+      spec: { kind: 'delimiter', delimiter: { hex: '7e7e' } },
+      expected: { bytes: [0x7e], escaped: false },
+    },
+    {
+      name: 'SLIP: END and ESC, escaped by the encoder',
+      spec: { kind: 'slip' },
+      expected: { bytes: [0xc0, 0xdb], escaped: true },
+    },
+    { name: 'COBS: the zero byte, escaped by the encoder', spec: { kind: 'cobs' }, expected: { bytes: [0x00], escaped: true } },
+    { name: 'length-prefixed: none', spec: { kind: 'length-prefixed' }, expected: { bytes: [], escaped: true } },
+    { name: 'no framing: none', spec: undefined, expected: { bytes: [], escaped: true } },
+  ])('$name', ({ spec, expected }) => {
+    expect(framingReservedBytes(spec && framingSpecSchema.parse(spec))).toEqual(expected);
   });
 });

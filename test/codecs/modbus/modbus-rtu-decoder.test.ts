@@ -187,7 +187,7 @@ describe('modbusRtuDecoder', () => {
     {
       name: 'refuses a context.request that is not bytes',
       input: fromHex('01 83 02 C0 F1'),
-      context: { request: '01 03 00 00 00 0A C5 CD' },
+      context: { request: '01 03 00 00 00 0A C5 CD' } as unknown as DecodeContext,
       expected: { ok: false, reason: 'Modbus context.request: expected the request frame as a Uint8Array' },
     },
     {

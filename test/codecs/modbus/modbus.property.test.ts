@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDecoder } from '../../../src/codecs/codec-spec.js';
+import type { DecodeContext } from '../../../src/codecs/decoder.js';
 import { appendCrc16Modbus } from '../../../src/codecs/modbus/crc16-modbus.js';
 import { MODBUS_MAX_READ_COUNT, type ModbusReadFunction } from '../../../src/codecs/modbus/modbus-codes.js';
 import { type ModbusPollOptions, modbusPollOptionsSchema, planPolls } from '../../../src/codecs/modbus/modbus-poll.js';
@@ -125,7 +126,9 @@ describe('Modbus RTU frames, fuzzed', () => {
 
   it('refuses a context.request that is not a request frame, without throwing', () => {
     const junk = fc.oneof(anyBytes(20), fc.string(), fc.integer(), fc.constant(null), fc.array(fc.nat()));
-    expectNeverThrows(fc.tuple(anyBytes(20), junk), ([bytes, req]) => modbusRtuDecoder.decode(bytes, { request: req }));
+    expectNeverThrows(fc.tuple(anyBytes(20), junk), ([bytes, req]) =>
+      modbusRtuDecoder.decode(bytes, { request: req } as DecodeContext),
+    );
   });
 });
 

@@ -1,18 +1,3 @@
-/** Exponential back-off bounds for reconnects. */
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-}
-
-/**
- * Delay before reconnect attempt `attempt` (0-based): exponential up to maxMs, with "equal jitter"
- * (half fixed, half random) so a fleet of gateways does not reconnect in lock-step.
- */
-export function nextBackoffMs(options: BackoffOptions, attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
 /**
  * Spots a client-id conflict: connections that the broker closes soon after CONNACK, again and again,
  * are what a second client with the same id causes (each connection takes over the other).

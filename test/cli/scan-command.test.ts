@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../support/cli.js';
+import { runCli } from '../support/cli.js';
 
 /** The built CLI (npm test builds it first). */
 const runScan = (args: string[]) => runCli(args, 20_000);
