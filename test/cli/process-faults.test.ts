@@ -25,7 +25,10 @@ describe('the process fault handlers (the gateway’s own bugs)', () => {
   it('logs the fault as a fatal line with its stack, says when the queue cannot be saved, and still exits 1', async () => {
     const result = await runProgram('queue-fails');
     expect(result.code).toBe(1);
-    const [fatal, ...rest] = result.stderr.trim().split('\n');
+    // The JSON line (pino) and the plain line (stderr) are two writers: their order is not fixed.
+    const lines = result.stderr.trim().split('\n');
+    const fatal = lines.find((line) => line.startsWith('{'));
+    const rest = lines.filter((line) => !line.startsWith('{'));
     expect(JSON.parse(fatal!)).toMatchObject({
       level: 60,
       fault: 'uncaught exception',
