@@ -74,7 +74,7 @@ function nmeaChecksum(body) {
 
 /** The device's lines, numbered. */
 export const LINES = {
-  json: (seq) => `{"id":"bench-1","seq":${seq},"temperature":21.5,"humidity":40.2}\n`,
+  json: (seq, id = 'bench-1') => `{"id":"${id}","seq":${seq},"temperature":21.5,"humidity":40.2}\n`,
   nmea: (seq) => {
     const body = `$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,${seq}.0,M,46.9,M,,`;
     return `${body}*${nmeaChecksum(body)}\r\n`;
@@ -182,6 +182,9 @@ export function writeGatewayConfig(file, { mqttPort, gatewayPath, format, httpPo
       `http: ${httpPort ? `{ listen: "127.0.0.1:${httpPort}" }` : 'false'}`,
       `adapters: [{ kind: serial, ports: [{ path: ${gatewayPath}, profile: ${format === 'json' ? 'json-sensor' : 'nmea-gps'}, baudRate: 115200 }] }]`,
       'log: { level: error }',
+      // The benchmark's 500 devices come from one port: let it name them, and register them quickly.
+      'devices: { newIdsPerChannelPerMinute: 100000 }',
+      'admission: { confirmWindowMs: 100 }',
       ...extra,
     ].join('\n'),
   );

@@ -37,6 +37,14 @@ const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const OUTAGE_EVENTS = Number(process.env.BENCH_OUTAGE_EVENTS ?? 50_000);
 const CONSOLE_SECONDS = Number(process.env.BENCH_CONSOLE_SECONDS ?? 8);
+const SLOW_RATE = 100;
+const SLOW_SECONDS = Number(process.env.BENCH_SLOW_SECONDS ?? 10);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+const MANY_DEVICES = 500;
+const MANY_RATE = 5000;
+const MANY_SECONDS = Number(process.env.BENCH_MANY_SECONDS ?? 10);
+// RSS after this many minutes at 1000 events/s (0 skips the phase).
+const LONG_MINUTES = Number(process.env.BENCH_LONG_MINUTES ?? 10);
 // BENCH_ONLY=console runs only the web console's phase.
 const ONLY = process.env.BENCH_ONLY;
 // BENCH_PROFILE=dir writes V8 CPU profiles of the gateway runs there.
@@ -115,7 +123,7 @@ async function main() {
     await sleep(1500);
   }
 
-  async function measureSerial(child, format) {
+  async function measureSerial(child, format, name, round) {
     const rss = rssMiB(child.pid);
     // Saturation: write everything as fast as the pty takes it.
     run = { received: 0, latencies: [], sendTimes: [], first: now(), last: 0, onMessage: null };
@@ -139,29 +147,80 @@ async function main() {
       cpuUsPerEvent: ((cpuSeconds(child.pid) - cpu0) * 1e6) / run.received,
     };
     await sleep(500);
-    const steady = await steadyRun(format);
-    return { rssMiB: rss, ...saturation, steady };
+    const steady = await steadyRun(format, STEADY_SECONDS, child);
+    const slow = await steadyRun(format, SLOW_SECONDS, child, SLOW_RATE);
+    // A device never seen before, at 1000 events/s for its first second: its worst latency.
+    const firstSecond =
+      format === 'json' ? await steadyRun(format, 1, child, STEADY_RATE, () => `new-${round}-${name}`) : undefined;
+    const idle = format === 'json' ? await idleCpu(child) : undefined;
+    return {
+      rssMiB: rss,
+      ...saturation,
+      steady,
+      slow,
+      firstSecondMaxMs: firstSecond?.maxMs,
+      idleCorePercent: idle,
+    };
   }
 
-  /** Steady 1000 events/s for STEADY_SECONDS: latency from the device's write to the application's receipt. */
-  async function steadyRun(format, seconds = STEADY_SECONDS) {
+  /**
+   * `rate` events/s for `seconds`: latency from the device's write to the application's receipt, and the
+   * system's CPU per event when `child` is given. `idOf(seq)` names the device of each line (JSON).
+   */
+  async function steadyRun(format, seconds = STEADY_SECONDS, child = undefined, rate = STEADY_RATE, idOf = undefined) {
     run = { received: 0, latencies: [], sendTimes: [], first: now(), last: 0, onMessage: null };
-    const total = STEADY_RATE * seconds;
+    const total = Math.round(rate * seconds);
+    const cpu0 = child ? cpuSeconds(child.pid) : 0;
     const start = now();
     let seq = 0;
     while (seq < total) {
-      const due = Math.min(total, Math.floor(((now() - start) / 1000) * STEADY_RATE) + 1);
+      const due = Math.min(total, Math.floor(((now() - start) / 1000) * rate) + 1);
       let text = '';
       while (seq < due) {
         run.sendTimes[seq] = now();
-        text += LINES[format](seq++);
+        text += format === 'json' && idOf ? LINES.json(seq, idOf(seq)) : LINES[format](seq);
+        seq++;
       }
       if (text) await write(text);
       await sleep(1);
     }
     await Promise.race([new Promise((resolve) => (run.onMessage = () => run.received >= total && resolve())), sleep(10_000)]);
     const sorted = run.latencies.sort((a, b) => a - b);
-    return { events: run.received, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+    return {
+      events: run.received,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted.at(-1),
+      ...(child ? { cpuUsPerEvent: ((cpuSeconds(child.pid) - cpu0) * 1e6) / Math.max(1, run.received) } : {}),
+    };
+  }
+
+  /** Ten devices say one thing each, then nothing for IDLE_SECONDS: the share of one core the system uses meanwhile. */
+  async function idleCpu(child) {
+    await steadyRun('json', 0.1, undefined, 100, (seq) => `quiet-${seq}`);
+    const cpu0 = cpuSeconds(child.pid);
+    await sleep(IDLE_SECONDS * 1000);
+    return ((cpuSeconds(child.pid) - cpu0) / IDLE_SECONDS) * 100;
+  }
+
+  /** 500 devices at 5,000 events/s in all, after each has said its first word (and registered). */
+  async function manyDevices(child) {
+    const id = (seq) => `dev-${seq % MANY_DEVICES}`;
+    await steadyRun('json', MANY_DEVICES / 1000, undefined, 1000, id);
+    await sleep(1000);
+    const result = await steadyRun('json', MANY_SECONDS, child, MANY_RATE, id);
+    return { ...result, rssMiB: rssMiB(child.pid) };
+  }
+
+  /** RSS at start and after LONG_MINUTES at 1000 events/s. */
+  async function longRss(system) {
+    const child = start(system.args());
+    await ready(child, system.format);
+    const atStart = rssMiB(child.pid);
+    await steadyRun(system.format, LONG_MINUTES * 60, child);
+    const after = rssMiB(child.pid);
+    await stop(child);
+    return { atStart, after };
   }
 
   /**
@@ -311,7 +370,9 @@ async function main() {
     for (const [name, system] of Object.entries(systems)) {
       const child = start(system.args());
       await ready(child, system.format);
-      results[name] = [...(results[name] ?? []), await measureSerial(child, system.format)];
+      const measured = await measureSerial(child, system.format, name, round);
+      if (name === 'gateway-json' || name === 'baseline-json') measured.many = await manyDevices(child);
+      results[name] = [...(results[name] ?? []), measured];
       await stop(child);
       process.stderr.write(`round ${round + 1}/${ROUNDS} ${name} done\n`);
     }
@@ -321,6 +382,11 @@ async function main() {
 
   const outage = await measureOutage();
   process.stderr.write('outage done\n');
+  const long =
+    LONG_MINUTES > 0
+      ? { gateway: await longRss(systems['gateway-json']), baseline: await longRss(systems['baseline-json']) }
+      : undefined;
+  if (long) process.stderr.write('long run done\n');
   const summary = {};
   for (const [name, runs] of Object.entries(results)) {
     summary[name] = {
@@ -329,6 +395,18 @@ async function main() {
       p50Ms: median(runs.map((r) => r.steady.p50Ms)),
       p99Ms: median(runs.map((r) => r.steady.p99Ms)),
       rssMiB: median(runs.map((r) => r.rssMiB)),
+      cpuSteady: median(runs.map((r) => r.steady?.cpuUsPerEvent ?? Number.NaN)),
+      cpuSlow: median(runs.map((r) => r.slow?.cpuUsPerEvent ?? Number.NaN)),
+      firstSecondMaxMs: Math.max(...runs.map((r) => r.firstSecondMaxMs ?? Number.NaN)),
+      idleCorePercent: median(runs.map((r) => r.idleCorePercent ?? Number.NaN)),
+      many: runs[0]?.many
+        ? {
+            cpuUsPerEvent: median(runs.map((r) => r.many.cpuUsPerEvent)),
+            p99Ms: median(runs.map((r) => r.many.p99Ms)),
+            rssMiB: median(runs.map((r) => r.many.rssMiB)),
+            events: median(runs.map((r) => r.many.events)),
+          }
+        : undefined,
       lost: runs
         .map((r) => SATURATION_EVENTS - r.events + STEADY_RATE * STEADY_SECONDS - r.steady.events)
         .reduce((a, b) => a + b, 0),
@@ -343,17 +421,132 @@ async function main() {
       ([name, s]) =>
         `| ${name} | ${fmt(s.rate, 0)} | ${fmt(s.cpuUsPerEvent, 0)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.rssMiB)} | ${s.lost} |`,
     ),
-    '',
-    '| ratio (gateway / baseline) | saturation rate (target ≥ 0.95) | CPU per event (target ≤ 1.3) | p99 (target ≤ 1.0) | RSS at start (target ≤ 1.2) |',
-    '|---|---|---|---|---|',
   ];
-  for (const format of ['json', 'nmea']) {
-    const g = summary[`gateway-${format}`];
-    const b = summary[`baseline-${format}`];
-    lines.push(
-      `| ${format} | ${fmt(g.rate / b.rate, 2)} | ${fmt(g.cpuUsPerEvent / b.cpuUsPerEvent, 2)} | ${fmt(g.p99Ms / b.p99Ms, 2)} | ${fmt(g.rssMiB / b.rssMiB, 2)} |`,
-    );
-  }
+  const g = summary['gateway-json'];
+  const b = summary['baseline-json'];
+  const gn = summary['gateway-nmea'];
+  const bn = summary['baseline-nmea'];
+  const row = (figure, gv, bv, unit, ratio, target, holds) =>
+    `| ${figure} | ${gv}${unit} | ${bv}${unit} | ${ratio} | ${target} | ${holds === undefined ? '' : holds ? '✓' : '✗'} |`;
+  const r = (x, y) => x / y;
+  lines.push(
+    '',
+    '| figure (JSON lines unless said) | gateway | baseline | ratio | target | |',
+    '|---|---|---|---|---|---|',
+    row(
+      'CPU µs per event at 100 lines/s',
+      fmt(g.cpuSlow, 0),
+      fmt(b.cpuSlow, 0),
+      '',
+      fmt(r(g.cpuSlow, b.cpuSlow), 2),
+      '≤ 0.6',
+      r(g.cpuSlow, b.cpuSlow) <= 0.6,
+    ),
+    row(
+      'CPU µs per event at 1000 lines/s',
+      fmt(g.cpuSteady, 0),
+      fmt(b.cpuSteady, 0),
+      '',
+      fmt(r(g.cpuSteady, b.cpuSteady), 2),
+      '≤ 0.6',
+      r(g.cpuSteady, b.cpuSteady) <= 0.6,
+    ),
+    row(
+      'CPU µs per event at saturation',
+      fmt(g.cpuUsPerEvent, 0),
+      fmt(b.cpuUsPerEvent, 0),
+      '',
+      fmt(r(g.cpuUsPerEvent, b.cpuUsPerEvent), 2),
+      '≤ 0.9',
+      r(g.cpuUsPerEvent, b.cpuUsPerEvent) <= 0.9,
+    ),
+    row(
+      'NMEA: CPU µs per event at 1000 lines/s',
+      fmt(gn.cpuSteady, 0),
+      fmt(bn.cpuSteady, 0),
+      '',
+      fmt(r(gn.cpuSteady, bn.cpuSteady), 2),
+      '≤ 1.1',
+      r(gn.cpuSteady, bn.cpuSteady) <= 1.1,
+    ),
+    row(
+      'NMEA: CPU µs per event at saturation',
+      fmt(gn.cpuUsPerEvent, 0),
+      fmt(bn.cpuUsPerEvent, 0),
+      '',
+      fmt(r(gn.cpuUsPerEvent, bn.cpuUsPerEvent), 2),
+      '≤ 1.1',
+      r(gn.cpuUsPerEvent, bn.cpuUsPerEvent) <= 1.1,
+    ),
+    row('p50 at 1000 lines/s', fmt(g.p50Ms, 2), fmt(b.p50Ms, 2), ' ms', `${fmt(g.p50Ms - b.p50Ms, 2)} ms more`, '', undefined),
+    row(
+      'p99 at 1000 lines/s',
+      fmt(g.p99Ms, 2),
+      fmt(b.p99Ms, 2),
+      ' ms',
+      `${fmt(g.p99Ms - b.p99Ms, 2)} ms more`,
+      '≤ baseline + 2 ms',
+      g.p99Ms <= b.p99Ms + 2,
+    ),
+    row(
+      "worst latency in a new device's first second",
+      fmt(g.firstSecondMaxMs, 1),
+      fmt(b.firstSecondMaxMs, 1),
+      ' ms',
+      '',
+      '≤ 20 ms',
+      g.firstSecondMaxMs <= 20,
+    ),
+    row(
+      'RSS at start',
+      fmt(g.rssMiB),
+      fmt(b.rssMiB),
+      ' MiB',
+      fmt(r(g.rssMiB, b.rssMiB), 2),
+      '≤ 1.1',
+      r(g.rssMiB, b.rssMiB) <= 1.1,
+    ),
+    ...(long
+      ? [
+          row(
+            `RSS after ${LONG_MINUTES} min at 1000 lines/s`,
+            fmt(long.gateway.after),
+            fmt(long.baseline.after),
+            ' MiB',
+            fmt(r(long.gateway.after, long.baseline.after), 2),
+            '',
+            undefined,
+          ),
+        ]
+      : []),
+    row(
+      'idle CPU, 10 quiet devices (% of a core)',
+      fmt(g.idleCorePercent, 2),
+      fmt(b.idleCorePercent, 2),
+      '%',
+      '',
+      '< 0.5%',
+      g.idleCorePercent < 0.5,
+    ),
+    row(
+      `${MANY_DEVICES} devices at ${MANY_RATE} events/s: CPU µs per event`,
+      fmt(g.many?.cpuUsPerEvent, 0),
+      fmt(b.many?.cpuUsPerEvent, 0),
+      '',
+      fmt(r(g.many?.cpuUsPerEvent, b.many?.cpuUsPerEvent), 2),
+      '',
+      undefined,
+    ),
+    row(
+      `${MANY_DEVICES} devices: RSS (ratio to the baseline's at start)`,
+      fmt(g.many?.rssMiB),
+      fmt(b.many?.rssMiB),
+      ' MiB',
+      fmt(r(g.many?.rssMiB, b.rssMiB), 2),
+      '≤ 1.5',
+      r(g.many?.rssMiB, b.rssMiB) <= 1.5,
+    ),
+  );
   const c = summary.ceiling;
   const disk = summary['gateway-json'];
   const memory = summary['gateway-json-memory'];
@@ -372,7 +565,7 @@ async function main() {
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
   writeFileSync(
     join(ROOT, '.bench/results.json'),
-    JSON.stringify({ at: new Date().toISOString(), summary, outage, console: consoleCost, results }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), summary, outage, long, console: consoleCost, results }, null, 2),
   );
 
   await app.endAsync();
