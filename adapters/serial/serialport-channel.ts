@@ -127,9 +127,12 @@ export class SerialPortChannel implements ByteChannel {
           return this.disconnected(port, `${device} was disconnected (${code ?? (error as Error).message})`);
         }
         if (bytesRead === 0) return this.disconnected(port, `${device} was disconnected (end of file)`);
+        const asked = POOL_SIZE - used;
         this.dataListener?.(pool.subarray(used, used + bytesRead));
         used += bytesRead;
         got += bytesRead;
+        // A short read took everything there was: no need for one more read only to hear EAGAIN.
+        if (bytesRead < asked) break;
       }
       if (this.closing || !port.isOpen) return;
       if (got > 0 && this.readWindowMs > 0) {

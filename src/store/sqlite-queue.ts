@@ -228,6 +228,13 @@ export class SqliteQueue {
     const buffer = this.buffer;
     const acks = this.acks;
     const s = this.statements;
+    const last = buffer[buffer.length - 1];
+    // The steady state: every event was acknowledged before its commit. Nothing to write, nothing to flush.
+    if (acks.size === 0 && buffer.every((event) => event.state === 'gone')) {
+      if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
+      this.buffer = [];
+      return;
+    }
     try {
       this.db.transaction(() => {
         for (const event of buffer) {
@@ -248,11 +255,11 @@ export class SqliteQueue {
     }
     this.counters.commits++;
     this.flusher?.committed();
-    const last = buffer[buffer.length - 1];
     if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
     this.buffer = [];
+    // Deletions free pages: give them back once the queue is empty (after an outage, not on every commit).
+    if (this.count === 0 && acks.size > 0) this.compact();
     acks.clear();
-    if (this.count === 0) this.compact();
   }
 
   /** Counts, bytes, the oldest event and what was dropped. */
