@@ -110,6 +110,7 @@ export class SerialPortChannel implements ByteChannel {
     const poller = binding.poller;
     let pool = Buffer.allocUnsafe(POOL_SIZE);
     let used = 0;
+    let lastDataAt = Number.NEGATIVE_INFINITY;
     while (!this.closing && port.isOpen) {
       let got = 0;
       for (;;) {
@@ -135,9 +136,16 @@ export class SerialPortChannel implements ByteChannel {
         if (bytesRead < asked) break;
       }
       if (this.closing || !port.isOpen) return;
-      if (got > 0 && this.readWindowMs > 0) {
-        await new Promise((resolve) => setTimeout(resolve, this.readWindowMs));
-        continue;
+      if (got > 0) {
+        // Wait out the window only when bytes come close together: at a line every 10 ms the extra timer
+        // would be one more wake-up per line, not fewer.
+        const now = performance.now();
+        const dense = now - lastDataAt < this.readWindowMs * 4;
+        lastDataAt = now;
+        if (dense && this.readWindowMs > 0) {
+          await new Promise((resolve) => setTimeout(resolve, this.readWindowMs));
+          continue;
+        }
       }
       try {
         await new Promise<void>((resolve, reject) => poller.once('readable', (error) => (error ? reject(error) : resolve())));

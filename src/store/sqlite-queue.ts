@@ -40,6 +40,8 @@ export class SqliteQueue {
   private db: Database.Database;
   private statements: Statements;
   private buffer: BufferedEvent[] = [];
+  /** Buffered events not delivered yet (the rest are gone and will never be written). */
+  private live = 0;
   /** Committed rows acknowledged since the last commit: true = keep (retained), false = delete. */
   private readonly acks = new Map<number, boolean>();
   private nextId: number;
@@ -101,6 +103,7 @@ export class SqliteQueue {
     }
     const event: BufferedEvent = { id: this.nextId++, device, topic, payload, qos, readAt, bytes, state: 'queued' };
     this.buffer.push(event);
+    this.live++;
     this.count++;
     this.byteCount += bytes;
     this.counters.appended++;
@@ -125,6 +128,8 @@ export class SqliteQueue {
       event.state = 'gone';
       this.count--;
       this.byteCount -= event.bytes;
+      // Everything buffered was delivered before its commit: nothing to write, so no timer to wake up for.
+      if (--this.live === 0 && this.acks.size === 0) this.settleBuffer();
       return;
     }
     this.acks.set(id, retain);
@@ -183,6 +188,7 @@ export class SqliteQueue {
       event.state = 'gone';
       this.forget(event);
     }
+    this.recountLive();
     try {
       for (const row of this.statements.releaseRetained.all(device)) this.forget(row);
     } catch (error) {
@@ -210,6 +216,7 @@ export class SqliteQueue {
       this.forget(event);
       this.drops.count(device, 'refused');
     }
+    this.recountLive();
     try {
       for (const row of this.statements.dropDevice.all(device)) {
         this.forget(row);
@@ -230,11 +237,7 @@ export class SqliteQueue {
     const s = this.statements;
     const last = buffer[buffer.length - 1];
     // The steady state: every event was acknowledged before its commit. Nothing to write, nothing to flush.
-    if (acks.size === 0 && buffer.every((event) => event.state === 'gone')) {
-      if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
-      this.buffer = [];
-      return;
-    }
+    if (acks.size === 0 && buffer.every((event) => event.state === 'gone')) return this.settleBuffer();
     try {
       this.db.transaction(() => {
         for (const event of buffer) {
@@ -257,6 +260,7 @@ export class SqliteQueue {
     this.flusher?.committed();
     if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
     this.buffer = [];
+    this.live = 0;
     // Deletions free pages: give them back once the queue is empty (after an outage, not on every commit).
     if (this.count === 0 && acks.size > 0) this.compact();
     acks.clear();
@@ -337,6 +341,21 @@ export class SqliteQueue {
     }
   }
 
+  /** Forgets a buffer whose events were all delivered (none needs writing), and the commit it was waiting for. */
+  private settleBuffer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const last = this.buffer[this.buffer.length - 1];
+    if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
+    this.buffer = [];
+    this.live = 0;
+  }
+
+  /** Counts the buffered events not delivered yet, after a change other than the hot path's. */
+  private recountLive(): void {
+    this.live = this.buffer.reduce((sum, event) => sum + (event.state === 'gone' ? 0 : 1), 0);
+  }
+
   private scheduleCommit(): void {
     if (this.timer || this.closed) return;
     this.timer = setTimeout(() => this.commit(), this.options.commitIntervalMs);
@@ -389,6 +408,7 @@ export class SqliteQueue {
       this.forget(event);
       this.drops.count(event.device, 'full');
     }
+    this.recountLive();
   }
 
   private dropUnwritten(howMany: number): void {
@@ -397,6 +417,7 @@ export class SqliteQueue {
       this.forget(event);
       this.drops.count(event.device, 'write-failed');
     }
+    this.recountLive();
   }
 
   /** Deletes events older than `maxAgeMs`, oldest first. */
