@@ -28,13 +28,6 @@ interface BufferedEvent extends QueuedEvent {
 
 /** Rows kept in memory at most while the file cannot be written (a full disk): beyond it the oldest go. */
 const MAX_UNWRITTEN = 20_000;
-/**
- * Committed events also kept in memory, newest last, so that the sender reads what waits beyond its window from
- * RAM instead of the file (reading rows back was the largest item of a profile at saturation). Bounded in count
- * and bytes; older committed events are read from the file.
- */
-const RECENT_MAX_EVENTS = 4096;
-const RECENT_MAX_BYTES = 1 << 20;
 
 /**
  * The durable outgoing queue (DESIGN: the durable queue and the sender): SQLite in WAL mode, one writer
@@ -47,9 +40,6 @@ export class SqliteQueue {
   private db: Database.Database;
   private statements: Statements;
   private buffer: BufferedEvent[] = [];
-  /** Committed events with ids above `recentAfter`, every one of them (none gone unless marked so). */
-  private recent: BufferedEvent[] = [];
-  private recentAfter = 0;
   /** Buffered events not delivered yet (the rest are gone and will never be written). */
   private live = 0;
   /** Committed rows acknowledged since the last commit: true = keep (retained), false = delete. */
@@ -83,7 +73,6 @@ export class SqliteQueue {
     this.byteCount = totals.b;
     this.committedMaxId = totals.m;
     this.nextId = totals.m + 1;
-    this.recentAfter = totals.m;
     this.expiryTimer = setInterval(() => this.expire(), Math.min(60_000, Math.max(1000, options.maxAgeMs / 10)));
     this.expiryTimer.unref();
     this.expire();
@@ -144,21 +133,13 @@ export class SqliteQueue {
       return;
     }
     this.acks.set(id, retain);
-    const cached = this.cached(id);
-    if (cached?.state === 'queued') cached.state = retain ? 'retained' : 'gone';
     this.scheduleCommit();
   }
 
   /** Up to `limit` queued events after `after`, oldest first, skipping delivered ones. */
   readAfter(after: number, limit: number): QueuedEvent[] {
     const events: QueuedEvent[] = [];
-    if (after < this.committedMaxId && after >= this.recentAfter) {
-      for (let index = firstAfter(this.recent, after); index < this.recent.length && events.length < limit; index++) {
-        const event = this.recent[index] as BufferedEvent;
-        if (event.state === 'queued') events.push(event);
-      }
-      if (events.length === limit) return events;
-    } else if (after < this.committedMaxId) {
+    if (after < this.committedMaxId) {
       let rows: RawRow[];
       try {
         rows = this.statements.after.all(after, limit);
@@ -180,7 +161,7 @@ export class SqliteQueue {
       }
       if (rows.length === limit) return events;
     }
-    for (let index = firstAfter(this.buffer, after); index < this.buffer.length && events.length < limit; index++) {
+    for (let index = this.firstBufferedAfter(after); index < this.buffer.length && events.length < limit; index++) {
       const event = this.buffer[index] as BufferedEvent;
       if (event.state === 'queued') events.push(event);
     }
@@ -207,7 +188,6 @@ export class SqliteQueue {
       event.state = 'gone';
       this.forget(event);
     }
-    for (const event of this.recent) if (event.device === device && event.state === 'retained') event.state = 'gone';
     this.recountLive();
     try {
       for (const row of this.statements.releaseRetained.all(device)) this.forget(row);
@@ -220,7 +200,6 @@ export class SqliteQueue {
   resetRetained(device: string): void {
     this.commit();
     for (const event of this.buffer) if (event.device === device && event.state === 'retained') event.state = 'queued';
-    for (const event of this.recent) if (event.device === device && event.state === 'retained') event.state = 'queued';
     try {
       this.statements.resetRetained.run(device);
     } catch (error) {
@@ -237,7 +216,6 @@ export class SqliteQueue {
       this.forget(event);
       this.drops.count(device, 'refused');
     }
-    for (const event of this.recent) if (event.device === device) event.state = 'gone';
     this.recountLive();
     try {
       for (const row of this.statements.dropDevice.all(device)) {
@@ -281,7 +259,6 @@ export class SqliteQueue {
     this.counters.commits++;
     this.flusher?.committed();
     if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
-    this.remember(buffer);
     this.buffer = [];
     this.live = 0;
     // Deletions free pages: give them back once the queue is empty (after an outage, not on every commit).
@@ -385,42 +362,21 @@ export class SqliteQueue {
   }
 
   private buffered(id: number): BufferedEvent | undefined {
-    const event = this.buffer[firstAfter(this.buffer, id - 1)];
+    const index = this.firstBufferedAfter(id - 1);
+    const event = this.buffer[index];
     return event?.id === id ? event : undefined;
   }
 
-  private cached(id: number): BufferedEvent | undefined {
-    if (id <= this.recentAfter) return undefined;
-    const event = this.recent[firstAfter(this.recent, id - 1)];
-    return event?.id === id ? event : undefined;
-  }
-
-  /** Keeps the events just committed in memory too, and the newest within the bounds. */
-  private remember(committed: BufferedEvent[]): void {
-    let recent = this.recent.filter((event) => event.state !== 'gone');
-    let bytes = 0;
-    for (const event of recent) bytes += event.bytes;
-    for (const event of committed) {
-      if (event.state === 'gone') continue;
-      recent.push(event);
-      bytes += event.bytes;
+  /** Index of the first buffered event with an id above `after` (binary search: ids ascend). */
+  private firstBufferedAfter(after: number): number {
+    let low = 0;
+    let high = this.buffer.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.buffer[middle] as BufferedEvent).id <= after) low = middle + 1;
+      else high = middle;
     }
-    let drop = 0;
-    while (drop < recent.length && (recent.length - drop > RECENT_MAX_EVENTS || bytes > RECENT_MAX_BYTES)) {
-      bytes -= (recent[drop] as BufferedEvent).bytes;
-      drop++;
-    }
-    if (drop > 0) {
-      this.recentAfter = (recent[drop - 1] as BufferedEvent).id;
-      recent = recent.slice(drop);
-    }
-    this.recent = recent;
-  }
-
-  /** The file changed in a way the memory copy does not follow (rows dropped or expired): read it from the file. */
-  private forgetRecent(): void {
-    this.recent = [];
-    this.recentAfter = this.committedMaxId;
+    return low;
   }
 
   /** Takes a deleted row out of the counts. */
@@ -446,7 +402,6 @@ export class SqliteQueue {
     } catch (error) {
       this.onError(error, 'write');
     }
-    this.forgetRecent();
     while (this.byteCount > target && this.buffer.length > 0) {
       const event = this.buffer.shift() as BufferedEvent;
       if (event.state === 'gone') continue;
@@ -476,7 +431,6 @@ export class SqliteQueue {
           this.forget(row);
           this.drops.count(row.device, 'expired');
         }
-        this.forgetRecent();
       }
     } catch (error) {
       this.onError(error, 'write');
@@ -513,7 +467,6 @@ export class SqliteQueue {
       this.byteCount = this.buffer.reduce((sum, event) => sum + (event.state === 'gone' ? 0 : event.bytes), 0);
       this.acks.clear();
       this.committedMaxId = 0;
-      this.forgetRecent();
       return;
     }
     const now = this.now();
@@ -521,16 +474,4 @@ export class SqliteQueue {
     this.lastWriteError = now;
     this.options.logger.error({ store: file }, `store: cannot ${what}: ${describeStoreError(error, file)}`);
   }
-}
-
-/** Index of the first event with an id above `after` (binary search: ids ascend). */
-function firstAfter(events: readonly BufferedEvent[], after: number): number {
-  let low = 0;
-  let high = events.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((events[middle] as BufferedEvent).id <= after) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
