@@ -429,55 +429,26 @@ async function main() {
   const row = (figure, gv, bv, unit, ratio, target, holds) =>
     `| ${figure} | ${gv}${unit} | ${bv}${unit} | ${ratio} | ${target} | ${holds === undefined ? '' : holds ? '✓' : '✗'} |`;
   const r = (x, y) => x / y;
+  /** A gateway / baseline figure with its ratio, and the target the ratio must stay under, if it has one. */
+  const ratioRow = (figure, gv, bv, { unit = '', digits = 1, max } = {}) =>
+    row(
+      figure,
+      fmt(gv, digits),
+      fmt(bv, digits),
+      unit,
+      fmt(r(gv, bv), 2),
+      max === undefined ? '' : `≤ ${max}`,
+      max === undefined ? undefined : r(gv, bv) <= max,
+    );
   lines.push(
     '',
     '| figure (JSON lines unless said) | gateway | baseline | ratio | target | |',
     '|---|---|---|---|---|---|',
-    row(
-      'CPU µs per event at 100 lines/s',
-      fmt(g.cpuSlow, 0),
-      fmt(b.cpuSlow, 0),
-      '',
-      fmt(r(g.cpuSlow, b.cpuSlow), 2),
-      '≤ 0.6',
-      r(g.cpuSlow, b.cpuSlow) <= 0.6,
-    ),
-    row(
-      'CPU µs per event at 1000 lines/s',
-      fmt(g.cpuSteady, 0),
-      fmt(b.cpuSteady, 0),
-      '',
-      fmt(r(g.cpuSteady, b.cpuSteady), 2),
-      '≤ 0.6',
-      r(g.cpuSteady, b.cpuSteady) <= 0.6,
-    ),
-    row(
-      'CPU µs per event at saturation',
-      fmt(g.cpuUsPerEvent, 0),
-      fmt(b.cpuUsPerEvent, 0),
-      '',
-      fmt(r(g.cpuUsPerEvent, b.cpuUsPerEvent), 2),
-      '≤ 0.9',
-      r(g.cpuUsPerEvent, b.cpuUsPerEvent) <= 0.9,
-    ),
-    row(
-      'NMEA: CPU µs per event at 1000 lines/s',
-      fmt(gn.cpuSteady, 0),
-      fmt(bn.cpuSteady, 0),
-      '',
-      fmt(r(gn.cpuSteady, bn.cpuSteady), 2),
-      '≤ 1.1',
-      r(gn.cpuSteady, bn.cpuSteady) <= 1.1,
-    ),
-    row(
-      'NMEA: CPU µs per event at saturation',
-      fmt(gn.cpuUsPerEvent, 0),
-      fmt(bn.cpuUsPerEvent, 0),
-      '',
-      fmt(r(gn.cpuUsPerEvent, bn.cpuUsPerEvent), 2),
-      '≤ 1.1',
-      r(gn.cpuUsPerEvent, bn.cpuUsPerEvent) <= 1.1,
-    ),
+    ratioRow('CPU µs per event at 100 lines/s', g.cpuSlow, b.cpuSlow, { digits: 0, max: 0.6 }),
+    ratioRow('CPU µs per event at 1000 lines/s', g.cpuSteady, b.cpuSteady, { digits: 0, max: 0.6 }),
+    ratioRow('CPU µs per event at saturation', g.cpuUsPerEvent, b.cpuUsPerEvent, { digits: 0, max: 0.9 }),
+    ratioRow('NMEA: CPU µs per event at 1000 lines/s', gn.cpuSteady, bn.cpuSteady, { digits: 0, max: 1.1 }),
+    ratioRow('NMEA: CPU µs per event at saturation', gn.cpuUsPerEvent, bn.cpuUsPerEvent, { digits: 0, max: 1.1 }),
     row('p50 at 1000 lines/s', fmt(g.p50Ms, 2), fmt(b.p50Ms, 2), ' ms', `${fmt(g.p50Ms - b.p50Ms, 2)} ms more`, '', undefined),
     row(
       'p99 at 1000 lines/s',
@@ -497,26 +468,12 @@ async function main() {
       '≤ 20 ms',
       g.firstSecondMaxMs <= 20,
     ),
-    row(
-      'RSS at start',
-      fmt(g.rssMiB),
-      fmt(b.rssMiB),
-      ' MiB',
-      fmt(r(g.rssMiB, b.rssMiB), 2),
-      '≤ 1.1',
-      r(g.rssMiB, b.rssMiB) <= 1.1,
-    ),
+    ratioRow('RSS at start', g.rssMiB, b.rssMiB, { unit: ' MiB', max: 1.1 }),
     ...(long
       ? [
-          row(
-            `RSS after ${LONG_MINUTES} min at 1000 lines/s`,
-            fmt(long.gateway.after),
-            fmt(long.baseline.after),
-            ' MiB',
-            fmt(r(long.gateway.after, long.baseline.after), 2),
-            '',
-            undefined,
-          ),
+          ratioRow(`RSS after ${LONG_MINUTES} min at 1000 lines/s`, long.gateway.after, long.baseline.after, {
+            unit: ' MiB',
+          }),
         ]
       : []),
     row(
@@ -528,15 +485,9 @@ async function main() {
       '< 0.5%',
       g.idleCorePercent < 0.5,
     ),
-    row(
-      `${MANY_DEVICES} devices at ${MANY_RATE} events/s: CPU µs per event`,
-      fmt(g.many?.cpuUsPerEvent, 0),
-      fmt(b.many?.cpuUsPerEvent, 0),
-      '',
-      fmt(r(g.many?.cpuUsPerEvent, b.many?.cpuUsPerEvent), 2),
-      '',
-      undefined,
-    ),
+    ratioRow(`${MANY_DEVICES} devices at ${MANY_RATE} events/s: CPU µs per event`, g.many?.cpuUsPerEvent, b.many?.cpuUsPerEvent, {
+      digits: 0,
+    }),
     row(
       `${MANY_DEVICES} devices: RSS (ratio to the baseline's at start)`,
       fmt(g.many?.rssMiB),

@@ -33,28 +33,13 @@ export function FramesView({ store, params }: { store: LiveStore; params: URLSea
         Frame inspector
       </h1>
       <form class="toolbar" onSubmit={(event) => event.preventDefault()}>
-        <label>
-          Device{' '}
-          <select value={device} onChange={(event) => setDevice(event.currentTarget.value)}>
-            <option value="">all</option>
-            {[...new Set([...devices, ...(device ? [device] : [])])].map((key) => (
-              <option key={key} value={key}>
-                {key}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Channel{' '}
-          <select value={channel} onChange={(event) => setChannel(event.currentTarget.value)}>
-            <option value="">all</option>
-            {channels.map((key) => (
-              <option key={key} value={key}>
-                {key}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Device"
+          value={device}
+          options={[...new Set([...devices, ...(device ? [device] : [])])]}
+          onChange={setDevice}
+        />
+        <FilterSelect label="Channel" value={channel} options={channels} onChange={setChannel} />
         <label>
           <input type="checkbox" checked={rejectedOnly} onChange={(event) => setRejectedOnly(event.currentTarget.checked)} />{' '}
           refused only
@@ -94,5 +79,22 @@ export function FramesView({ store, params }: { store: LiveStore; params: URLSea
         </details>
       )}
     </section>
+  );
+}
+
+/** A filter of the inspector: "all" or one of the values seen. */
+function FilterSelect(props: { label: string; value: string; options: string[]; onChange: (value: string) => void }) {
+  return (
+    <label>
+      {props.label}{' '}
+      <select value={props.value} onChange={(event) => props.onChange(event.currentTarget.value)}>
+        <option value="">all</option>
+        {props.options.map((key) => (
+          <option key={key} value={key}>
+            {key}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
