@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { connect as tlsConnect } from 'node:tls';
 import type { MqttClient } from 'mqtt';
 import { filter, firstValueFrom } from 'rxjs';
@@ -65,6 +66,18 @@ describe('GatewaySession over tcp', () => {
     const message = await arriving;
     expect(message.topic).toBe('iot-2/type/mydevice/id/device1/evt/status/fmt/json');
     expect(message.retain).toBe(false);
+  });
+
+  it("writes packet numbers without mqtt-packet's 65,536-Buffer cache (~6.7 MiB of heap for good)", async () => {
+    platform = await startPlatform();
+    const app = await application();
+    const gw = session();
+    await gw.start();
+    const arriving = nextMatching(messages$(app));
+    await gw.publishEvent({ typeId: 't', deviceId: 'd' }, 'e', 'json', '{"n":1}', { qos: 1 });
+    await arriving;
+    const mqttPacket = createRequire(import.meta.url)('mqtt-packet') as { writeToStream: { cacheNumbers: boolean } };
+    expect(mqttPacket.writeToStream.cacheNumbers).toBe(false);
   });
 
   it('refuses a payload over 131072 bytes with a typed error before sending, and stays connected', async () => {
