@@ -80,6 +80,22 @@ describe('GatewaySession over tcp', () => {
     expect(mqttPacket.writeToStream.cacheNumbers).toBe(false);
   });
 
+  it('sends PINGREQ every keepalive period even while PUBACKs keep arriving (no timer moved per event)', async () => {
+    platform = await startPlatform();
+    const broker = (platform as unknown as { broker: { once(event: 'ping', listener: () => void): void } }).broker;
+    const gw = session({ keepaliveSeconds: 1 });
+    await gw.start();
+    const pinged = new Promise<void>((resolve) => broker.once('ping', resolve));
+    const publishing = setInterval(() => {
+      void gw.publishEvent({ typeId: 't', deviceId: 'd' }, 'e', 'json', '{"n":1}', { qos: 1 }).catch(() => undefined);
+    }, 100);
+    try {
+      await pinged;
+    } finally {
+      clearInterval(publishing);
+    }
+  });
+
   it('refuses a payload over 131072 bytes with a typed error before sending, and stays connected', async () => {
     platform = await startPlatform();
     const app = await application();
