@@ -66,7 +66,10 @@ async function main() {
     if (seq === undefined || seq < 0) return run.onMessage?.();
     // The bare publisher stamps its send time (a number); the gateway's ts is the read time as text.
     const sentAt = typeof reading.ts === 'number' ? reading.ts : run.sendTimes[seq];
-    if (sentAt !== undefined) run.latencies.push(at - sentAt);
+    if (sentAt !== undefined) {
+      run.latencies.push(at - sentAt);
+      if (!(at - sentAt <= run.worstMs)) Object.assign(run, { worstMs: at - sentAt, worstSeq: seq });
+    }
     run.received++;
     run.last = at;
     run.onMessage?.();
@@ -159,6 +162,7 @@ async function main() {
       steady,
       slow,
       firstSecondMaxMs: firstSecond?.maxMs,
+      firstSecondWorstAtMs: firstSecond?.worstAtMs,
       idleCorePercent: idle,
     };
   }
@@ -191,6 +195,8 @@ async function main() {
       p50Ms: percentile(sorted, 50),
       p99Ms: percentile(sorted, 99),
       maxMs: sorted.at(-1),
+      // When in the run the worst line was written (ms from the start): a stall's place, for the first second.
+      worstAtMs: run.worstSeq === undefined ? undefined : run.sendTimes[run.worstSeq] - start,
       ...(child ? { cpuUsPerEvent: ((cpuSeconds(child.pid) - cpu0) * 1e6) / Math.max(1, run.received) } : {}),
     };
   }
@@ -501,8 +507,12 @@ async function main() {
   const c = summary.ceiling;
   const disk = summary['gateway-json'];
   const memory = summary['gateway-json-memory'];
+  const firstSeconds = (results['gateway-json'] ?? [])
+    .filter((round) => round.firstSecondMaxMs !== undefined)
+    .map((round) => `${fmt(round.firstSecondMaxMs, 1)} ms (its line written ${fmt(round.firstSecondWorstAtMs, 0)} ms in)`);
   lines.push(
     '',
+    `a new device's first second, worst latency per round (gateway-json): ${firstSeconds.join(', ')}`,
     `broker ceiling (bare mqtt.js publisher): ${fmt(c.rate, 0)} events/s; gateway-json reaches ${fmt(disk.rate / c.rate, 2)} of it`,
     '',
     '| durable queue (QoS 1, JSON) | figure | target |',
