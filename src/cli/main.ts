@@ -1,3 +1,5 @@
+// First: before any schema parses.
+import './zod-runtime.js';
 import { Command } from 'commander';
 import { packageVersion } from '../package-root.js';
 import { UsageError } from './arguments.js';
