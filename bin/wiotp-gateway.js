@@ -9,6 +9,6 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(1);
 }
 // Before the CLI's modules load: their start-up allocations must not size the young generation (see the module).
-const { keepYoungGenerationSmall } = await import(new URL('../dist/src/young-generation.js', import.meta.url).href);
-keepYoungGenerationSmall();
+const { holdYoungGeneration } = await import(new URL('../dist/src/young-generation.js', import.meta.url).href);
+holdYoungGeneration();
 await import(entry.href);

@@ -13,6 +13,7 @@ import { runningAdapter } from '../pipeline/adapter-boundary.js';
 import { startGateway } from '../pipeline/gateway.js';
 import { EmbeddedPlatform } from '../platform/platform.js';
 import { ALL_EVENTS_FILTER } from '../protocol/topics.js';
+import { releaseYoungGeneration } from '../young-generation.js';
 import { builtInCatalog } from './adapter-catalog.js';
 import { untilSignal } from './signals.js';
 
@@ -102,6 +103,7 @@ export async function runDemo(options: { duration?: number; commandAfter: number
     if (options.http || error.code !== 'EADDRINUSE') throw error;
     return start('127.0.0.1:0');
   });
+  releaseYoungGeneration();
   if (gateway.http) {
     line(`http       status on ${gateway.http.url}/api/status, metrics on ${gateway.http.url}/metrics`);
     line(`console on ${gateway.http.url}/`);

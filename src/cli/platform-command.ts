@@ -83,6 +83,7 @@ export function registerPlatformCommand(program: Command): Command {
         });
         process.stdout.write(`listening on ${api.url} (REST API)\n`);
       }
+      (await import('../young-generation.js')).releaseYoungGeneration();
       await untilSignal();
       await api?.close();
       await platform.close();

@@ -62,6 +62,7 @@ export function registerRunCommand(program: Command): Command {
       const first = await Promise.race([starting, stopSignal]);
       const gateway = typeof first === 'string' ? await starting : first;
       faults.protect(gateway.queue);
+      (await import('../young-generation.js')).releaseYoungGeneration();
       const { createServiceNotifier } = await import('./systemd-notify.js');
       const notifier = createServiceNotifier({ logger });
       // Ready as soon as the adapters run: events are read and queued even while the service is unreachable.
