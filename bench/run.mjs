@@ -68,7 +68,7 @@ async function main() {
     const sentAt = typeof reading.ts === 'number' ? reading.ts : run.sendTimes[seq];
     if (sentAt !== undefined) {
       run.latencies.push(at - sentAt);
-      if (!(at - sentAt <= run.worstMs)) Object.assign(run, { worstMs: at - sentAt, worstSeq: seq });
+      if (run.worstMs === undefined || at - sentAt > run.worstMs) Object.assign(run, { worstMs: at - sentAt, worstSeq: seq });
     }
     run.received++;
     run.last = at;

@@ -16,7 +16,6 @@ export const YOUNG_GENERATION_CAP_MIB = 8;
 const RELEASE_AFTER_MS = 60_000;
 
 let state: 'free' | 'held' | 'growing' = 'free';
-let observer: PerformanceObserver | undefined;
 
 function youngGenerationMiB(): number {
   const space = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
@@ -41,11 +40,10 @@ export function releaseYoungGeneration(): void {
   state = 'growing';
   setGrowth(V8_DEFAULT_GROWTH_FACTOR);
   // Growth happens in a collection: look after each one, and stop it at the cap.
-  observer = new PerformanceObserver(() => {
+  const observer = new PerformanceObserver(() => {
     if (youngGenerationMiB() < YOUNG_GENERATION_CAP_MIB) return;
     setGrowth(1);
-    observer?.disconnect();
-    observer = undefined;
+    observer.disconnect();
   });
   observer.observe({ entryTypes: ['gc'] });
 }

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { RunningGateway } from '../pipeline/gateway.js';
+import { releaseYoungGeneration } from '../young-generation.js';
 import { UsageError } from './arguments.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { untilSignal } from './signals.js';
@@ -62,7 +63,7 @@ export function registerRunCommand(program: Command): Command {
       const first = await Promise.race([starting, stopSignal]);
       const gateway = typeof first === 'string' ? await starting : first;
       faults.protect(gateway.queue);
-      (await import('../young-generation.js')).releaseYoungGeneration();
+      releaseYoungGeneration();
       const { createServiceNotifier } = await import('./systemd-notify.js');
       const notifier = createServiceNotifier({ logger });
       // Ready as soon as the adapters run: events are read and queued even while the service is unreachable.
