@@ -8,7 +8,7 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('wiotp-gateway is not built yet: run `npm run build` in the package folder\n');
   process.exit(1);
 }
-// Before the CLI's modules load: their start-up allocations must not size the young generation (see the module).
-const { holdYoungGeneration } = await import(new URL('../dist/src/young-generation.js', import.meta.url).href);
-holdYoungGeneration();
+// Before the CLI's modules load: start-up must not size the young generation or run the optimizing compiler (see the module).
+const { beginStartUp } = await import(new URL('../dist/src/start-up.js', import.meta.url).href);
+beginStartUp();
 await import(entry.href);

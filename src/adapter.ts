@@ -1,8 +1,8 @@
-import type { Observable } from 'rxjs';
 import type { DecodeContext } from './codecs/decoder.js';
 import type { HardwareProfile } from './config/profile-schema.js';
 import type { TemplateVars } from './config/template-variables.js';
 import type { Logger } from './logging.js';
+import type { Observable } from './rx.js';
 
 /**
  * Where a frame came from: one adapter, one channel (a serial port path, a BLE address, a Modbus slave),

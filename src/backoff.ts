@@ -1,4 +1,4 @@
-import { type MonoTypeOperatorFunction, retry, timer } from 'rxjs';
+import { type MonoTypeOperatorFunction, retry, timer } from './rx.js';
 
 /** Exponential back-off bounds for reconnects. */
 export interface BackoffOptions {

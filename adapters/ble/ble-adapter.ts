@@ -1,4 +1,4 @@
-import { type Observable, Subject } from 'rxjs';
+import { type Observable, Subject } from '../../src/rx.js';
 import type { z } from 'zod';
 import type { Adapter, AdapterContext, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';

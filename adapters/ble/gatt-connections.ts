@@ -1,4 +1,4 @@
-import { defer, merge, mergeMap, Subject, type Subscription, takeUntil, tap, throwError } from 'rxjs';
+import { defer, merge, mergeMap, Subject, type Subscription, takeUntil, tap, throwError } from '../../src/rx.js';
 import type { ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';

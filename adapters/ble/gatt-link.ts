@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { Observable } from 'rxjs';
+import { Observable } from '../../src/rx.js';
 import type { BleTransport } from './advertisement-match.js';
 import { canonicalUuid } from './ble-identifiers.js';
 import type { Listener, NobleCharacteristic, NoblePeripheral, NobleService } from './noble-types.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Observable } from 'rxjs';
+import { Observable } from '../../src/rx.js';
 import { type BindingsThrow, bindingsOf, guardBindingsEmit, stopCentral, withAddedListeners } from './noble-internals.js';
 import type { Noble, NobleBindings, NobleState } from './noble-types.js';
 

@@ -1,4 +1,4 @@
-import { defer, merge, mergeMap, Subject, type Subscription, throwError } from 'rxjs';
+import { defer, merge, mergeMap, Subject, type Subscription, throwError } from '../../src/rx.js';
 import type { ChannelStatus } from '../../src/adapter.js';
 import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
 import type { Logger } from '../../src/logging.js';

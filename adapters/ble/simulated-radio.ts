@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type Observable, Subject } from 'rxjs';
+import { type Observable, Subject } from '../../src/rx.js';
 import type { NobleBindings, NobleState } from './noble-types.js';
 import {
   createSimulatedDevice,

@@ -1,4 +1,4 @@
-import { concat, defer, from, Observable, Subject, type Subscription, takeUntil } from 'rxjs';
+import { concat, defer, from, Observable, Subject, type Subscription, takeUntil } from '../../src/rx.js';
 import type { Adapter, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
 import { createDeframer } from '../../src/codecs/framing/framing-spec.js';

@@ -1,4 +1,4 @@
-import { type Observable, Subject } from 'rxjs';
+import { type Observable, Subject } from '../../src/rx.js';
 import type { Adapter, AdapterContext } from '../../src/adapter.js';
 import type { AdapterConfig } from '../../src/config/gateway-config.js';
 import { StreamAdapter } from '../serial/stream-adapter.js';

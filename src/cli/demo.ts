@@ -12,8 +12,9 @@ import { createLogger } from '../logging.js';
 import { runningAdapter } from '../pipeline/adapter-boundary.js';
 import { startGateway } from '../pipeline/gateway.js';
 import { EmbeddedPlatform } from '../platform/platform.js';
+import { isoTime } from '../protocol/iso-time.js';
 import { ALL_EVENTS_FILTER } from '../protocol/topics.js';
-import { releaseYoungGeneration } from '../young-generation.js';
+import { endStartUp } from '../start-up.js';
 import { builtInCatalog } from './adapter-catalog.js';
 import { untilSignal } from './signals.js';
 
@@ -56,7 +57,7 @@ export function demoConfig(port: number, storeDirectory: string, httpListen: str
 }
 
 function line(text: string): void {
-  process.stdout.write(`${new Date().toISOString().slice(11, 23)}  ${text}\n`);
+  process.stdout.write(`${isoTime(Date.now()).slice(11, 23)}  ${text}\n`);
 }
 
 /** Runs the whole demo on loopback until `duration` seconds pass or Ctrl-C. */
@@ -103,7 +104,7 @@ export async function runDemo(options: { duration?: number; commandAfter: number
     if (options.http || error.code !== 'EADDRINUSE') throw error;
     return start('127.0.0.1:0');
   });
-  releaseYoungGeneration();
+  endStartUp();
   if (gateway.http) {
     line(`http       status on ${gateway.http.url}/api/status, metrics on ${gateway.http.url}/metrics`);
     line(`console on ${gateway.http.url}/`);

@@ -2,6 +2,7 @@
 import './zod-runtime.js';
 import { Command } from 'commander';
 import { packageVersion } from '../package-root.js';
+import { endStartUp } from '../start-up.js';
 import { UsageError } from './arguments.js';
 import { registerDecodeCommand } from './decode-command.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -17,12 +18,18 @@ import { registerStoreCommand } from './store-command.js';
 import { registerValidateCommand } from './validate-command.js';
 import { registerWatchCommand } from './watch-command.js';
 
+const DAEMON_COMMANDS = new Set(['run', 'platform', 'demo']);
+
 /** Builds the `wiotp-gateway` command line. */
 export function buildProgram(): Command {
   const program = new Command('wiotp-gateway')
     .description('Bridge serial and Bluetooth LE peripherals to a Watson IoT Platform-style MQTT service')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // The daemons end start-up mode once they run (src/start-up.ts); every other command's work is its own.
+    .hook('preAction', (_program, command) => {
+      if (!DAEMON_COMMANDS.has(command.name())) endStartUp();
+    });
   registerPlatformCommand(program);
   registerDemoCommand(program);
   registerRunCommand(program);

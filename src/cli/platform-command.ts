@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { validateOrgId } from '../protocol/ids.js';
-import { releaseYoungGeneration } from '../young-generation.js';
+import { endStartUp } from '../start-up.js';
 import { parseInteger, UsageError } from './arguments.js';
 import { registerDmCommand } from './dm-command.js';
 import {
@@ -84,7 +84,7 @@ export function registerPlatformCommand(program: Command): Command {
         });
         process.stdout.write(`listening on ${api.url} (REST API)\n`);
       }
-      releaseYoungGeneration();
+      endStartUp();
       await untilSignal();
       await api?.close();
       await platform.close();

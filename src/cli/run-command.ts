@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { RunningGateway } from '../pipeline/gateway.js';
-import { releaseYoungGeneration } from '../young-generation.js';
+import { endStartUp } from '../start-up.js';
 import { UsageError } from './arguments.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { untilSignal } from './signals.js';
@@ -63,7 +63,7 @@ export function registerRunCommand(program: Command): Command {
       const first = await Promise.race([starting, stopSignal]);
       const gateway = typeof first === 'string' ? await starting : first;
       faults.protect(gateway.queue);
-      releaseYoungGeneration();
+      endStartUp();
       const { createServiceNotifier } = await import('./systemd-notify.js');
       const notifier = createServiceNotifier({ logger });
       // Ready as soon as the adapters run: events are read and queued even while the service is unreachable.

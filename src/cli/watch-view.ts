@@ -1,4 +1,5 @@
 import type { LiveBatch, LiveDevice, LiveFrame, LiveHello, LiveStatus } from '../http/console-api.js';
+import { isoTime } from '../protocol/iso-time.js';
 import { formatTable } from './table.js';
 
 /** Most bytes of a frame a line shows in hex. */
@@ -27,7 +28,7 @@ export class WatchState {
 
 /** HH:MM:SS.mmm of a time. */
 function clock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 23);
+  return isoTime(ms).slice(11, 23);
 }
 
 /** A reading's fields as `name=value`, compact. */

@@ -1,7 +1,7 @@
-import { type Observable, Subject, Subscription } from 'rxjs';
 import type { Adapter, ChannelStatus, Frame, FrameReject } from '../adapter.js';
 import { type BackoffOptions, nextBackoffMs } from '../backoff.js';
 import type { Logger } from '../logging.js';
+import { type Observable, Subject, Subscription } from '../rx.js';
 import { ChannelBoard } from './channel-board.js';
 
 /** An instance that ran this long without a fault starts the back-off over. */

@@ -1,6 +1,6 @@
-import { type Observable, Subject } from 'rxjs';
 import type { Logger } from '../logging.js';
 import type { NotificationReason } from '../protocol/notification.js';
+import { type Observable, Subject } from '../rx.js';
 import {
   type AdmissionDecision,
   type AdmissionOptions,

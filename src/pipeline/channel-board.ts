@@ -1,5 +1,5 @@
-import { concat, defer, from, type Observable, Subject } from 'rxjs';
 import type { ChannelStatus } from '../adapter.js';
+import { concat, defer, from, type Observable, Subject } from '../rx.js';
 
 /** Channels remembered at most (rotating BLE addresses must not grow it without end); offline ones go first. */
 const MAX_CHANNELS = 4096;

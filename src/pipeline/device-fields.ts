@@ -1,6 +1,7 @@
 import type { Reading } from '../codecs/decoder.js';
 import type { ManagementSpec } from '../config/profile-schema.js';
 import { DM_RC, type DmDeviceInfo, type DmFieldsRequest, type DmLocation } from '../protocol/device-management.js';
+import { isoTime } from '../protocol/iso-time.js';
 import { fillTemplate } from './device-template.js';
 import { type FirmwareRecord, initialFirmware, isFirmwareBusy, nextFirmware } from './firmware-state.js';
 import type { DeviceRoute } from './pipeline.js';
@@ -122,6 +123,6 @@ export function locationFromReading(
   const accuracy = number(mapping.accuracy);
   if (elevation !== undefined) location.elevation = elevation;
   if (accuracy !== undefined) location.accuracy = accuracy;
-  location.measuredDateTime = at.toISOString();
+  location.measuredDateTime = isoTime(at.getTime());
   return location;
 }

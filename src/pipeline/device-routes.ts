@@ -1,9 +1,10 @@
-import { type Observable, Subject } from 'rxjs';
 import type { Adapter, ChannelStatus, FrameSource } from '../adapter.js';
 import { compileParamPattern, type HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
+import { isoTime } from '../protocol/iso-time.js';
 import { fail, ok, type Result } from '../result.js';
+import { type Observable, Subject } from '../rx.js';
 
 /** A device seen behind the gateway: where its frames come from, so commands can go back there. */
 export interface DeviceRoute {
@@ -117,10 +118,7 @@ export class DeviceRoutes {
       if (route.lastSeen >= before) continue;
       this.routes.delete(key);
       gone.push(route);
-      this.logger.debug(
-        { device: key, lastSeen: new Date(route.lastSeen).toISOString() },
-        'device expired: not heard for a while',
-      );
+      this.logger.debug({ device: key, lastSeen: isoTime(route.lastSeen) }, 'device expired: not heard for a while');
       this.removed.next(route);
     }
     const minute = Math.floor(this.now() / MINUTE);

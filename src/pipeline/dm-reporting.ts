@@ -2,6 +2,7 @@ import type { ChannelStatus } from '../adapter.js';
 import type { Reading } from '../codecs/decoder.js';
 import type { DmDiagLog, DmLocation } from '../protocol/device-management.js';
 import type { DeviceRef } from '../protocol/ids.js';
+import { isoTime } from '../protocol/iso-time.js';
 import { locationFromReading } from './device-fields.js';
 import type { DmRequester } from './dm-requests.js';
 import type { ManagedDevice, ManageScheduler } from './manage-scheduler.js';
@@ -30,7 +31,7 @@ export class DmReporter {
 
   /** Adds a diagnostic log entry (`add/diag/log`; severity 0 info, 1 warning, 2 error). True when the platform answered 200. */
   addDiagLog(device: DeviceRef, log: Omit<DmDiagLog, 'timestamp'> & { timestamp?: string }): Promise<boolean> {
-    return this.inputs.requester.ask(device, 'add/diag/log', { timestamp: new Date().toISOString(), ...log });
+    return this.inputs.requester.ask(device, 'add/diag/log', { timestamp: isoTime(Date.now()), ...log });
   }
 
   /** Adds an error code (`add/diag/errorCodes`). True when the platform answered 200. */

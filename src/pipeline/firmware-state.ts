@@ -1,4 +1,5 @@
 import { type DmFirmware, FIRMWARE_STATE, FIRMWARE_UPDATE_STATUS } from '../protocol/device-management.js';
+import { isoTime } from '../protocol/iso-time.js';
 import { fail, ok, type Result } from '../result.js';
 
 // The mgmt.firmware field's state machine (seed: Firmware actions): pure, the platform's requests and the
@@ -119,7 +120,7 @@ export function finishFirmware(
   if (failure) return nextFirmware(current, { kind: `${which}-failed`, updateStatus: failure.updateStatus });
   return nextFirmware(
     current,
-    which === 'download' ? { kind: 'download-finished' } : { kind: 'update-finished', at: at.toISOString() },
+    which === 'download' ? { kind: 'download-finished' } : { kind: 'update-finished', at: isoTime(at.getTime()) },
   );
 }
 

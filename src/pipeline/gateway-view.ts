@@ -1,6 +1,7 @@
-import { merge, type Subscription } from 'rxjs';
 import type { Adapter, ChannelStatus } from '../adapter.js';
+import { isoTime } from '../protocol/iso-time.js';
 import type { NotificationReason } from '../protocol/notification.js';
+import { merge, type Subscription } from '../rx.js';
 import type { GatewaySession, SessionStatus } from '../session/gateway-session.js';
 import type { QueueStats } from '../store/queued-event.js';
 import type { SqliteQueue } from '../store/sqlite-queue.js';
@@ -69,7 +70,7 @@ export interface GatewayParts {
   notificationCounts: Partial<Record<NotificationReason, number>>;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 
 /**
  * A read-only view of a running gateway (DESIGN: watch): the local HTTP server, the health event and

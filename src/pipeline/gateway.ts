@@ -1,5 +1,4 @@
 import type { Registry } from 'prom-client';
-import { merge } from 'rxjs';
 import type { Adapter, AdapterFactory } from '../adapter.js';
 import type { AdapterConfig, GatewayConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
@@ -10,6 +9,7 @@ import type { Logger } from '../logging.js';
 import { packageVersion } from '../package-root.js';
 import { deviceKey } from '../protocol/ids.js';
 import type { NotificationReason } from '../protocol/notification.js';
+import { merge } from '../rx.js';
 import { GatewaySession } from '../session/gateway-session.js';
 import { openQueue } from '../store/open-queue.js';
 import type { SqliteQueue } from '../store/sqlite-queue.js';

@@ -1,10 +1,11 @@
-import { EMPTY, type Observable, Subject, type Subscription, takeUntil } from 'rxjs';
 import type { ChannelStatus } from '../adapter.js';
 import type { Reading } from '../codecs/decoder.js';
 import type { ManagedGatewayConfig } from '../config/gateway-config.js';
 import type { Logger } from '../logging.js';
 import type { DmDeviceInfo, DmDiagLog, DmLocation } from '../protocol/device-management.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
+import { isoTime } from '../protocol/iso-time.js';
+import { EMPTY, type Observable, Subject, type Subscription, takeUntil } from '../rx.js';
 import type { GatewaySession, InboundDmMessage } from '../session/gateway-session.js';
 import { capabilitiesFromProfile, type DeviceCapabilities, type SendCommand, supportsOf } from './device-capabilities.js';
 import { type DeviceFields, fieldsFromRoute } from './device-fields.js';
@@ -158,7 +159,7 @@ export class ManagedGateway {
   /** Each device's managed state, lifetime, location and firmware, the gateway first (for the console). */
   snapshot(): ManagedDeviceState[] {
     const lifetime = this.inputs.options.lifetime;
-    const iso = (ms: number) => new Date(ms).toISOString();
+    const iso = isoTime;
     return [...this.scheduler.all()].map((md) => ({
       typeId: md.device.typeId,
       deviceId: md.device.deviceId,

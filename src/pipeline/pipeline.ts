@@ -1,4 +1,3 @@
-import { type Observable, Subject, Subscription } from 'rxjs';
 import type { Adapter, Frame, FrameSource } from '../adapter.js';
 import { type CodecSpec, createDecoder } from '../codecs/codec-spec.js';
 import { type Decoder, type Reading, rawJsonOf } from '../codecs/decoder.js';
@@ -7,6 +6,7 @@ import { createFrameEncoder } from '../codecs/framing/framing-spec.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
+import { type Observable, Subject, Subscription } from '../rx.js';
 import type { InboundCommand } from '../session/gateway-session.js';
 import { type DeviceRoute, DeviceRoutes, type RouteOptions } from './device-routes.js';
 import { deviceTemplateFor, resolveDevice } from './device-template.js';

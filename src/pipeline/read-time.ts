@@ -1,3 +1,5 @@
+import { isoTime } from '../protocol/iso-time.js';
+
 const lastStamp = { at: Number.NaN, iso: '' };
 
 /**
@@ -9,7 +11,7 @@ export function stampReadTime(json: string, field: string, at: number): string {
   // Every frame of one read shares its read time: format it once per read, not once per event.
   if (at !== lastStamp.at) {
     lastStamp.at = at;
-    lastStamp.iso = new Date(at).toISOString();
+    lastStamp.iso = isoTime(at);
   }
   let end = json.length - 1;
   // Devices end lines with CR or spaces; the object's closing brace is the last thing that counts.

@@ -1,6 +1,6 @@
-import { distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from '../logging.js';
 import { MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
+import { distinctUntilChanged, map, type Observable, type Subscription } from '../rx.js';
 import type { SessionStatus } from '../session/gateway-session.js';
 import type { QueuedEvent } from '../store/queued-event.js';
 import type { SqliteQueue } from '../store/sqlite-queue.js';

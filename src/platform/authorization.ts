@@ -2,6 +2,7 @@ import type { Client } from 'aedes';
 import type { Logger } from '../logging.js';
 import type { ClientIdentity } from '../protocol/client-id.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
+import { isoTime } from '../protocol/iso-time.js';
 import type { NotificationReason } from '../protocol/notification.js';
 import type { DeviceRegistry, RegistrationFailure } from './registration.js';
 import {
@@ -56,7 +57,7 @@ export class Authorization {
 
   /** Starts a connection's state once it authenticated. */
   connect(client: Client, identity: ClientIdentity): void {
-    this.connections.set(client, { identity, connectedAt: new Date().toISOString(), active: new Set(), admitting: new Map() });
+    this.connections.set(client, { identity, connectedAt: isoTime(Date.now()), active: new Set(), admitting: new Map() });
   }
 
   /** The state of an authenticated connection. */

@@ -1,3 +1,4 @@
+import { isoTime } from '../protocol/iso-time.js';
 import { TOKEN_AUTH_USERNAME } from '../protocol/limits.js';
 
 /** A gateway connecting or disconnecting, as the platform tells applications on `iot-2/type/T/id/D/mon`. */
@@ -19,7 +20,7 @@ export function connectionStatus({
 }: ConnectionStatusInput): Record<string, string> {
   return {
     Action: action,
-    Time: at.toISOString(),
+    Time: isoTime(at.getTime()),
     ClientID: clientId,
     ClientAddr: clientAddress,
     Protocol: 'mqtt4',

@@ -1,16 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import {
-  defer,
-  EmptyError,
-  filter,
-  firstValueFrom,
-  ignoreElements,
-  merge,
-  type Observable,
-  Subject,
-  throwError,
-  timeout,
-} from 'rxjs';
 import type { Logger } from '../logging.js';
 import {
   DM_RC,
@@ -27,6 +15,19 @@ import {
   validateManageLifetime,
 } from '../protocol/device-management.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
+import { isoTime } from '../protocol/iso-time.js';
+import {
+  defer,
+  EmptyError,
+  filter,
+  firstValueFrom,
+  ignoreElements,
+  merge,
+  type Observable,
+  Subject,
+  throwError,
+  timeout,
+} from '../rx.js';
 
 /** What the platform knows of one device's management (the service keeps the same per device). */
 export interface ManagedDeviceState {
@@ -237,7 +238,7 @@ export class DeviceManagementService {
         this.mutate(device, (state) => {
           state.managed = true;
           state.lifetime = lifetime.value;
-          state.managedAt = new Date().toISOString();
+          state.managedAt = isoTime(Date.now());
           state.managedBy = clientId;
           state.supports = (body.supports as Record<string, boolean>) ?? {};
           state.deviceInfo = (body.deviceInfo as DmDeviceInfo) ?? {};
@@ -261,7 +262,7 @@ export class DeviceManagementService {
           return { rc: DM_RC.BAD_REQUEST, message: 'latitude (−90…90) and longitude (−180…180) must be numbers' };
         }
         this.mutate(device, (state) => {
-          state.location = { ...(body as unknown as DmLocation), updatedDateTime: new Date().toISOString() };
+          state.location = { ...(body as unknown as DmLocation), updatedDateTime: isoTime(Date.now()) };
         });
         return { rc: DM_RC.OK };
       }

@@ -1,11 +1,11 @@
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { type Observable, Subject } from 'rxjs';
 import type { Logger } from '../logging.js';
 import type { ClientIdentity } from '../protocol/client-id.js';
 import type { DeviceRef } from '../protocol/ids.js';
 import { MAX_ACTIVE_DEVICES, MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
 import { buildNotification, type NotificationMessage } from '../protocol/notification.js';
 import { commandTopic, monitorTopic, notifyTopic, parseEventTopic, topicMatches } from '../protocol/topics.js';
+import { type Observable, Subject } from '../rx.js';
 import { authenticateClient } from './authentication.js';
 import { Authorization, type ConnectionState, type Refusal } from './authorization.js';
 import { connectionStatus } from './connection-status.js';

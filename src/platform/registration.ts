@@ -1,4 +1,5 @@
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
+import { isoTime } from '../protocol/iso-time.js';
 import { MAX_PENDING_REGISTRATIONS } from '../protocol/limits.js';
 
 /** Why a registration did not happen. */
@@ -47,7 +48,7 @@ export class DeviceRegistry {
 
   /** Registers a device directly (no gateway, no delay). */
   add(device: DeviceRef): void {
-    this.devices.set(deviceKey(device), { ...device, registeredAt: new Date().toISOString() });
+    this.devices.set(deviceKey(device), { ...device, registeredAt: isoTime(Date.now()) });
   }
 
   get(device: DeviceRef): RegisteredDevice | undefined {
@@ -106,7 +107,7 @@ export class DeviceRegistry {
       this.failedUntil.set(key, Date.now() + this.options.retryAfterMs);
       return 'registration-failed';
     }
-    this.devices.set(key, { ...device, registeredAt: new Date().toISOString(), registeredBy: gatewayClientId });
+    this.devices.set(key, { ...device, registeredAt: isoTime(Date.now()), registeredBy: gatewayClientId });
     return undefined;
   }
 }

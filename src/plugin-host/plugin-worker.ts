@@ -3,9 +3,9 @@
 // streams as messages and runs the gateway's start/write/close requests. A throw the plugin leaves
 // uncaught (a timer, an I/O callback) ends this thread only; the gateway restarts it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Subscription } from 'rxjs';
 import type { Adapter, AdapterContext, Frame } from '../adapter.js';
 import { createAdapterChecked, profileLookup } from '../pipeline/adapter-factory.js';
+import { Subscription } from '../rx.js';
 import { importPlugin } from './import-plugin.js';
 import { relayingLogger } from './log-relay.js';
 import {

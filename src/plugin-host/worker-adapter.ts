@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type Observable, Subject } from 'rxjs';
 import type { Adapter, ChannelStatus, Frame, FrameReject, FrameSource } from '../adapter.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
 import { ChannelBoard } from '../pipeline/channel-board.js';
+import { type Observable, Subject } from '../rx.js';
 import { relayLogLine } from './log-relay.js';
 import {
   fromWireError,

@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from '../result.js';
+import { isoTime } from './iso-time.js';
 
 /** The six things a notification can report (seed: Gateway notifications), plus anything unrecognised. */
 export type NotificationReason =
@@ -117,7 +118,7 @@ export function buildNotification(fields: {
   const known = NOTIFICATION_TEXT[fields.reason];
   return {
     Request: fields.request,
-    Time: fields.time.toISOString(),
+    Time: isoTime(fields.time.getTime()),
     Topic: fields.topic,
     Type: fields.typeId,
     Id: fields.deviceId,

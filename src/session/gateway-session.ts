@@ -1,5 +1,4 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { BehaviorSubject, type Observable, Subject } from 'rxjs';
 import { type BackoffOptions, nextBackoffMs } from '../backoff.js';
 import type { Logger } from '../logging.js';
 import { type DmTopic, parseDmTopic } from '../protocol/device-management.js';
@@ -7,6 +6,7 @@ import type { DeviceRef } from '../protocol/ids.js';
 import { MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
 import { type GatewayNotification, parseNotification } from '../protocol/notification.js';
 import { commandTopic, eventTopic, notifyTopic, parseCommandTopic } from '../protocol/topics.js';
+import { BehaviorSubject, type Observable, Subject } from '../rx.js';
 import { type EndpointOptions, resolveEndpoint } from './endpoint.js';
 import { ConnectionLostError, PayloadTooLargeError, SessionClosedError, UnsupportedQosError } from './errors.js';
 import { TakeoverDetector } from './takeover-detector.js';

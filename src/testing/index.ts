@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
-import { filter, firstValueFrom, type Observable, ReplaySubject, timeout } from 'rxjs';
 import type { Adapter, AdapterFactory } from '../adapter.js';
 import { builtInCatalog, importPlugin } from '../cli/adapter-catalog.js';
 import { gatewayConfigSchema } from '../config/gateway-config.js';
@@ -17,6 +16,7 @@ import { type RunningGateway, startGateway } from '../pipeline/gateway.js';
 import { EmbeddedPlatform } from '../platform/platform.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import { ALL_EVENTS_FILTER, commandTopic } from '../protocol/topics.js';
+import { filter, firstValueFrom, type Observable, ReplaySubject, timeout } from '../rx.js';
 
 /** What the kit starts: the plugin, its options, and the profiles its frames name. */
 export interface PluginHarnessOptions {
