@@ -1,9 +1,9 @@
-import { type Observable, Subject } from '../../src/rx.js';
 import type { z } from 'zod';
 import type { Adapter, AdapterContext, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import { type AdapterConfig, adapterConfigSchema } from '../../src/config/gateway-config.js';
 import type { VariableValues } from '../../src/config/template-variables.js';
+import { type Observable, Subject } from '../../src/rx.js';
 import { addressVariables } from '../template-variables.js';
 import { type BleProfile, matchProfile, viewAdvertisement } from './advertisement-match.js';
 import { colonAddress, compactAddress } from './ble-identifiers.js';

@@ -1,8 +1,8 @@
-import { defer, merge, mergeMap, Subject, type Subscription, takeUntil, tap, throwError } from '../../src/rx.js';
 import type { ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import type { Logger } from '../../src/logging.js';
+import { defer, merge, mergeMap, Subject, type Subscription, takeUntil, tap, throwError } from '../../src/rx.js';
 import type { BleProfile } from './advertisement-match.js';
 import { colonAddress, compactAddress } from './ble-identifiers.js';
 import type { AdapterFault } from './fault-boundary.js';

@@ -1,7 +1,7 @@
-import { defer, merge, mergeMap, Subject, type Subscription, throwError } from '../../src/rx.js';
 import type { ChannelStatus } from '../../src/adapter.js';
 import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
 import type { Logger } from '../../src/logging.js';
+import { defer, merge, mergeMap, Subject, type Subscription, throwError } from '../../src/rx.js';
 import { BluetoothUnavailableError, describeLoadError, describeRadioState, openRadio } from './load-noble.js';
 import type { BindingsThrow } from './noble-internals.js';
 import type { Listener, Noble, NobleBindings, NoblePeripheral } from './noble-types.js';

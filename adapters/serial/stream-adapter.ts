@@ -1,10 +1,10 @@
-import { concat, defer, from, Observable, Subject, type Subscription, takeUntil } from '../../src/rx.js';
 import type { Adapter, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
 import { createDeframer } from '../../src/codecs/framing/framing-spec.js';
 import type { HardwareProfile } from '../../src/config/profile-schema.js';
 import type { VariableValues } from '../../src/config/template-variables.js';
 import type { Logger } from '../../src/logging.js';
+import { concat, defer, from, Observable, Subject, type Subscription, takeUntil } from '../../src/rx.js';
 import type { ByteChannel } from './byte-channel.js';
 import { ModbusMaster } from './modbus-master.js';
 

@@ -1,6 +1,6 @@
-import { type Observable, Subject } from '../../src/rx.js';
 import type { Adapter, AdapterContext } from '../../src/adapter.js';
 import type { AdapterConfig } from '../../src/config/gateway-config.js';
+import { type Observable, Subject } from '../../src/rx.js';
 import { StreamAdapter } from '../serial/stream-adapter.js';
 import type { Emulator } from './emulator.js';
 import { GpsEmulator } from './gps-emulator.js';
