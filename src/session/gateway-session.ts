@@ -9,6 +9,7 @@ import { commandTopic, eventTopic, notifyTopic, parseCommandTopic } from '../pro
 import { BehaviorSubject, type Observable, Subject } from '../rx.js';
 import { type EndpointOptions, resolveEndpoint } from './endpoint.js';
 import { ConnectionLostError, PayloadTooLargeError, SessionClosedError, UnsupportedQosError } from './errors.js';
+import { encodeQos1Publish } from './publish-packet.js';
 import { TakeoverDetector } from './takeover-detector.js';
 
 /** Where the one gateway connection stands. */
@@ -84,6 +85,10 @@ export class GatewaySession {
   /** Connections made (CONNACK accepted) and lost, for metrics: more than one connect means reconnects. */
   readonly counters = { connects: 0, disconnects: 0 };
   private closing = false;
+  /** send()'s QoS 1 publishes awaiting their PUBACK, by message id (not in mqtt.js's store: the queue resends). */
+  private readonly awaitingAck = new Map<number, (error?: Error) => void>();
+  /** send()'s packets of this tick, written to the socket together. */
+  private outbox: Buffer[] = [];
   private lastError: string | undefined;
   private readonly retryOnAuthFailure: boolean;
 
@@ -209,10 +214,10 @@ export class GatewaySession {
   }
 
   /**
-   * Publishes a message whose redelivery the caller owns (the durable queue): mqtt.js keeps it only until
-   * its PUBACK. If the connection drops first, `done` gets a ConnectionLostError and mqtt.js forgets it, so
-   * nothing is resent behind the queue's back and nothing reaches the service before the session is online
-   * again (where admission has reset its device count). Topic and size are the caller's to check.
+   * Publishes a message whose redelivery the caller owns (the durable queue): kept only until its PUBACK. If
+   * the connection drops first, `done` gets a ConnectionLostError and the message is forgotten, so nothing is
+   * resent behind the queue's back and nothing reaches the service before the session is online again (where
+   * admission has reset its device count). Topic and size are the caller's to check.
    */
   send(topic: string, payload: string, qos: 0 | 1, done: (error?: Error) => void): void {
     const client = this.client;
@@ -224,17 +229,36 @@ export class GatewaySession {
       client.publish(topic, payload, { qos: 0, retain: false }, (error) => done(error ? new ConnectionLostError() : undefined));
       return;
     }
-    let messageId = 0;
-    client.publish(topic, payload, { qos: 1, retain: false }, (error) => {
-      if (!error) return done();
-      // Out of mqtt.js's store too, or it would resend the message itself after reconnecting.
-      client.outgoingStore.del({ messageId } as Parameters<typeof client.outgoingStore.del>[0], () => undefined);
+    // Written by the session itself (src/session/publish-packet.ts says why), with a message id from mqtt.js's own
+    // provider so that its packets (subscriptions, device management) never share one with these.
+    const messageId = client.messageIdProvider.allocate();
+    if (messageId === null) {
+      queueMicrotask(() => done(new ConnectionLostError()));
+      return;
+    }
+    this.awaitingAck.set(messageId, done);
+    if (this.outbox.push(encodeQos1Publish(topic, payload, messageId)) === 1) queueMicrotask(this.flushOutbox);
+  }
+
+  /** One write for the tick's publishes (a read's frames are sent in one go). */
+  private readonly flushOutbox = (): void => {
+    const packets = this.outbox;
+    this.outbox = [];
+    // A connection lost meanwhile fails these on 'close'; the queue sends them again after reconnecting.
+    if (!this.client.connected) return;
+    this.client.stream.write(packets.length === 1 ? (packets[0] as Buffer) : Buffer.concat(packets));
+  };
+
+  /** Every send() awaiting its PUBACK failed: the connection is gone, and with it any ack that was coming. */
+  private failAwaitingAcks(): void {
+    this.outbox = [];
+    if (this.awaitingAck.size === 0) return;
+    const waiting = [...this.awaitingAck];
+    this.awaitingAck.clear();
+    for (const [messageId, done] of waiting) {
+      this.client.messageIdProvider.deallocate(messageId);
       done(new ConnectionLostError());
-    });
-    messageId = client.getLastMessageId();
-    const pending = client.outgoing[messageId];
-    // Volatile: mqtt.js fails it (instead of keeping it) when the connection closes.
-    if (pending) pending.volatile = true;
+    }
   }
 
   /**
@@ -330,6 +354,16 @@ export class GatewaySession {
       }
     });
     client.on('message', (topic, payload) => this.route(topic, payload));
+    // send()'s PUBACKs (mqtt.js ignores an ack for a message id it did not send).
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
+      const done = this.awaitingAck.get(packet.messageId);
+      if (!done) return;
+      this.awaitingAck.delete(packet.messageId);
+      client.messageIdProvider.deallocate(packet.messageId);
+      done();
+    });
+    client.on('close', () => this.failAwaitingAcks());
   }
 
   private route(topic: string, payload: Buffer): void {

@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
+import { createServer, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { filter, firstValueFrom } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logging.js';
 import type { EmbeddedPlatform } from '../../src/platform/platform.js';
 import { MAX_PAYLOAD_BYTES, TLS_CIPHER_SUITES } from '../../src/protocol/limits.js';
-import { PayloadTooLargeError, UnsupportedQosError } from '../../src/session/errors.js';
+import { ConnectionLostError, PayloadTooLargeError, UnsupportedQosError } from '../../src/session/errors.js';
 import { GatewaySession, type GatewaySessionOptions } from '../../src/session/gateway-session.js';
 import { makeCertificate } from '../support/certificates.js';
 import { connectApplication, connectRawGateway, GATEWAY, messages$, ORG, startPlatform } from '../support/platform.js';
@@ -37,9 +39,9 @@ function session(overrides: Partial<GatewaySessionOptions> = {}, logger = silent
       token: GATEWAY.token,
       transport: 'tcp',
       host: '127.0.0.1',
-      port: portOf(),
       reconnect: { initialMs: 50, maxMs: 200 },
       ...overrides,
+      port: overrides.port ?? portOf(),
     },
     logger,
   );
@@ -192,6 +194,97 @@ describe('GatewaySession over tcp', () => {
     await expect(gw.start()).rejects.toMatchObject({ code: 4 });
     const retrying = await firstValueFrom(gw.status$.pipe(filter((s) => s.state === 'connecting')));
     expect(retrying.reason).toMatch(/refused the token/);
+  });
+});
+
+/** Settles when `done` is called: its error, or undefined. */
+function settled(): { done: (error?: Error) => void; outcome: Promise<Error | undefined> } {
+  let done: (error?: Error) => void = () => undefined;
+  const outcome = new Promise<Error | undefined>((resolve) => {
+    done = resolve;
+  });
+  return { done, outcome };
+}
+
+/**
+ * A broker that answers CONNECT and SUBSCRIBE but not PUBLISH on its first connection, and drops that
+ * connection after `dropAfter` publishes; later connections get their PUBACKs. For what aedes never does.
+ */
+async function withholdingBroker(dropAfter: number): Promise<{ server: Server; port: number; published: number[] }> {
+  const published: number[] = [];
+  let connections = 0;
+  const server = createServer((socket: Socket) => {
+    const first = ++connections === 1;
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    parser.on('packet', (packet) => {
+      if (packet.cmd === 'connect') socket.write(mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+      if (packet.cmd === 'subscribe') {
+        socket.write(
+          mqttPacket.generate({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(() => 1) }),
+        );
+      }
+      if (packet.cmd === 'pingreq') socket.write(mqttPacket.generate({ cmd: 'pingresp' }));
+      if (packet.cmd === 'publish' && packet.messageId !== undefined) {
+        published.push(packet.messageId);
+        if (!first) socket.write(mqttPacket.generate({ cmd: 'puback', messageId: packet.messageId }));
+        else if (published.length === dropAfter) socket.destroy();
+      }
+    });
+    socket.on('data', (chunk) => parser.parse(chunk));
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { server, port: address.port, published };
+}
+
+describe("GatewaySession.send (the durable queue's path)", () => {
+  it("writes a tick's QoS 1 events to the socket at once, each settled by its own PUBACK, in order", async () => {
+    platform = await startPlatform();
+    const app = await application();
+    const gw = session();
+    await gw.start();
+    const received: string[] = [];
+    const all = new Promise<void>((resolve) =>
+      app.on('message', (_topic, payload) => {
+        received.push(payload.toString());
+        if (received.length === 50) resolve();
+      }),
+    );
+    const stream = (gw as unknown as { client: MqttClient }).client.stream;
+    const writes = vi.spyOn(stream, 'write');
+    const sends = Array.from({ length: 50 }, (_, i) => {
+      const send = settled();
+      gw.send('iot-2/type/t/id/d/evt/e/fmt/json', `{"n":${i}}`, 1, send.done);
+      return send.outcome;
+    });
+    expect(await Promise.all(sends)).toEqual(Array(50).fill(undefined));
+    await all;
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(received).toEqual(Array.from({ length: 50 }, (_, i) => `{"n":${i}}`));
+  });
+
+  it('fails the sends awaiting their PUBACK when the connection drops, and sends again once back online', async () => {
+    const broker = await withholdingBroker(3);
+    try {
+      const gw = session({ port: broker.port });
+      await gw.start();
+      const sends = [0, 1, 2].map((i) => {
+        const send = settled();
+        gw.send('iot-2/type/t/id/d/evt/e/fmt/json', `{"n":${i}}`, 1, send.done);
+        return send.outcome;
+      });
+      const outcomes = await Promise.all(sends);
+      for (const outcome of outcomes) expect(outcome).toBeInstanceOf(ConnectionLostError);
+      await firstValueFrom(gw.status$.pipe(filter((status) => status.state === 'online')));
+      const again = settled();
+      gw.send('iot-2/type/t/id/d/evt/e/fmt/json', '{"n":0}', 1, again.done);
+      expect(await again.outcome).toBeUndefined();
+      expect(new Set(broker.published).size).toBe(broker.published.length);
+    } finally {
+      broker.server.close();
+    }
   });
 });
 

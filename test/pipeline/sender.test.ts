@@ -25,7 +25,7 @@ class FakeSession implements SenderSession {
   online(): void {
     this.status.next({ state: 'online', at: Date.now() });
   }
-  /** Drops the connection: every unacknowledged send fails, as mqtt.js does with volatile messages. */
+  /** Drops the connection: every unacknowledged send fails, as the session does on 'close'. */
   drop(): void {
     for (const sent of this.sent.splice(0)) sent.done(new Error('connection closed'));
     this.status.next({ state: 'offline', at: Date.now() });
