@@ -60,7 +60,8 @@ export type EventPayload = Uint8Array | string;
 /**
  * The one MQTT connection of the gateway (seed: MQTT client connection). It knows MQTT and the
  * Watson IoT topic rules, never serial or BLE. Subscriptions are remembered and restored after
- * every reconnect; publishes made while offline are queued by mqtt.js and sent on reconnect.
+ * every reconnect. Nothing is published while offline: publish() and send() refuse with a ConnectionLostError,
+ * and the durable queue sends its events again once the session is back online.
  */
 export class GatewaySession {
   readonly clientId: string;
