@@ -70,8 +70,6 @@ export interface GatewayParts {
   notificationCounts: Partial<Record<NotificationReason, number>>;
 }
 
-const iso = isoTime;
-
 /**
  * A read-only view of a running gateway (DESIGN: watch): the local HTTP server, the health event and
  * the console read it; nothing flows back. It keeps each channel's latest status and nothing else.
@@ -141,14 +139,14 @@ export class GatewayView {
     return {
       gateway: { org: this.parts.org, ...gateway, clientId: session.clientId },
       version: this.parts.version,
-      startedAt: iso(this.startedAt),
+      startedAt: isoTime(this.startedAt),
       uptimeSeconds: this.uptimeSeconds(),
       process: { pid: process.pid, rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
       session: {
         ...session.current,
         url: session.url,
         ...session.counters,
-        onlineSince: onlineSince ? iso(onlineSince) : undefined,
+        onlineSince: onlineSince ? isoTime(onlineSince) : undefined,
       },
       adapters: adapters.map((adapter) => ({
         name: adapter.name,
@@ -162,7 +160,7 @@ export class GatewayView {
         adapter: route.adapter.name,
         channel: route.source.channel,
         admission: admission.status(key),
-        lastSeen: iso(route.lastSeen),
+        lastSeen: isoTime(route.lastSeen),
         frames: route.frames,
         events: route.events,
       })),
@@ -176,7 +174,7 @@ export class GatewayView {
       notifications: this.parts.notificationCounts,
       recentRejects: pipeline.recentRejects.map(({ at, source, ...reject }) => ({
         ...reject,
-        at: iso(at),
+        at: isoTime(at),
         ...(source ? { channel: source.channel } : {}),
       })),
     };

@@ -159,14 +159,13 @@ export class ManagedGateway {
   /** Each device's managed state, lifetime, location and firmware, the gateway first (for the console). */
   snapshot(): ManagedDeviceState[] {
     const lifetime = this.inputs.options.lifetime;
-    const iso = isoTime;
     return [...this.scheduler.all()].map((md) => ({
       typeId: md.device.typeId,
       deviceId: md.device.deviceId,
       managed: md.managed,
       lifetimeSeconds: lifetime,
       ...(md.managed && md.managedAt !== undefined
-        ? { managedSince: iso(md.managedAt), ...(lifetime > 0 ? { expiresAt: iso(md.managedAt + lifetime * 1000) } : {}) }
+        ? { managedSince: isoTime(md.managedAt), ...(lifetime > 0 ? { expiresAt: isoTime(md.managedAt + lifetime * 1000) } : {}) }
         : {}),
       ...(md.location ? { location: md.location } : {}),
       firmware: md.firmware,

@@ -253,13 +253,16 @@ export class GatewaySession {
   /** Every send() awaiting its PUBACK failed: the connection is gone, and with it any ack that was coming. */
   private failAwaitingAcks(): void {
     this.outbox = [];
-    if (this.awaitingAck.size === 0) return;
-    const waiting = [...this.awaitingAck];
-    this.awaitingAck.clear();
-    for (const [messageId, done] of waiting) {
-      this.client.messageIdProvider.deallocate(messageId);
-      done(new ConnectionLostError());
-    }
+    for (const messageId of [...this.awaitingAck.keys()]) this.settleSend(messageId, new ConnectionLostError());
+  }
+
+  /** A send() is over (acknowledged, or failed): its message id is free again. */
+  private settleSend(messageId: number, error?: Error): void {
+    const done = this.awaitingAck.get(messageId);
+    if (!done) return;
+    this.awaitingAck.delete(messageId);
+    this.client.messageIdProvider.deallocate(messageId);
+    done(error);
   }
 
   /**
@@ -357,12 +360,7 @@ export class GatewaySession {
     client.on('message', (topic, payload) => this.route(topic, payload));
     // send()'s PUBACKs (mqtt.js ignores an ack for a message id it did not send).
     client.on('packetreceive', (packet) => {
-      if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
-      const done = this.awaitingAck.get(packet.messageId);
-      if (!done) return;
-      this.awaitingAck.delete(packet.messageId);
-      client.messageIdProvider.deallocate(packet.messageId);
-      done();
+      if (packet.cmd === 'puback' && packet.messageId !== undefined) this.settleSend(packet.messageId);
     });
     client.on('close', () => this.failAwaitingAcks());
   }
