@@ -1,4 +1,7 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import { createRequire } from 'node:module';
+import { createConnection } from 'node:net';
+import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
+import type { StreamBuilder } from 'mqtt/lib/shared';
 import { type BackoffOptions, nextBackoffMs } from '../backoff.js';
 import type { Logger } from '../logging.js';
 import { type DmTopic, parseDmTopic } from '../protocol/device-management.js';
@@ -9,6 +12,7 @@ import { commandTopic, eventTopic, notifyTopic, parseCommandTopic } from '../pro
 import { BehaviorSubject, type Observable, Subject } from '../rx.js';
 import { type EndpointOptions, resolveEndpoint } from './endpoint.js';
 import { ConnectionLostError, PayloadTooLargeError, SessionClosedError, UnsupportedQosError } from './errors.js';
+import { PubackFilter } from './puback-filter.js';
 import { encodeQos1Publish } from './publish-packet.js';
 import { TakeoverDetector } from './takeover-detector.js';
 
@@ -56,6 +60,11 @@ export interface PublishOptions {
 }
 
 export type EventPayload = Uint8Array | string;
+
+/** Bytes read from the service's socket at a time (each read is copied only where it is not a PUBACK). */
+const READ_BUFFER_BYTES = 64 * 1024;
+// mqtt.js's TLS builder, loaded only for a TLS connection (it loads node:tls).
+const require = createRequire(import.meta.url);
 
 /**
  * The one MQTT connection of the gateway (seed: MQTT client connection). It knows MQTT and the
@@ -109,7 +118,7 @@ export class GatewaySession {
     this.notifications$ = this.notifications.asObservable();
     this.dm$ = this.dm.asObservable();
     this.status$ = this.status.asObservable();
-    this.client = mqtt.connect({
+    const clientOptions: IClientOptions = {
       ...endpoint.options,
       reconnectPeriod: this.backoff.initialMs,
       reconnectOnConnackError: true,
@@ -125,7 +134,13 @@ export class GatewaySession {
       // By default every PUBACK moves the keep-alive timer (a clearTimeout and a setTimeout per event: ~6% of the
       // CPU at saturation in the bench's profile). A PINGREQ every keepalive period even while busy costs 2 bytes.
       reschedulePings: false,
-    });
+    };
+    // Over TCP and TLS the socket's reads go through a PubackFilter first (puback-filter.ts says why); over
+    // WebSockets, and through a SOCKS proxy (mqtt.js's MQTTJS_SOCKS_PROXY), mqtt.js opens the connection itself.
+    const filtered = (options.transport === 'tcp' || options.transport === 'tls') && !process.env.MQTTJS_SOCKS_PROXY;
+    this.client = filtered
+      ? new MqttClient(this.filteredStream(options.transport === 'tls', clientOptions), clientOptions)
+      : mqtt.connect(clientOptions);
     // Every command, for the gateway and any device behind it, with one subscription (seed: Subscribing to
     // commands, "+" allowed): a command for a device not heard yet since a restart still reaches the gateway,
     // and no per-device subscription piles up or counts against the service's active devices.
@@ -256,13 +271,42 @@ export class GatewaySession {
     for (const messageId of [...this.awaitingAck.keys()]) this.settleSend(messageId, new ConnectionLostError());
   }
 
-  /** A send() is over (acknowledged, or failed): its message id is free again. */
-  private settleSend(messageId: number, error?: Error): void {
+  /** A send() is over (acknowledged, or failed): its message id is free again. False for an id not send()'s. */
+  private settleSend(messageId: number, error?: Error): boolean {
     const done = this.awaitingAck.get(messageId);
-    if (!done) return;
+    if (!done) return false;
     this.awaitingAck.delete(messageId);
     this.client.messageIdProvider.deallocate(messageId);
     done(error);
+    return true;
+  }
+
+  /**
+   * Opens each connection (TCP, or TLS through mqtt.js's own builder and its error handling) with Node's `onread`:
+   * the socket hands each read to a PubackFilter, which settles send()'s PUBACKs and pushes the rest into the
+   * socket's readable side, where mqtt.js reads it as before.
+   */
+  private filteredStream(secure: boolean, options: IClientOptions): StreamBuilder {
+    return (client) => {
+      const filter = new PubackFilter({
+        acknowledge: (messageId) => this.settleSend(messageId),
+        forward: (bytes) => socket.push(bytes),
+      });
+      const onread = {
+        buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+        callback: (length: number, buffer: Uint8Array) => {
+          filter.read(buffer, length);
+          return true; // keep reading (mqtt.js falling behind pauses the socket, which stops its reads)
+        },
+      };
+      const socket = secure
+        ? (require('mqtt/lib/connect/tls') as { default: StreamBuilder }).default(client, {
+            ...options,
+            onread,
+          } as IClientOptions)
+        : createConnection({ host: options.hostname ?? options.host ?? 'localhost', port: options.port ?? 1883, onread });
+      return socket as ReturnType<StreamBuilder> & { push(bytes: Buffer): boolean };
+    };
   }
 
   /**
@@ -358,7 +402,8 @@ export class GatewaySession {
       }
     });
     client.on('message', (topic, payload) => this.route(topic, payload));
-    // send()'s PUBACKs (mqtt.js ignores an ack for a message id it did not send).
+    // send()'s PUBACKs where no PubackFilter took them first (WebSockets); mqtt.js ignores an ack for a message id
+    // it did not send.
     client.on('packetreceive', (packet) => {
       if (packet.cmd === 'puback' && packet.messageId !== undefined) this.settleSend(packet.messageId);
     });

@@ -265,6 +265,48 @@ describe("GatewaySession.send (the durable queue's path)", () => {
     expect(received).toEqual(Array.from({ length: 50 }, (_, i) => `{"n":${i}}`));
   });
 
+  it.each(['tcp', 'tls'] as const)(
+    "takes send()'s PUBACKs before mqtt.js over %s, which still gets commands and its own publishes' acks",
+    async (transport) => {
+      const certificate = await makeCertificate();
+      platform = await startPlatform({ listeners: { port: 0, tlsPort: 0, cert: certificate.cert, key: certificate.key } });
+      const app = await application();
+      const gw = session(
+        transport === 'tls' ? { transport, port: portOf('mqtts'), caFile: certificate.certFile } : { transport: 'tcp' },
+      );
+      await gw.start();
+      const seenByMqttJs: number[] = [];
+      (gw as unknown as { client: MqttClient }).client.on('packetreceive', (packet) => {
+        if (packet.cmd === 'puback' && packet.messageId !== undefined) seenByMqttJs.push(packet.messageId);
+      });
+      const commands: string[] = [];
+      const gotCommands = new Promise<void>((resolve) =>
+        gw.commands$.subscribe((command) => {
+          commands.push(command.payload.toString());
+          if (commands.length === 20) resolve();
+        }),
+      );
+      const sends: Promise<Error | undefined>[] = [];
+      const published: Promise<void>[] = [];
+      for (let burst = 0; burst < 20; burst++) {
+        for (let i = 0; i < 100; i++) {
+          const send = settled();
+          gw.send('iot-2/type/t/id/d/evt/e/fmt/json', `{"n":${burst * 100 + i}}`, 1, send.done);
+          sends.push(send.outcome);
+        }
+        // mqtt.js's own QoS 1 publish (device management's path) and a command, amid the PUBACKs.
+        published.push(gw.publish('iot-2/type/t/id/d/evt/dm/fmt/json', `{"burst":${burst}}`, { qos: 1 }));
+        await app.publishAsync('iot-2/type/t/id/d/cmd/c/fmt/json', `{"burst":${burst}}`, { qos: 1 });
+      }
+      expect(await Promise.all(sends)).toEqual(Array(2000).fill(undefined));
+      await Promise.all(published);
+      await gotCommands;
+      expect(commands).toEqual(Array.from({ length: 20 }, (_, burst) => `{"burst":${burst}}`));
+      // mqtt.js saw the acks of its 20 publishes only, never the 2,000 of send().
+      expect(seenByMqttJs).toHaveLength(20);
+    },
+  );
+
   it('fails the sends awaiting their PUBACK when the connection drops, and sends again once back online', async () => {
     const broker = await withholdingBroker(3);
     try {
