@@ -17,8 +17,11 @@ export interface SerialLineSettings {
 /** What serialport's Linux and macOS bindings carry besides their interface: the descriptor and its poller. */
 interface NativePort {
   fd?: number;
-  poller?: { once(event: 'readable', listener: (error?: Error | null) => void): void };
+  poller?: { on(event: 'readable', listener: (error?: Error | null) => void): void; poll(events: number): void };
 }
+
+/** serialport's poller event flag for "readable" (bindings-cpp's EVENTS.UV_READABLE). */
+const POLL_READABLE = 0b0001;
 
 /** Bytes read into one pool before a fresh one is taken (slices handed out are never overwritten). */
 const POOL_SIZE = 64 * 1024;
@@ -68,7 +71,7 @@ export class SerialPortChannel implements ByteChannel {
       if (port.isOpen) this.lost(`${device}: ${error.message}`);
     });
     await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
-    void this.readLoop(port, device);
+    this.startReading(port, device);
     const info = located.value.info ?? (await describeDevice(device, this.list));
     Object.assign(this.vars, {
       'port.device': device,
@@ -97,21 +100,26 @@ export class SerialPortChannel implements ByteChannel {
 
   /**
    * Reads the port itself rather than through serialport's stream (never put in flowing mode, so it never
-   * reads on its own). On Linux and macOS the port's descriptor is non-blocking: wait until it is readable
-   * (serialport's poller), read everything there is with plain read(2) calls on this thread, hand it over,
-   * then wait `readWindowMs` before looking again. serialport's own read goes through libuv's thread pool and
-   * returns to the event loop once per chunk, often a few bytes: its cost per line on a Pi.
+   * reads on its own). On Linux and macOS the port's descriptor is non-blocking: when it is readable (serialport's
+   * poller), read everything there is with plain read(2) calls on this thread, hand it over, then wait
+   * `readWindowMs` before looking again. serialport's own read goes through libuv's thread pool and returns to the
+   * event loop once per chunk, often a few bytes: its cost per line on a Pi. Callbacks, not a promise per wait: at a
+   * line every 10 ms each wake-up is paid on a cold cache, and the poller's `once` and an await were ~8% of it.
    */
-  private async readLoop(port: SerialPort, device: string): Promise<void> {
+  private startReading(port: SerialPort, device: string): void {
     const binding = port.port as unknown as NativePort | undefined;
     if (!binding) return;
-    if (typeof binding.fd !== 'number' || !binding.poller) return this.readThroughBinding(port, device);
+    if (typeof binding.fd !== 'number' || !binding.poller) {
+      void this.readThroughBinding(port, device);
+      return;
+    }
     const fd = binding.fd;
     const poller = binding.poller;
     let pool = Buffer.allocUnsafe(POOL_SIZE);
     let used = 0;
     let lastDataAt = Number.NEGATIVE_INFINITY;
-    while (!this.closing && port.isOpen) {
+    const readAll = (): void => {
+      if (this.closing || !port.isOpen) return;
       let got = 0;
       for (;;) {
         if (POOL_SIZE - used < MIN_POOL_SPACE) {
@@ -143,17 +151,19 @@ export class SerialPortChannel implements ByteChannel {
         const dense = now - lastDataAt < this.readWindowMs * 4;
         lastDataAt = now;
         if (dense && this.readWindowMs > 0) {
-          await new Promise((resolve) => setTimeout(resolve, this.readWindowMs));
-          continue;
+          setTimeout(readAll, this.readWindowMs);
+          return;
         }
       }
-      try {
-        await new Promise<void>((resolve, reject) => poller.once('readable', (error) => (error ? reject(error) : resolve())));
-      } catch (error) {
-        if ((error as { canceled?: boolean }).canceled || this.closing) return;
-        return this.disconnected(port, `${device} was disconnected: ${(error as Error).message}`);
-      }
-    }
+      poller.poll(POLL_READABLE);
+    };
+    poller.on('readable', (error?: Error | null) => {
+      if (!error) return readAll();
+      // Canceled: the port is closing (serialport stops its poller).
+      if ((error as { canceled?: boolean }).canceled || this.closing) return;
+      this.disconnected(port, `${device} was disconnected: ${error.message}`);
+    });
+    readAll();
   }
 
   /** Where the port has no descriptor to read directly (Windows): serialport's own reads, one by one. */
