@@ -50,6 +50,13 @@ export class SqliteQueue {
   private count: number;
   private byteCount: number;
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * When what is buffered must be committed (performance.now()), or 0 when nothing is waiting. The timer is not
+   * cleared when the buffer settles or commits early: it finds nothing due and stops, so an event acknowledged
+   * before its commit costs no timer at all (a setTimeout and a clearTimeout per event were ~10% of the CPU at 100
+   * lines/s); while events keep coming the timer wakes the process once per interval.
+   */
+  private commitDue = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly counters = { appended: 0, acknowledged: 0, commits: 0 };
@@ -233,8 +240,7 @@ export class SqliteQueue {
 
   /** Commits what is buffered now: one transaction for every append and acknowledgement since the last. */
   commit(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.commitDue = 0;
     if (this.closed || (this.buffer.length === 0 && this.acks.size === 0)) return;
     const buffer = this.buffer;
     const acks = this.acks;
@@ -303,6 +309,7 @@ export class SqliteQueue {
     if (this.closed) return;
     this.commit();
     this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.flusher?.close();
     try {
@@ -347,8 +354,7 @@ export class SqliteQueue {
 
   /** Forgets a buffer whose events were all delivered (none needs writing), and the commit it was waiting for. */
   private settleBuffer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.commitDue = 0;
     const last = this.buffer[this.buffer.length - 1];
     if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
     this.buffer = [];
@@ -361,9 +367,18 @@ export class SqliteQueue {
   }
 
   private scheduleCommit(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => this.commit(), this.options.commitIntervalMs);
+    if (this.commitDue !== 0 || this.closed) return;
+    this.commitDue = performance.now() + this.options.commitIntervalMs;
+    this.timer ??= setTimeout(this.commitWhenDue, this.options.commitIntervalMs);
   }
+
+  private readonly commitWhenDue = (): void => {
+    this.timer = undefined;
+    if (this.commitDue === 0 || this.closed) return;
+    const wait = this.commitDue - performance.now();
+    if (wait >= 1) this.timer = setTimeout(this.commitWhenDue, wait);
+    else this.commit();
+  };
 
   private buffered(id: number): BufferedEvent | undefined {
     const index = this.firstBufferedAfter(id - 1);

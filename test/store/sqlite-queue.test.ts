@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logging.js';
 import { openQueue } from '../../src/store/open-queue.js';
 import { type QueueOptions, SqliteQueue } from '../../src/store/sqlite-queue.js';
@@ -99,6 +99,33 @@ describe('SqliteQueue: append, acknowledge, replay', () => {
     const started = Date.now();
     while (queue.stats().commits === 0) await new Promise((resolve) => setImmediate(resolve));
     expect(Date.now() - started).toBeLessThan(100);
+  });
+
+  it('arms no timer per event acknowledged before its commit, and still commits a later one within the interval', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const queue = open({ commitIntervalMs: 30 });
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      for (let i = 0; i < 100; i++) {
+        const event = queue.append('a', 'iot-2/type/t/id/a/evt/e/fmt/json', `{"n":${i}}`, 1, Date.now());
+        queue.acknowledge(event!.id);
+      }
+      expect(timers).toHaveBeenCalledTimes(1);
+      vi.advanceTimersByTime(20);
+      queue.append('a', 'iot-2/type/t/id/a/evt/e/fmt/json', '{"late":1}', 1, Date.now());
+      // The first timer fires at 30 ms, finds the late event due at 50 and waits for it.
+      vi.advanceTimersByTime(29);
+      expect(queue.stats().commits).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(queue.stats().commits).toBe(1);
+      expect(queue.readAfter(0, 10).map((event) => event.payload)).toEqual(['{"late":1}']);
+      // Nothing left to commit: the timer stops.
+      vi.advanceTimersByTime(100);
+      expect(vi.getTimerCount()).toBe(0);
+      timers.mockRestore();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('flushes each commit to the disk in the background (synchronous: full), not inside the commit', async () => {
