@@ -17,7 +17,7 @@ export interface PubackFilterSink {
 }
 
 /**
- * Follows packet boundaries across reads of any size. A PUBACK whose 4 bytes arrive in one read is recognised
+ * One per connection. Follows packet boundaries across reads of any size. A PUBACK whose 4 bytes arrive in one read is recognised
  * without copying; one split across reads is gathered first. Bytes that are not a valid stream (a remaining length
  * over 4 bytes) are all forwarded from there on: mqtt.js reports the error and drops the connection.
  */
@@ -76,13 +76,6 @@ export class PubackFilter {
       if (!this.decideHeld()) return this.forwardRest(chunk, at, length);
     }
     if (this.heldLength === 0 && from < length) this.sink.forward(Buffer.from(chunk.subarray(from, length)));
-  }
-
-  /** Starts over, for a new connection. */
-  reset(): void {
-    this.heldLength = 0;
-    this.remaining = 0;
-    this.passThrough = false;
   }
 
   /**

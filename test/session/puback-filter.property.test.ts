@@ -140,13 +140,4 @@ describe('PubackFilter', () => {
     expect(acked).toEqual([8]);
     expect(forwarded.equals(Buffer.concat([broken, after]))).toBe(true);
   });
-
-  it('starts over after reset (a new connection), dropping half a packet of the old one', () => {
-    const acked: number[] = [];
-    const filter = new PubackFilter({ acknowledge: (id) => acked.push(id) > 0, forward: () => undefined });
-    filter.read(pubackBytes(5).subarray(0, 3));
-    filter.reset();
-    filter.read(pubackBytes(6));
-    expect(acked).toEqual([6]);
-  });
 });
