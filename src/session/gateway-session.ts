@@ -61,6 +61,7 @@ export interface PublishOptions {
 
 export type EventPayload = Uint8Array | string;
 
+/** send()'s flush is chained on this: a microtask without queueMicrotask's AsyncResource. */
 const RESOLVED = Promise.resolve();
 /** Bytes read from the service's socket at a time (each read is copied only where it is not a PUBACK). */
 const READ_BUFFER_BYTES = 64 * 1024;
