@@ -60,7 +60,10 @@ export function checkForm(rule: CommandRule, values: FormValues): FormCheck {
   return { params, errors };
 }
 
-/** The value a field holds as the param's type: numbers parsed, "true"/"false" as booleans; undefined when empty. */
+/**
+ * The value a field holds as the param's type: numbers parsed, "true"/"false" as booleans; undefined when empty.
+ * Text that is no finite number stays text ("Infinity", "1e999"): JSON has no infinities, the gateway would get null.
+ */
 export function formValue(spec: CommandParam, given: string | boolean | undefined): string | number | boolean | undefined {
   if (typeof given === 'boolean') return given;
   if (given === undefined) return spec.type === 'boolean' && spec.required ? false : undefined;
@@ -68,7 +71,7 @@ export function formValue(spec: CommandParam, given: string | boolean | undefine
   if (spec.type === 'boolean') return given === 'true' ? true : given === 'false' ? false : given;
   if (spec.type === 'number' || spec.type === 'integer') {
     const number = Number(given.trim());
-    return given.trim() === '' || Number.isNaN(number) ? given : number;
+    return given.trim() === '' || !Number.isFinite(number) ? given : number;
   }
   return given;
 }

@@ -54,6 +54,18 @@ describe('the console command form (checked by the gateway’s own rules)', () =
       errors: { intervalMs: 'is 150.5; expected integer' },
     },
     { name: 'text for a number', index: 2, values: { offset: 'abc' }, errors: { offset: 'is "abc"; expected number' } },
+    {
+      name: 'an infinity for a number (JSON has none)',
+      index: 2,
+      values: { offset: '-Infinity' },
+      errors: { offset: 'is "-Infinity"; expected number' },
+    },
+    {
+      name: 'a number beyond a double',
+      index: 1,
+      values: { intervalMs: '1e999' },
+      errors: { intervalMs: 'is "1e999"; expected integer' },
+    },
     { name: 'an optional number left out', index: 2, values: { offset: '' }, errors: {} },
     { name: 'an unchecked required boolean (false)', index: 3, values: {}, errors: {} },
     {
