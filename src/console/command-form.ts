@@ -70,8 +70,9 @@ export function formValue(spec: CommandParam, given: string | boolean | undefine
   if (given === '' && (spec.type !== 'string' || !spec.required)) return undefined;
   if (spec.type === 'boolean') return given === 'true' ? true : given === 'false' ? false : given;
   if (spec.type === 'number' || spec.type === 'integer') {
-    const number = Number(given.trim());
-    return given.trim() === '' || !Number.isFinite(number) ? given : number;
+    const text = given.trim();
+    const number = Number(text);
+    return text === '' || !Number.isFinite(number) ? given : number;
   }
   return given;
 }
