@@ -4,9 +4,9 @@
 # and how to install it. When everything is there it only runs `command -v` once per tool.
 set -euo pipefail
 
-# command:Debian package, one per program the tests run (the serial ptys, USB listing, systemd's notify and
+# command:Debian package, one per program the tests run (the C compiler for the fsync recorder, the serial ptys, USB listing, systemd's notify and
 # verify tools, the notify-socket stand-in, the browser the console's tests drive). WIOTP_TEST_TOOLS replaces the list.
-TEST_TOOLS="${WIOTP_TEST_TOOLS:-socat:socat udevadm:udev systemd-notify:systemd systemd-analyze:systemd python3:python3 chromium:chromium}"
+TEST_TOOLS="${WIOTP_TEST_TOOLS:-cc:build-essential socat:socat udevadm:udev systemd-notify:systemd systemd-analyze:systemd python3:python3 chromium:chromium}"
 
 commands=()
 packages=()

@@ -35,6 +35,8 @@ export interface QueueStats {
   /** Background flushes of the log to the disk (synchronous: full), and when the last one finished (ms). */
   flushes: number;
   flushedAt: number | undefined;
+  /** Times the log was copied into the database (each followed by the database's fsync, off the event loop too). */
+  checkpoints: number;
   dropped: Record<QueueDropReason, number>;
   /** Where it lives; ':memory:' when the store is off. */
   location: string;

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logging.js';
 import { DropCounter } from './drop-counter.js';
+import { FileSync } from './file-sync.js';
 import { openQueueFile, prepareStatements, type QueueFileOptions, type RawRow, type Statements } from './queue-file.js';
 import type { FullPolicy, QueuedEvent, QueueStats } from './queued-event.js';
 import { describeStoreError, isCorruption, moveCorruptFileAside } from './store-errors.js';
-import { WalFlusher } from './wal-flusher.js';
 
 /** Settings of the durable queue (config section `store`). */
 export interface QueueOptions extends QueueFileOptions {
@@ -17,6 +17,9 @@ export interface QueueOptions extends QueueFileOptions {
   commitBatch: number;
   /** FULL survives a power cut (fsync per group commit); NORMAL only a crash of the process. */
   synchronous: 'full' | 'normal';
+  /** Tests: the log's size that starts a checkpoint (default 4 MiB, as SQLite's own), and the fsync that FileSync runs. */
+  checkpointBytes?: number;
+  fsync?: typeof import('node:fs').fsync;
   logger: Logger;
   now?: () => number;
 }
@@ -61,7 +64,8 @@ export class SqliteQueue {
   private closed = false;
   private readonly counters = { appended: 0, acknowledged: 0, commits: 0 };
   private readonly drops: DropCounter;
-  private readonly flusher: WalFlusher | undefined;
+  /** Every fsync and checkpoint of the file, off the event loop; undefined in memory. */
+  private readonly sync: FileSync | undefined;
   private lastWriteError = 0;
   private readonly now: () => number;
 
@@ -74,8 +78,17 @@ export class SqliteQueue {
     );
     this.db = openQueueFile(options);
     this.statements = prepareStatements(this.db);
-    this.flusher =
-      options.synchronous === 'full' && options.file !== ':memory:' ? new WalFlusher(`${options.file}-wal`) : undefined;
+    this.sync =
+      options.file === ':memory:'
+        ? undefined
+        : new FileSync({
+            file: options.file,
+            flushEachCommit: options.synchronous === 'full',
+            checkpointBytes: options.checkpointBytes ?? 4 * 1024 * 1024,
+            checkpoint: this.checkpoint,
+            resumed: () => this.commit(),
+            fsync: options.fsync,
+          });
     const totals = this.statements.totals.get() ?? { n: 0, b: 0, m: 0 };
     this.count = totals.n;
     this.byteCount = totals.b;
@@ -193,7 +206,7 @@ export class SqliteQueue {
 
   /** Deletes a device's retained events (its registration is confirmed: they will never be resent). */
   releaseRetained(device: string): void {
-    this.commit();
+    this.beginWrite();
     for (const event of this.buffer) {
       if (event.device !== device || event.state !== 'retained') continue;
       event.state = 'gone';
@@ -205,22 +218,24 @@ export class SqliteQueue {
     } catch (error) {
       this.onError(error, 'write');
     }
+    this.sync?.committed();
   }
 
   /** Makes a device's retained events undelivered again (its registration failed: they go again). */
   resetRetained(device: string): void {
-    this.commit();
+    this.beginWrite();
     for (const event of this.buffer) if (event.device === device && event.state === 'retained') event.state = 'queued';
     try {
       this.statements.resetRetained.run(device);
     } catch (error) {
       this.onError(error, 'write');
     }
+    this.sync?.committed();
   }
 
   /** Drops everything queued for a device (the service refused it for good), counted. */
   dropDevice(device: string): void {
-    this.commit();
+    this.beginWrite();
     for (const event of this.buffer) {
       if (event.device !== device || event.state === 'gone') continue;
       event.state = 'gone';
@@ -236,12 +251,15 @@ export class SqliteQueue {
     } catch (error) {
       this.onError(error, 'write');
     }
+    this.sync?.committed();
   }
 
   /** Commits what is buffered now: one transaction for every append and acknowledgement since the last. */
   commit(): void {
     this.commitDue = 0;
     if (this.closed || (this.buffer.length === 0 && this.acks.size === 0)) return;
+    // A checkpoint is under way: FileSync resumes the commit when the file is safe to write again.
+    if (this.sync?.holding) return;
     const buffer = this.buffer;
     const acks = this.acks;
     const s = this.statements;
@@ -267,13 +285,13 @@ export class SqliteQueue {
       return;
     }
     this.counters.commits++;
-    this.flusher?.committed();
     if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
     this.buffer = [];
     this.live = 0;
     // Deletions free pages: give them back once the queue is empty (after an outage, not on every commit).
     if (this.count === 0 && acks.size > 0) this.compact();
     acks.clear();
+    this.sync?.committed();
   }
 
   /** Counts, bytes, the oldest event and what was dropped. */
@@ -291,8 +309,9 @@ export class SqliteQueue {
       oldestReadAt,
       ...this.counters,
       uncommitted: this.buffer.length,
-      flushes: this.flusher?.flushes ?? 0,
-      flushedAt: this.flusher?.lastFlushedAt || undefined,
+      flushes: this.sync?.flushes ?? 0,
+      flushedAt: this.sync?.lastFlushedAt || undefined,
+      checkpoints: this.sync?.checkpoints ?? 0,
       dropped: { ...this.drops.byReason },
       location: this.options.file,
       durable: this.options.file !== ':memory:',
@@ -307,12 +326,15 @@ export class SqliteQueue {
   /** Commits and closes the file. Idempotent. */
   close(): void {
     if (this.closed) return;
+    this.sync?.settle();
     this.commit();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.expiryTimer) clearInterval(this.expiryTimer);
-    this.flusher?.close();
+    this.sync?.close();
     try {
+      // Closing checkpoints the log into the file and deletes the log: with its fsyncs, as the gateway is stopping.
+      this.db.pragma('synchronous = FULL');
       this.db.close();
     } catch {
       // Closing a file that failed is not worth a crash.
@@ -344,13 +366,32 @@ export class SqliteQueue {
 
   /** Remembers (or forgets) that the service confirmed a device. */
   rememberDevice(device: string, confirmed: boolean): void {
+    this.sync?.settle();
     try {
       if (confirmed) this.statements.rememberDevice.run(device, this.now());
       else this.statements.forgetDevice.run(device);
     } catch (error) {
       this.onError(error, 'write');
     }
+    this.sync?.committed();
   }
+
+  /** Before a write outside the group commit: the file is made safe to write (FileSync.settle), then the buffer is committed. */
+  private beginWrite(): void {
+    this.sync?.settle();
+    this.commit();
+  }
+
+  /** FileSync's checkpoint: copies the log into the database (PASSIVE: the only connection is this one). */
+  private readonly checkpoint = (): boolean => {
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+      return true;
+    } catch (error) {
+      this.onError(error, 'write');
+      return false;
+    }
+  };
 
   /** Forgets a buffer whose events were all delivered (none needs writing), and the commit it was waiting for. */
   private settleBuffer(): void {
@@ -406,7 +447,7 @@ export class SqliteQueue {
 
   /** Drop-oldest: frees room for `needed` bytes and 1% of the limit more, so this runs once in many appends. */
   private makeRoom(needed: number): void {
-    this.commit();
+    this.beginWrite();
     const target = this.options.maxBytes - needed - Math.floor(this.options.maxBytes / 100);
     const average = this.count > 0 ? Math.max(1, this.byteCount / this.count) : 1;
     try {
@@ -421,6 +462,7 @@ export class SqliteQueue {
     } catch (error) {
       this.onError(error, 'write');
     }
+    this.sync?.committed();
     while (this.byteCount > target && this.buffer.length > 0) {
       const event = this.buffer.shift() as BufferedEvent;
       if (event.state === 'gone') continue;
@@ -443,7 +485,7 @@ export class SqliteQueue {
   private expire(): void {
     if (this.closed || this.count === 0) return;
     const before = this.now() - this.options.maxAgeMs;
-    this.commit();
+    this.beginWrite();
     try {
       for (let rows = this.statements.expire.all(before); rows.length > 0; rows = this.statements.expire.all(before)) {
         for (const row of rows) {
@@ -454,6 +496,7 @@ export class SqliteQueue {
     } catch (error) {
       this.onError(error, 'write');
     }
+    this.sync?.committed();
   }
 
   /** Gives freed pages back to the file system once the queue is empty (a long outage leaves a big file). */
@@ -475,7 +518,7 @@ export class SqliteQueue {
         // It is corrupt; closing may fail too.
       }
       const aside = moveCorruptFileAside(file, new Date(this.now()));
-      this.flusher?.reset();
+      this.sync?.reset();
       this.options.logger.error(
         { store: file, movedTo: aside },
         `store: ${describeStoreError(error, file)}; moved aside, starting a fresh queue (the events in it are not sent)`,

@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  type fsync,
+  fsyncSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -72,6 +82,30 @@ function appendMany(queue: SqliteQueue, device: string, count: number, from = 0)
   );
 }
 
+/**
+ * An fsync that waits until the test releases it (it then runs the real one): what happens while the disk is slow
+ * can be looked at step by step. Each waiting call is named by its file: the log or the database.
+ */
+function heldDisk() {
+  const calls: Array<{ fd: number; done: (error: NodeJS.ErrnoException | null) => void }> = [];
+  const fsyncHeld = ((fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
+    calls.push({ fd, done });
+  }) as typeof fsync;
+  const name = (fd: number) => (readlinkSync(`/proc/self/fd/${fd}`).endsWith('-wal') ? 'log' : 'database');
+  return {
+    fsync: fsyncHeld,
+    waiting: () => calls.map((call) => name(call.fd)),
+    /** Runs the waiting fsyncs (only those of `which`, when given), in order. */
+    release(which?: 'log' | 'database') {
+      for (const call of calls.filter((held) => which === undefined || name(held.fd) === which)) {
+        calls.splice(calls.indexOf(call), 1);
+        fsyncSync(call.fd);
+        call.done(null);
+      }
+    },
+  };
+}
+
 const payloads = (queue: SqliteQueue, after = 0, limit = 10_000) => queue.readAfter(after, limit).map((event) => event.payload);
 
 describe('SqliteQueue: append, acknowledge, replay', () => {
@@ -128,18 +162,21 @@ describe('SqliteQueue: append, acknowledge, replay', () => {
     }
   });
 
-  it('flushes each commit to the disk in the background (synchronous: full), not inside the commit', async () => {
-    const queue = open({ synchronous: 'full' });
+  it('flushes each commit to the disk in the background (synchronous: full), not inside the commit', () => {
+    const disk = heldDisk();
+    const queue = open({ synchronous: 'full', fsync: disk.fsync });
     appendMany(queue, 'a', 10);
     queue.commit();
+    expect(disk.waiting()).toEqual(['log']);
     expect(queue.stats().flushes).toBe(0);
-    while (queue.stats().flushes === 0) await new Promise((resolve) => setImmediate(resolve));
+    disk.release();
+    expect(queue.stats().flushes).toBe(1);
     expect(queue.stats().flushedAt).toBeGreaterThan(0);
-    const none = open({ synchronous: 'normal' });
-    appendMany(none, 'a', 1);
-    none.commit();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(none.stats().flushes).toBe(0);
+    const none = heldDisk();
+    const crashOnly = open({ synchronous: 'normal', fsync: none.fsync });
+    appendMany(crashOnly, 'a', 1);
+    crashOnly.commit();
+    expect(none.waiting()).toEqual([]);
   });
 
   it('keeps what it holds across a restart, in order, with ids that keep growing', () => {
@@ -207,6 +244,97 @@ describe('SqliteQueue: append, acknowledge, replay', () => {
     expect(payloads(queue)).toEqual(['{"n":0}']);
     expect(queue.stats().dropped.refused).toBe(3);
     expect(queue.droppedPerDevice().get('sensor/bad')).toBe(3);
+  });
+});
+
+describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => {
+  /** Commits batches until the log reaches the checkpoint size and FileSync asks to flush it first. */
+  function growLogUntilCheckpoint(queue: SqliteQueue, disk: ReturnType<typeof heldDisk>): number {
+    let appended = 0;
+    while (!disk.waiting().includes('log')) {
+      appendMany(queue, 'a', 100, appended);
+      appended += 100;
+      queue.commit();
+      expect(appended, 'the log never reached the checkpoint size').toBeLessThan(20_000);
+    }
+    return appended;
+  }
+
+  it('flushes the log, then copies it into the database, then syncs the database, and only then writes the log again', () => {
+    const disk = heldDisk();
+    // normal: no flush per commit, so the one flush asked for is the checkpoint's.
+    const queue = open({ synchronous: 'normal', checkpointBytes: 64 * 1024, fsync: disk.fsync });
+    const file = queue.location;
+    const appended = growLogUntilCheckpoint(queue, disk);
+    const commits = queue.stats().commits;
+    const database = readFileSync(file);
+    const log = readFileSync(`${file}-wal`);
+
+    // 1. The log is being flushed: nothing is copied into the database yet, and commits wait.
+    appendMany(queue, 'b', 5);
+    queue.commit();
+    expect(queue.stats().commits).toBe(commits);
+    expect(readFileSync(file).equals(database)).toBe(true);
+
+    // 2. The log is on the disk: the checkpoint copies it, and the database's own fsync is asked for.
+    disk.release('log');
+    expect(disk.waiting()).toEqual(['database']);
+    expect(readFileSync(file).equals(database), 'the checkpoint wrote the database').toBe(false);
+    // Until that fsync is done the log stays as it was (reusing it would lose what the database may not hold yet).
+    appendMany(queue, 'b', 5, 5);
+    queue.commit();
+    expect(queue.stats().commits).toBe(commits);
+    expect(readFileSync(`${file}-wal`).equals(log)).toBe(true);
+    expect(queue.stats().checkpoints).toBe(0);
+    // Events keep being read meanwhile, from memory.
+    expect(payloads(queue).slice(-10)).toEqual(Array.from({ length: 10 }, (_, n) => `{"n":${n}}`));
+
+    // 3. The database is on the disk: what waited is committed at once.
+    disk.release('database');
+    expect(queue.stats().checkpoints).toBe(1);
+    expect(queue.stats().commits).toBe(commits + 1);
+    expect(queue.stats().uncommitted).toBe(0);
+    const reopened = reopen(queue);
+    expect(reopened.depth).toBe(appended + 10);
+    expect(payloads(reopened).slice(-10)).toEqual(Array.from({ length: 10 }, (_, n) => `{"n":${n}}`));
+  });
+
+  it('a write that cannot wait syncs the database on the spot instead of reusing the log too early', () => {
+    const disk = heldDisk();
+    const queue = open({ synchronous: 'normal', checkpointBytes: 64 * 1024, fsync: disk.fsync });
+    growLogUntilCheckpoint(queue, disk);
+    appendMany(queue, 'b', 3);
+    disk.release('log');
+    expect(disk.waiting()).toEqual(['database']);
+    // The service refused device b for good: dropped now, which writes the file.
+    queue.dropDevice('sensor/b');
+    expect(queue.stats().checkpoints).toBe(1);
+    expect(queue.stats().dropped.refused).toBe(3);
+    // The fsync that was waiting finishes late and changes nothing.
+    disk.release();
+    expect(queue.stats().checkpoints).toBe(1);
+    expect(
+      reopen(queue)
+        .readAfter(0, 100_000)
+        .some((event) => event.device === 'sensor/b'),
+    ).toBe(false);
+  });
+
+  it('keeps the log bounded through a long outage, and closes with everything on the disk', () => {
+    const disk = heldDisk();
+    const queue = open({ synchronous: 'full', checkpointBytes: 64 * 1024, fsync: disk.fsync });
+    for (let round = 0; round < 40; round++) {
+      appendMany(queue, 'a', 100, round * 100);
+      queue.commit();
+      disk.release();
+    }
+    expect(queue.stats().checkpoints).toBeGreaterThanOrEqual(3);
+    // Cut back after each checkpoint: never far above the size that starts one.
+    expect(readFileSync(`${queue.location}-wal`).length).toBeLessThan(2 * 64 * 1024);
+    appendMany(queue, 'a', 7, 4000);
+    const reopened = reopen(queue);
+    expect(reopened.depth).toBe(4007);
+    expect(payloads(reopened).at(-1)).toBe('{"n":4006}');
   });
 });
 

@@ -19,8 +19,11 @@ export class GatewayProcess {
   child: ChildProcess | undefined;
   url = '';
   log = '';
+  private readonly env: Record<string, string>;
 
-  constructor(config: { mqttPort: number; adapters: unknown[]; extra?: Record<string, unknown> }) {
+  /** `env` is added to the daemon's environment (an LD_PRELOAD shim, for one). */
+  constructor(config: { mqttPort: number; adapters: unknown[]; extra?: Record<string, unknown>; env?: Record<string, string> }) {
+    this.env = config.env ?? {};
     this.dir = mkdtempSync(join(tmpdir(), 'wiotp-gw-'));
     this.configFile = join(this.dir, 'gateway.json');
     writeFileSync(
@@ -42,7 +45,10 @@ export class GatewayProcess {
   /** Starts the daemon and waits until its HTTP server answers and `ready` holds (by default: every channel online). */
   async start(ready: (status: GatewayStatus) => boolean = everyChannelOnline): Promise<void> {
     this.url = '';
-    const child = spawn(process.execPath, [BIN, 'run', '--config', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', '--config', this.configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.env },
+    });
     this.child = child;
     createInterface({ input: child.stderr! }).on('line', (line) => {
       this.log += `${line}\n`;

@@ -1,0 +1,159 @@
+import { closeSync, existsSync, fstatSync, fsync, fsyncSync, openSync } from 'node:fs';
+
+/** What FileSync needs from the queue, and what tests may replace. */
+export interface FileSyncOptions {
+  /** The database file; SQLite's write-ahead log is `${file}-wal`. */
+  file: string;
+  /** synchronous: full: flush the log after every commit, so a commit survives a power cut a few ms later. */
+  flushEachCommit: boolean;
+  /** Copy the log into the database once it holds this many bytes (SQLite's own default is ~4 MB). */
+  checkpointBytes: number;
+  /** Runs SQLite's checkpoint (synchronous = OFF, so it syncs nothing itself); false when it failed. */
+  checkpoint: () => boolean;
+  /** Commits held during a checkpoint may go. */
+  resumed: () => void;
+  /** The fsync that runs off the event loop; tests hold one to look inside the window it covers. */
+  fsync?: typeof fsync;
+}
+
+/**
+ * Every fsync of the queue's file, off the event loop (libuv's thread pool). SQLite runs with synchronous = OFF
+ * and automatic checkpoints off, because each of its own syncs ran inside a commit, on the event loop: the log
+ * after each commit (synchronous = FULL: ~8 ms per thousand events on this VM), and at every checkpoint the log,
+ * the database and, at the next commit, the log's header again (strace: 1–10 ms each here, far more on an SD
+ * card, long enough for a serial port's 4 KB kernel buffer to overflow at 115,200 baud).
+ *
+ * What SQLite's ordering guaranteed is kept here, so a power cut can lose the last commits but never corrupt the
+ * file: a checkpoint copies only log frames already on the disk (commits are held while the log is flushed first),
+ * and the log is not reused until the database's copy is on the disk (commits stay held until that fsync is done;
+ * a write that cannot wait, see `settle`, syncs the database on the spot instead). Flushes never overlap: a commit
+ * made during one is covered by the next.
+ */
+export class FileSync {
+  private logFd: number | undefined;
+  private fileFd: number | undefined;
+  private flushing = false;
+  private dirty = false;
+  /** fsyncs running in the thread pool: the descriptors stay open until they are done. */
+  private inFlight = 0;
+  private closed = false;
+  /** Descriptors of replaced files, closed once no fsync uses them. */
+  private readonly retired: number[] = [];
+  /** The log is big enough: commits wait while it is flushed, then copied into the database. */
+  private checkpointWanted = false;
+  /** The checkpoint is done and the database's fsync is running: the log must not be written. */
+  private syncingFile = false;
+  /** Tells a database fsync that finished late (after `settle` or `reset`) that it is no longer awaited. */
+  private generation = 0;
+  private readonly fsync: typeof fsync;
+  /** When the last log flush finished (ms); 0 before the first. */
+  lastFlushedAt = 0;
+  flushes = 0;
+  checkpoints = 0;
+
+  constructor(private readonly options: FileSyncOptions) {
+    this.fsync = options.fsync ?? fsync;
+  }
+
+  /** Commits must wait (they are resumed by `options.resumed`): a checkpoint is under way. */
+  get holding(): boolean {
+    return this.checkpointWanted || this.syncingFile;
+  }
+
+  /** A commit was made: flush the log soon, and start a checkpoint when it has grown big enough. */
+  committed(): void {
+    if (this.closed) return;
+    // journal_size_limit = 0: the log is cut back at its first commit after a checkpoint, so its size is what it holds.
+    if (!this.checkpointWanted && this.logSize() >= this.options.checkpointBytes) this.checkpointWanted = true;
+    if (this.options.flushEachCommit || this.checkpointWanted) this.flushLog();
+  }
+
+  /**
+   * A write is about to be made outside the group commit (a device dropped, a registration remembered): it cannot
+   * wait, so a checkpoint not started yet is put off to the next commit, and a database fsync under way is done now,
+   * on the event loop (rare: the window lasts one fsync after a checkpoint).
+   */
+  settle(): void {
+    this.checkpointWanted = false;
+    if (!this.syncingFile) return;
+    this.syncingFile = false;
+    this.generation++;
+    if (this.fileFd !== undefined) fsyncSync(this.fileFd);
+    this.checkpoints++;
+  }
+
+  /** Stops; the descriptors are closed once the fsyncs under way are done. */
+  close(): void {
+    this.closed = true;
+    this.reset();
+  }
+
+  /** The files were replaced (moved aside as corrupt): nothing of the old ones is awaited; open the new ones. */
+  reset(): void {
+    this.checkpointWanted = false;
+    this.syncingFile = false;
+    this.generation++;
+    for (const fd of [this.logFd, this.fileFd]) if (fd !== undefined) this.retired.push(fd);
+    this.logFd = undefined;
+    this.fileFd = undefined;
+    this.closeRetired();
+  }
+
+  private logSize(): number {
+    if (this.logFd === undefined) {
+      const log = `${this.options.file}-wal`;
+      // SQLite creates the log at the first write; keep one descriptor to it (the file is reused, not replaced).
+      if (!existsSync(log)) return 0;
+      this.logFd = openSync(log, 'r');
+    }
+    return fstatSync(this.logFd).size;
+  }
+
+  private flushLog(): void {
+    if (this.flushing) {
+      this.dirty = true;
+      return;
+    }
+    const fd = this.logFd;
+    if (fd === undefined) return;
+    this.flushing = true;
+    this.dirty = false;
+    this.inFlight++;
+    this.fsync(fd, () => {
+      this.flushing = false;
+      this.flushes++;
+      this.lastFlushedAt = Date.now();
+      if (this.done()) return;
+      // A commit made during the flush is covered by the next one (there is none while a checkpoint is wanted).
+      if (this.dirty) this.flushLog();
+      else if (this.checkpointWanted) this.checkpoint();
+    });
+  }
+
+  /** The log is on the disk and nothing was committed since: copy it into the database, then sync the database. */
+  private checkpoint(): void {
+    this.checkpointWanted = false;
+    if (!this.options.checkpoint()) return this.options.resumed();
+    this.fileFd ??= openSync(this.options.file, 'r');
+    this.syncingFile = true;
+    const generation = ++this.generation;
+    this.inFlight++;
+    this.fsync(this.fileFd, () => {
+      if (this.done() || generation !== this.generation) return;
+      this.syncingFile = false;
+      this.checkpoints++;
+      this.options.resumed();
+    });
+  }
+
+  /** An fsync finished: true when nothing more is to be done (closed meanwhile). */
+  private done(): boolean {
+    this.inFlight--;
+    this.closeRetired();
+    return this.closed;
+  }
+
+  private closeRetired(): void {
+    if (this.inFlight === 0) for (const fd of this.retired.splice(0)) closeSync(fd);
+  }
+}
