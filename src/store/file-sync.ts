@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fstatSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** What FileSync needs from the queue, and what tests may replace. */
 export interface FileSyncOptions {
@@ -105,8 +106,19 @@ export class FileSync {
       // SQLite creates the log at the first write; keep one descriptor to it (the file is reused, not replaced).
       if (!existsSync(log)) return 0;
       this.logFd = openSync(log, 'r');
+      this.syncDirectory();
     }
     return fstatSync(this.logFd).size;
+  }
+
+  /** A new log's name must reach the disk too (SQLite syncs the directory once after creating it): once, in the background. */
+  private syncDirectory(): void {
+    const fd = openSync(dirname(this.options.file), 'r');
+    this.inFlight++;
+    this.fsync(fd, () => {
+      closeSync(fd);
+      this.done();
+    });
   }
 
   private flushLog(): void {
