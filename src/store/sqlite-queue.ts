@@ -213,24 +213,18 @@ export class SqliteQueue {
       this.forget(event);
     }
     this.recountLive();
-    try {
+    this.writeNow(() => {
       for (const row of this.statements.releaseRetained.all(device)) this.forget(row);
-    } catch (error) {
-      this.onError(error, 'write');
-    }
-    this.sync?.committed();
+    });
   }
 
   /** Makes a device's retained events undelivered again (its registration failed: they go again). */
   resetRetained(device: string): void {
     this.beginWrite();
     for (const event of this.buffer) if (event.device === device && event.state === 'retained') event.state = 'queued';
-    try {
+    this.writeNow(() => {
       this.statements.resetRetained.run(device);
-    } catch (error) {
-      this.onError(error, 'write');
-    }
-    this.sync?.committed();
+    });
   }
 
   /** Drops everything queued for a device (the service refused it for good), counted. */
@@ -243,15 +237,12 @@ export class SqliteQueue {
       this.drops.count(device, 'refused');
     }
     this.recountLive();
-    try {
+    this.writeNow(() => {
       for (const row of this.statements.dropDevice.all(device)) {
         this.forget(row);
         this.drops.count(device, 'refused');
       }
-    } catch (error) {
-      this.onError(error, 'write');
-    }
-    this.sync?.committed();
+    });
   }
 
   /** Commits what is buffered now: one transaction for every append and acknowledgement since the last. */
@@ -367,19 +358,26 @@ export class SqliteQueue {
   /** Remembers (or forgets) that the service confirmed a device. */
   rememberDevice(device: string, confirmed: boolean): void {
     this.sync?.settle();
-    try {
+    this.writeNow(() => {
       if (confirmed) this.statements.rememberDevice.run(device, this.now());
       else this.statements.forgetDevice.run(device);
-    } catch (error) {
-      this.onError(error, 'write');
-    }
-    this.sync?.committed();
+    });
   }
 
   /** Before a write outside the group commit: the file is made safe to write (FileSync.settle), then the buffer is committed. */
   private beginWrite(): void {
     this.sync?.settle();
     this.commit();
+  }
+
+  /** Runs a write outside the group commit (after `beginWrite` or `settle`): a failure is logged, and FileSync counts it as a commit. */
+  private writeNow(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.onError(error, 'write');
+    }
+    this.sync?.committed();
   }
 
   /** FileSync's checkpoint: copies the log into the database (PASSIVE: the only connection is this one). */
@@ -450,7 +448,7 @@ export class SqliteQueue {
     this.beginWrite();
     const target = this.options.maxBytes - needed - Math.floor(this.options.maxBytes / 100);
     const average = this.count > 0 ? Math.max(1, this.byteCount / this.count) : 1;
-    try {
+    this.writeNow(() => {
       while (this.byteCount > target && this.count > this.buffer.length) {
         const rows = this.statements.dropOldest.all(Math.max(16, Math.ceil((this.byteCount - target) / average)));
         if (rows.length === 0) break;
@@ -459,10 +457,7 @@ export class SqliteQueue {
           this.drops.count(row.device, 'full');
         }
       }
-    } catch (error) {
-      this.onError(error, 'write');
-    }
-    this.sync?.committed();
+    });
     while (this.byteCount > target && this.buffer.length > 0) {
       const event = this.buffer.shift() as BufferedEvent;
       if (event.state === 'gone') continue;
@@ -486,17 +481,14 @@ export class SqliteQueue {
     if (this.closed || this.count === 0) return;
     const before = this.now() - this.options.maxAgeMs;
     this.beginWrite();
-    try {
+    this.writeNow(() => {
       for (let rows = this.statements.expire.all(before); rows.length > 0; rows = this.statements.expire.all(before)) {
         for (const row of rows) {
           this.forget(row);
           this.drops.count(row.device, 'expired');
         }
       }
-    } catch (error) {
-      this.onError(error, 'write');
-    }
-    this.sync?.committed();
+    });
   }
 
   /** Gives freed pages back to the file system once the queue is empty (a long outage leaves a big file). */
