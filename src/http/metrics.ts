@@ -99,6 +99,12 @@ export function createMetricsRegistry(status: StatusSource): Registry {
     ['reason'],
     (s) => Object.entries(s.queue.dropped).map(([reason, count]) => [{ reason }, count]),
   );
+  counter(
+    'wiotp_queue_sync_failures_total',
+    "Syncs of the queue's file the disk failed (EIO: a failing SD card); what was committed since may not survive a power cut.",
+    [],
+    (s) => one(s.queue.syncFailures),
+  );
   gauge('wiotp_queue_durable', '1 when the queue is on disk, 0 when it fell back to memory.', [], (s) =>
     one(s.queue.durable ? 1 : 0),
   );

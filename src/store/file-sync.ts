@@ -13,8 +13,15 @@ export interface FileSyncOptions {
   checkpoint: () => boolean;
   /** Commits held during a checkpoint may go. */
   resumed: () => void;
+  /**
+   * A sync of the file failed (an SD card wearing out answers EIO): what was committed since the last good one may
+   * not survive a power cut. Reported, never thrown: a crash of the process loses nothing the page cache holds.
+   */
+  failed: (error: unknown) => void;
   /** The fsync that runs off the event loop; tests hold one to look inside the window it covers. */
   fsync?: typeof fsync;
+  /** The one that cannot wait (`settle`); tests make it fail. */
+  fsyncSync?: typeof fsyncSync;
 }
 
 /**
@@ -47,13 +54,16 @@ export class FileSync {
   /** Tells a database fsync that finished late (after `settle` or `reset`) that it is no longer awaited. */
   private generation = 0;
   private readonly fsync: typeof fsync;
+  private readonly fsyncSync: typeof fsyncSync;
   /** When the last log flush finished (ms); 0 before the first. */
   lastFlushedAt = 0;
   flushes = 0;
   checkpoints = 0;
+  failures = 0;
 
   constructor(private readonly options: FileSyncOptions) {
     this.fsync = options.fsync ?? fsync;
+    this.fsyncSync = options.fsyncSync ?? fsyncSync;
   }
 
   /** Commits must wait (they are resumed by `options.resumed`): a checkpoint is under way. */
@@ -79,8 +89,13 @@ export class FileSync {
     if (!this.syncingFile) return;
     this.syncingFile = false;
     this.generation++;
-    if (this.fileFd !== undefined) fsyncSync(this.fileFd);
-    this.checkpoints++;
+    if (this.fileFd === undefined) return;
+    try {
+      this.fsyncSync(this.fileFd);
+      this.checkpoints++;
+    } catch (error) {
+      this.failed(error);
+    }
   }
 
   /** Stops; the descriptors are closed once the fsyncs under way are done. */
@@ -101,22 +116,28 @@ export class FileSync {
   }
 
   private logSize(): number {
-    if (this.logFd === undefined) {
-      const log = `${this.options.file}-wal`;
-      // SQLite creates the log at the first write; keep one descriptor to it (the file is reused, not replaced).
-      if (!existsSync(log)) return 0;
-      this.logFd = openSync(log, 'r');
-      this.syncDirectory();
+    try {
+      if (this.logFd === undefined) {
+        const log = `${this.options.file}-wal`;
+        // SQLite creates the log at the first write; keep one descriptor to it (the file is reused, not replaced).
+        if (!existsSync(log)) return 0;
+        this.logFd = openSync(log, 'r');
+        this.syncDirectory();
+      }
+      return fstatSync(this.logFd).size;
+    } catch (error) {
+      this.failed(error);
+      return 0;
     }
-    return fstatSync(this.logFd).size;
   }
 
   /** A new log's name must reach the disk too (SQLite syncs the directory once after creating it): once, in the background. */
   private syncDirectory(): void {
     const fd = openSync(dirname(this.options.file), 'r');
     this.inFlight++;
-    this.fsync(fd, () => {
+    this.fsync(fd, (error) => {
       closeSync(fd);
+      if (error) this.failed(error);
       this.done();
     });
   }
@@ -131,12 +152,17 @@ export class FileSync {
     this.flushing = true;
     this.dirty = false;
     this.inFlight++;
-    this.fsync(fd, () => {
+    this.fsync(fd, (error) => {
       this.flushing = false;
-      this.flushes++;
-      this.lastFlushedAt = Date.now();
+      if (error) this.failed(error);
+      else {
+        this.flushes++;
+        this.lastFlushedAt = Date.now();
+      }
       if (this.done()) return;
-      // A commit made during the flush is covered by the next one (there is none while a checkpoint is wanted).
+      // A commit made during the flush is covered by the next one (there is none while a checkpoint is wanted). After
+      // a failed flush the checkpoint goes on all the same: power-cut safety went with the disk, and without
+      // checkpoints the log would grow until the disk is full.
       if (this.dirty) this.flushLog();
       else if (this.checkpointWanted) this.checkpoint();
     });
@@ -146,16 +172,28 @@ export class FileSync {
   private checkpoint(): void {
     this.checkpointWanted = false;
     if (!this.options.checkpoint()) return this.options.resumed();
-    this.fileFd ??= openSync(this.options.file, 'r');
+    try {
+      this.fileFd ??= openSync(this.options.file, 'r');
+    } catch (error) {
+      this.failed(error);
+      return this.options.resumed();
+    }
     this.syncingFile = true;
     const generation = ++this.generation;
     this.inFlight++;
-    this.fsync(this.fileFd, () => {
+    this.fsync(this.fileFd, (error) => {
       if (this.done() || generation !== this.generation) return;
       this.syncingFile = false;
-      this.checkpoints++;
+      // Failed, the commits still go on: holding them would only grow memory while the disk does not get better.
+      if (error) this.failed(error);
+      else this.checkpoints++;
       this.options.resumed();
     });
+  }
+
+  private failed(error: unknown): void {
+    this.failures++;
+    this.options.failed(error);
   }
 
   /** An fsync finished: true when nothing more is to be done (closed meanwhile). */

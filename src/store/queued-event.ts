@@ -37,6 +37,8 @@ export interface QueueStats {
   flushedAt: number | undefined;
   /** Times the log was copied into the database (each followed by the database's fsync, off the event loop too). */
   checkpoints: number;
+  /** Syncs of the file the disk failed (EIO: an SD card wearing out); each is logged. */
+  syncFailures: number;
   dropped: Record<QueueDropReason, number>;
   /** Where it lives; ':memory:' when the store is off. */
   location: string;

@@ -20,6 +20,8 @@ export interface QueueOptions extends QueueFileOptions {
   /** Tests: the log's size that starts a checkpoint (default 4 MiB, as SQLite's own), and the fsync that FileSync runs. */
   checkpointBytes?: number;
   fsync?: typeof import('node:fs').fsync;
+  /** Tests: the fsync FileSync runs on the event loop when a write cannot wait. */
+  fsyncSync?: typeof import('node:fs').fsyncSync;
   logger: Logger;
   now?: () => number;
 }
@@ -87,7 +89,9 @@ export class SqliteQueue {
             checkpointBytes: options.checkpointBytes ?? 4 * 1024 * 1024,
             checkpoint: this.checkpoint,
             resumed: () => this.commit(),
+            failed: (error) => this.onError(error, 'sync'),
             fsync: options.fsync,
+            fsyncSync: options.fsyncSync,
           });
     const totals = this.statements.totals.get() ?? { n: 0, b: 0, m: 0 };
     this.count = totals.n;
@@ -303,6 +307,7 @@ export class SqliteQueue {
       flushes: this.sync?.flushes ?? 0,
       flushedAt: this.sync?.lastFlushedAt || undefined,
       checkpoints: this.sync?.checkpoints ?? 0,
+      syncFailures: this.sync?.failures ?? 0,
       dropped: { ...this.drops.byReason },
       location: this.options.file,
       durable: this.options.file !== ':memory:',
@@ -501,7 +506,7 @@ export class SqliteQueue {
   }
 
   /** A failing file never takes the daemon down: corruption moves it aside and starts afresh; the rest is logged. */
-  private onError(error: unknown, what: 'read' | 'write'): void {
+  private onError(error: unknown, what: 'read' | 'write' | 'sync'): void {
     const file = this.options.file;
     if (isCorruption(error) && file !== ':memory:') {
       try {
@@ -526,6 +531,7 @@ export class SqliteQueue {
     const now = this.now();
     if (now - this.lastWriteError < 10_000) return;
     this.lastWriteError = now;
-    this.options.logger.error({ store: file }, `store: cannot ${what}: ${describeStoreError(error, file)}`);
+    const consequence = what === 'sync' ? '; what was committed since the last sync may not survive a power cut' : '';
+    this.options.logger.error({ store: file }, `store: cannot ${what}: ${describeStoreError(error, file)}${consequence}`);
   }
 }

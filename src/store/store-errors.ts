@@ -42,6 +42,8 @@ export function describeStoreError(error: unknown, file: string): string {
     return `cannot open ${file} (${code}): is store.path a writable directory?`;
   if (isBusy(error)) return `${file} is in use by another process (is another wiotp-gateway running with this identity?)`;
   if (isCorruption(error)) return `${file} is not a sound SQLite database (${code})`;
+  if (code === 'EIO' || /^SQLITE_IOERR/.test(code))
+    return `the disk holding ${file} reported an I/O error (${code}): it may be failing`;
   return `${file}: ${detail}${code ? ` (${code})` : ''}`;
 }
 

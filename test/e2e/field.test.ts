@@ -97,6 +97,7 @@ describe('a gateway in the field: health, metrics, status', () => {
     expect(metrics.value('wiotp_events_published_total')).toBeGreaterThanOrEqual(3);
     expect(metrics.value('wiotp_session_online')).toBe(1);
     expect(metrics.value('wiotp_queue_durable')).toBe(1);
+    expect(metrics.value('wiotp_queue_sync_failures_total')).toBe(0);
     expect(metrics.value('wiotp_devices', { state: 'active' })).toBe(1);
     expect(metrics.value('process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
     // Never a device id as a label: series stay bounded whatever the devices behind the gateway.

@@ -189,4 +189,39 @@ describe('zero loss, with the gateway daemon as a child process', () => {
       `slow disk (100 ms per fsync): ${log.length} log flushes, ${queueFile.length} database syncs, all off the event loop`,
     );
   }, 120_000);
+
+  it('a failing disk (every fsync answers EIO) is reported and counted; the gateway goes on and loses nothing while it runs', async () => {
+    recorder = new FsyncRecorder(0, 5, true);
+    const { arrivals, gateway, write, start, readAndCommitted, written } = await setup(recorder.env());
+    proxy!.cut();
+    await start();
+    expect((await gateway.status()).queue.durable).toBe(true);
+    recorder.startFailing();
+    // Enough for the log to outgrow its 4 MiB: the checkpoint's sync of the database fails too.
+    await write(20_000);
+    await readAndCommitted();
+    const status = await gateway.waitFor((s) => s.queue.syncFailures >= 2, 'failed syncs counted');
+    expect(status.queue.checkpoints).toBe(0);
+    expect(gateway.log).toMatch(/cannot sync: the disk holding \S+ reported an I\/O error \(EIO\)/);
+    expect(gateway.log).toMatch(/may not survive a power cut/);
+    proxy!.restore();
+    await until(() => arrivals.missing(written()).length === 0, 60_000, 'the 20,000 readings after the outage');
+    expect(arrivals.missing(written())).toEqual([]);
+    expect(gateway.child?.exitCode).toBeNull();
+    const after = await gateway.status();
+    expect(after.queue.syncFailures).toBeGreaterThan(status.queue.syncFailures);
+    console.info(`failing disk: ${after.queue.syncFailures} failed syncs reported, ${written()} readings delivered`);
+  }, 120_000);
+
+  it('a disk that fails at start: the queue says so, naming the file and the error, and runs in memory', async () => {
+    recorder = new FsyncRecorder(0, 5);
+    const { arrivals, gateway, write, start, written } = await setup(recorder.env());
+    await start();
+    expect((await gateway.status()).queue.durable).toBe(false);
+    expect(gateway.log).toMatch(
+      /the disk holding \S+ reported an I\/O error \(SQLITE_IOERR\w*\): it may be failing; queueing in memory/,
+    );
+    await write(100);
+    await until(() => arrivals.missing(written()).length === 0, 20_000, 'the 100 readings');
+  });
 });

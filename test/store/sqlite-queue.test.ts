@@ -100,16 +100,21 @@ function heldDisk() {
   return {
     fsync: fsyncHeld,
     waiting: () => calls.map((call) => name(call.fd)),
-    /** Runs the waiting fsyncs (only those of `which`, when given), in order. */
-    release(which?: 'log' | 'database' | 'directory') {
+    /** Runs the waiting fsyncs (only those of `which`, when given), in order; or fails them with `error`. */
+    release(which?: 'log' | 'database' | 'directory', error?: NodeJS.ErrnoException) {
       for (const call of calls.filter((held) => which === undefined || name(held.fd) === which)) {
         calls.splice(calls.indexOf(call), 1);
+        if (error) return call.done(error);
         fsyncSync(call.fd);
         call.done(null);
       }
     },
   };
 }
+
+/** What a failing disk answers an fsync. */
+const ioError = (): NodeJS.ErrnoException =>
+  Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5, syscall: 'fsync' });
 
 const payloads = (queue: SqliteQueue, after = 0, limit = 10_000) => queue.readAfter(after, limit).map((event) => event.payload);
 
@@ -328,6 +333,59 @@ describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => 
         .readAfter(0, 100_000)
         .some((event) => event.device === 'sensor/b'),
     ).toBe(false);
+  });
+
+  it('reports a failed sync of the log, naming the file and the error, and goes on committing', () => {
+    const { logger, records } = capturingLogger();
+    const disk = heldDisk();
+    const queue = open({ synchronous: 'full', logger, fsync: disk.fsync });
+    appendMany(queue, 'a', 5);
+    queue.commit();
+    disk.release('directory');
+    disk.release('log', ioError());
+    const reported = records(/cannot sync/);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.msg).toContain(`the disk holding ${queue.location} reported an I/O error (EIO)`);
+    expect(reported[0]?.msg).toContain('may not survive a power cut');
+    expect(queue.stats()).toMatchObject({ flushes: 0, flushedAt: undefined, syncFailures: 1 });
+    // The next commit is flushed again, and this time the disk answers.
+    appendMany(queue, 'a', 5, 5);
+    queue.commit();
+    disk.release('log');
+    expect(queue.stats().flushes).toBe(1);
+    expect(payloads(reopen(queue))).toEqual(Array.from({ length: 10 }, (_, n) => `{"n":${n}}`));
+  });
+
+  it('reports a failed sync of the database after a checkpoint, and lets the held commits go', () => {
+    const { logger, records } = capturingLogger();
+    const disk = heldDisk();
+    const queue = open({ synchronous: 'normal', checkpointBytes: 64 * 1024, logger, fsync: disk.fsync });
+    const appended = growLogUntilCheckpoint(queue, disk);
+    disk.release('log');
+    appendMany(queue, 'b', 5);
+    queue.commit();
+    expect(queue.stats().uncommitted).toBe(5);
+    disk.release('database', ioError());
+    expect(records(/cannot sync/)[0]?.msg).toContain('(EIO)');
+    // Held commits would only pile up in memory while the disk does not get better: they go on.
+    expect(queue.stats()).toMatchObject({ uncommitted: 0, checkpoints: 0 });
+    expect(reopen(queue).depth).toBe(appended + 5);
+  });
+
+  it('a write that cannot wait survives a failed sync on the spot: reported, not thrown', () => {
+    const { logger, records } = capturingLogger();
+    const disk = heldDisk();
+    const failingSync = (() => {
+      throw ioError();
+    }) as typeof fsyncSync;
+    const queue = open({ synchronous: 'normal', checkpointBytes: 64 * 1024, logger, fsync: disk.fsync, fsyncSync: failingSync });
+    growLogUntilCheckpoint(queue, disk);
+    appendMany(queue, 'b', 3);
+    disk.release('log');
+    expect(disk.waiting()).toEqual(['database']);
+    expect(() => queue.dropDevice('sensor/b')).not.toThrow();
+    expect(records(/cannot sync/)[0]?.msg).toContain('(EIO)');
+    expect(queue.stats().dropped.refused).toBe(3);
   });
 
   it('keeps the log bounded through a long outage, and closes with everything on the disk', () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,20 +16,37 @@ export interface RecordedSync {
 
 /**
  * The fsync recorder (fsync-recorder.c), built with the system's C compiler into a temp dir: a child started with
- * `env()` records every fsync it makes in `log`, and each one is made `delayMs` slow, as on an SD card.
+ * `env()` records every fsync it makes in `log`, and each one is made `delayMs` slow, as on an SD card, or fails with
+ * `failErrno` (5: EIO), as on one wearing out: from the start, or from `startFailing()` on when `failLater`.
  */
 export class FsyncRecorder {
   private readonly dir = mkdtempSync(join(tmpdir(), 'wiotp-fsync-'));
   readonly log = join(this.dir, 'fsyncs.log');
   private readonly library = join(this.dir, 'fsync-recorder.so');
+  private readonly failTrigger = join(this.dir, 'fail-from-now');
 
-  constructor(private readonly delayMs = 0) {
+  constructor(
+    private readonly delayMs = 0,
+    private readonly failErrno = 0,
+    private readonly failLater = false,
+  ) {
     execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', this.library, SOURCE, '-ldl']);
   }
 
   /** The environment that loads the recorder into a child process. */
   env(): Record<string, string> {
-    return { LD_PRELOAD: this.library, FSYNC_LOG: this.log, FSYNC_DELAY_MS: String(this.delayMs) };
+    return {
+      LD_PRELOAD: this.library,
+      FSYNC_LOG: this.log,
+      FSYNC_DELAY_MS: String(this.delayMs),
+      ...(this.failErrno ? { FSYNC_FAIL_ERRNO: String(this.failErrno) } : {}),
+      ...(this.failLater ? { FSYNC_FAIL_WHEN: this.failTrigger } : {}),
+    };
+  }
+
+  /** From now on every fsync fails with `failErrno` (a recorder made with `failLater`). */
+  startFailing(): void {
+    writeFileSync(this.failTrigger, '');
   }
 
   /** Writes a marker line, so the calls between two moments can be told apart. */
