@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fstatSync, fsync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StoreError } from './store-errors.js';
 
 /** What FileSync needs from the queue, and what tests may replace. */
 export interface FileSyncOptions {
@@ -22,7 +23,14 @@ export interface FileSyncOptions {
   fsync?: typeof fsync;
   /** The one that cannot wait (`settle`); tests make it fail. */
   fsyncSync?: typeof fsyncSync;
+  /** How long commits wait for a checkpoint's syncs before going on without them (a disk that hangs). */
+  holdLimitMs?: number;
+  /** The clock of `holdLimitMs` (ms); tests move it. */
+  now?: () => number;
 }
+
+/** Commits wait this long at most for a checkpoint's syncs (an SD card under load takes a few seconds at worst). */
+const HOLD_LIMIT_MS = 5000;
 
 /**
  * Every fsync of the queue's file, off the event loop (libuv's thread pool). SQLite runs with synchronous = OFF
@@ -53,6 +61,12 @@ export class FileSync {
   private syncingFile = false;
   /** Tells a database fsync that finished late (after `settle` or `reset`) that it is no longer awaited. */
   private generation = 0;
+  /** When commits began to wait for the checkpoint under way (ms). */
+  private heldSince = 0;
+  /** A sync outlived the hold limit and has not returned yet: no checkpoint until it does. */
+  private stalled = false;
+  private readonly holdLimitMs: number;
+  private readonly now: () => number;
   private readonly fsync: typeof fsync;
   private readonly fsyncSync: typeof fsyncSync;
   /** When the last log flush finished (ms); 0 before the first. */
@@ -64,18 +78,41 @@ export class FileSync {
   constructor(private readonly options: FileSyncOptions) {
     this.fsync = options.fsync ?? fsync;
     this.fsyncSync = options.fsyncSync ?? fsyncSync;
+    this.holdLimitMs = options.holdLimitMs ?? HOLD_LIMIT_MS;
+    this.now = options.now ?? Date.now;
   }
 
-  /** Commits must wait (they are resumed by `options.resumed`): a checkpoint is under way. */
-  get holding(): boolean {
-    return this.checkpointWanted || this.syncingFile;
+  /**
+   * Whether commits must wait (they are resumed by `options.resumed`): a checkpoint is under way. Not beyond
+   * `holdLimitMs`: a disk that hangs would otherwise keep every event read meanwhile in memory. Then the checkpoint is
+   * given up (said, and counted as a failed sync) and commits go on; the log is not checkpointed again until the
+   * sync that hung returns.
+   */
+  holds(): boolean {
+    if (!this.checkpointWanted && !this.syncingFile) return false;
+    if (this.now() - this.heldSince < this.holdLimitMs) return true;
+    this.checkpointWanted = false;
+    this.syncingFile = false;
+    this.generation++;
+    this.stalled = true;
+    this.failed(
+      new StoreError(
+        this.options.file,
+        'ETIMEDOUT',
+        `the disk has not finished a sync in ${this.holdLimitMs / 1000} s (it may be failing): commits go on without waiting for it`,
+      ),
+    );
+    return false;
   }
 
   /** A commit was made: flush the log soon, and start a checkpoint when it has grown big enough. */
   committed(): void {
     if (this.closed) return;
     // journal_size_limit = 0: the log is cut back at its first commit after a checkpoint, so its size is what it holds.
-    if (!this.checkpointWanted && this.logSize() >= this.options.checkpointBytes) this.checkpointWanted = true;
+    if (!this.checkpointWanted && !this.stalled && this.logSize() >= this.options.checkpointBytes) {
+      this.checkpointWanted = true;
+      this.heldSince = this.now();
+    }
     if (this.options.flushEachCommit || this.checkpointWanted) this.flushLog();
   }
 
@@ -199,6 +236,7 @@ export class FileSync {
   /** An fsync finished: true when nothing more is to be done (closed meanwhile). */
   private done(): boolean {
     this.inFlight--;
+    this.stalled &&= this.inFlight > 0;
     this.closeRetired();
     return this.closed;
   }

@@ -22,6 +22,8 @@ export interface QueueOptions extends QueueFileOptions {
   fsync?: typeof import('node:fs').fsync;
   /** Tests: the fsync FileSync runs on the event loop when a write cannot wait. */
   fsyncSync?: typeof import('node:fs').fsyncSync;
+  /** How long commits wait for a checkpoint's syncs at most (default 5 s), on the `now` clock. */
+  holdLimitMs?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -92,6 +94,8 @@ export class SqliteQueue {
             failed: (error) => this.onError(error, 'sync'),
             fsync: options.fsync,
             fsyncSync: options.fsyncSync,
+            holdLimitMs: options.holdLimitMs,
+            now: this.now,
           });
     const totals = this.statements.totals.get() ?? { n: 0, b: 0, m: 0 };
     this.count = totals.n;
@@ -254,7 +258,7 @@ export class SqliteQueue {
     this.commitDue = 0;
     if (this.closed || (this.buffer.length === 0 && this.acks.size === 0)) return;
     // A checkpoint is under way: FileSync resumes the commit when the file is safe to write again.
-    if (this.sync?.holding) return;
+    if (this.sync?.holds()) return;
     const buffer = this.buffer;
     const acks = this.acks;
     const s = this.statements;

@@ -388,6 +388,43 @@ describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => 
     expect(queue.stats().dropped.refused).toBe(3);
   });
 
+  it('stops waiting for a sync that does not come back within the hold limit: says so, and commits', () => {
+    const { logger, records } = capturingLogger();
+    const disk = heldDisk();
+    let clock = Date.now();
+    const queue = open({
+      synchronous: 'normal',
+      checkpointBytes: 64 * 1024,
+      logger,
+      fsync: disk.fsync,
+      now: () => clock,
+      holdLimitMs: 5000,
+    });
+    const appended = growLogUntilCheckpoint(queue, disk);
+    appendMany(queue, 'b', 5);
+    clock += 4999;
+    queue.commit();
+    expect(queue.stats().uncommitted, 'held while the log is being flushed').toBe(5);
+    // The disk hangs: the events read meanwhile would pile up in memory for as long.
+    clock += 1;
+    queue.commit();
+    expect(queue.stats()).toMatchObject({ uncommitted: 0, syncFailures: 1, checkpoints: 0 });
+    expect(records(/cannot sync/)[0]?.msg).toContain('the disk has not finished a sync in 5 s');
+    // No new checkpoint while that sync is out: the commits go on, the log grows.
+    appendMany(queue, 'c', 3000);
+    queue.commit();
+    expect(queue.stats().uncommitted).toBe(0);
+    expect(disk.waiting()).toEqual(['log']);
+    // It comes back at last: the next commit asks for a checkpoint again, and this one completes.
+    disk.release('log');
+    appendMany(queue, 'd', 1);
+    queue.commit();
+    disk.release('log');
+    disk.release('database');
+    expect(queue.stats().checkpoints).toBe(1);
+    expect(reopen(queue).depth).toBe(appended + 3006);
+  });
+
   it('keeps the log bounded through a long outage, and closes with everything on the disk', () => {
     const disk = heldDisk();
     const queue = open({ synchronous: 'full', checkpointBytes: 64 * 1024, fsync: disk.fsync });
