@@ -1,6 +1,5 @@
 import { closeSync, existsSync, fstatSync, fsync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StoreError } from './store-errors.js';
 
 /** What FileSync needs from the queue, and what tests may replace. */
 export interface FileSyncOptions {
@@ -95,13 +94,8 @@ export class FileSync {
     this.syncingFile = false;
     this.generation++;
     this.stalled = true;
-    this.failed(
-      new StoreError(
-        this.options.file,
-        'ETIMEDOUT',
-        `the disk has not finished a sync in ${this.holdLimitMs / 1000} s (it may be failing): commits go on without waiting for it`,
-      ),
-    );
+    const detail = `the disk has not finished a sync in ${this.holdLimitMs / 1000} s (it may be failing): commits go on without waiting for it`;
+    this.failed(Object.assign(new Error(detail), { code: 'ETIMEDOUT' }));
     return false;
   }
 

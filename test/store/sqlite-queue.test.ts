@@ -409,7 +409,7 @@ describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => 
     clock += 1;
     queue.commit();
     expect(queue.stats()).toMatchObject({ uncommitted: 0, syncFailures: 1, checkpoints: 0 });
-    expect(records(/cannot sync/)[0]?.msg).toContain('the disk has not finished a sync in 5 s');
+    expect(records(/cannot sync/)[0]?.msg).toContain(`${queue.location}: the disk has not finished a sync in 5 s`);
     // No new checkpoint while that sync is out: the commits go on, the log grows.
     appendMany(queue, 'c', 3000);
     queue.commit();
