@@ -70,7 +70,7 @@ export class SqliteQueue {
   private readonly drops: DropCounter;
   /** Every fsync and checkpoint of the file, off the event loop; undefined in memory. */
   private readonly sync: FileSync | undefined;
-  private lastWriteError = 0;
+  private lastErrorLoggedAt = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: QueueOptions) {
@@ -533,8 +533,8 @@ export class SqliteQueue {
       return;
     }
     const now = this.now();
-    if (now - this.lastWriteError < 10_000) return;
-    this.lastWriteError = now;
+    if (now - this.lastErrorLoggedAt < 10_000) return;
+    this.lastErrorLoggedAt = now;
     const consequence = what === 'sync' ? '; what was committed since the last sync may not survive a power cut' : '';
     this.options.logger.error({ store: file }, `store: cannot ${what}: ${describeStoreError(error, file)}${consequence}`);
   }

@@ -19,6 +19,8 @@ let pair: VirtualSerialPair | undefined;
 let device: DeviceEnd | undefined;
 let app: MqttClient | undefined;
 let recorder: FsyncRecorder | undefined;
+/** What a failing disk answers an fsync. */
+const EIO = 5;
 const gateways: GatewayProcess[] = [];
 
 afterEach(async () => {
@@ -166,7 +168,7 @@ describe('zero loss, with the gateway daemon as a child process', () => {
 
   it('a slow disk stalls nothing: every fsync of an outage and its drain is made off the event loop, and nothing is lost', async () => {
     // Each fsync takes 100 ms, as on a busy SD card: one on the event loop would hold serial reads and PUBACKs that long.
-    recorder = new FsyncRecorder(100);
+    recorder = new FsyncRecorder({ delayMs: 100 });
     const { arrivals, gateway, write, start, readAndCommitted, written } = await setup(recorder.env());
     proxy!.cut();
     await start();
@@ -191,7 +193,7 @@ describe('zero loss, with the gateway daemon as a child process', () => {
   }, 120_000);
 
   it('a failing disk (every fsync answers EIO) is reported and counted; the gateway goes on and loses nothing while it runs', async () => {
-    recorder = new FsyncRecorder(0, 5, true);
+    recorder = new FsyncRecorder({ failErrno: EIO, failLater: true });
     const { arrivals, gateway, write, start, readAndCommitted, written } = await setup(recorder.env());
     proxy!.cut();
     await start();
@@ -214,7 +216,7 @@ describe('zero loss, with the gateway daemon as a child process', () => {
   }, 120_000);
 
   it('a disk that fails at start: the queue says so, naming the file and the error, and runs in memory', async () => {
-    recorder = new FsyncRecorder(0, 5);
+    recorder = new FsyncRecorder({ failErrno: EIO });
     const { arrivals, gateway, write, start, written } = await setup(recorder.env());
     await start();
     expect((await gateway.status()).queue.durable).toBe(false);

@@ -17,7 +17,7 @@ export interface RecordedSync {
 /**
  * The fsync recorder (fsync-recorder.c), built with the system's C compiler into a temp dir: a child started with
  * `env()` records every fsync it makes in `log`, and each one is made `delayMs` slow, as on an SD card, or fails with
- * `failErrno` (5: EIO), as on one wearing out: from the start, or from `startFailing()` on when `failLater`.
+ * `failErrno` (EIO: 5), as on one wearing out: from the start, or from `startFailing()` on when `failLater`.
  */
 export class FsyncRecorder {
   private readonly dir = mkdtempSync(join(tmpdir(), 'wiotp-fsync-'));
@@ -25,11 +25,18 @@ export class FsyncRecorder {
   private readonly library = join(this.dir, 'fsync-recorder.so');
   private readonly failTrigger = join(this.dir, 'fail-from-now');
 
-  constructor(
-    private readonly delayMs = 0,
-    private readonly failErrno = 0,
-    private readonly failLater = false,
-  ) {
+  private readonly delayMs: number;
+  private readonly failErrno: number;
+  private readonly failLater: boolean;
+
+  constructor({
+    delayMs = 0,
+    failErrno = 0,
+    failLater = false,
+  }: { delayMs?: number; failErrno?: number; failLater?: boolean } = {}) {
+    this.delayMs = delayMs;
+    this.failErrno = failErrno;
+    this.failLater = failLater;
     execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', this.library, SOURCE, '-ldl']);
   }
 
