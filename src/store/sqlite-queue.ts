@@ -70,7 +70,8 @@ export class SqliteQueue {
   private readonly drops: DropCounter;
   /** Every fsync and checkpoint of the file, off the event loop; undefined in memory. */
   private readonly sync: FileSync | undefined;
-  private lastErrorLoggedAt = 0;
+  /** When an error of each kind was last logged (ms): at most one line per kind every 10 s, so a failing sync never hides a write that failed. */
+  private readonly errorLoggedAt = { read: 0, write: 0, sync: 0 };
   private readonly now: () => number;
 
   constructor(private readonly options: QueueOptions) {
@@ -533,8 +534,8 @@ export class SqliteQueue {
       return;
     }
     const now = this.now();
-    if (now - this.lastErrorLoggedAt < 10_000) return;
-    this.lastErrorLoggedAt = now;
+    if (now - this.errorLoggedAt[what] < 10_000) return;
+    this.errorLoggedAt[what] = now;
     const consequence = what === 'sync' ? '; what was committed since the last sync may not survive a power cut' : '';
     this.options.logger.error({ store: file }, `store: cannot ${what}: ${describeStoreError(error, file)}${consequence}`);
   }

@@ -356,6 +356,23 @@ describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => 
     expect(payloads(reopen(queue))).toEqual(Array.from({ length: 10 }, (_, n) => `{"n":${n}}`));
   });
 
+  it('a failed sync does not hide a write that fails right after it: each kind of error is said', () => {
+    const { logger, records } = capturingLogger();
+    const disk = heldDisk();
+    const queue = open({ synchronous: 'full', logger, fsync: disk.fsync, maxPageCount: 16 });
+    appendMany(queue, 'a', 5);
+    queue.commit();
+    disk.release('directory');
+    disk.release('log', ioError());
+    expect(records(/cannot sync/)).toHaveLength(1);
+    // Within the same 10 s the disk fills up: events now stay in memory, which the log must say too.
+    const pad = 'x'.repeat(3000);
+    for (let n = 0; n < 30; n++) queue.append('sensor/a', topic('a'), `{"n":${n},"pad":"${pad}"}`, 1, Date.now());
+    queue.commit();
+    expect(records(/cannot write/)[0]?.msg).toContain(`the disk holding ${queue.location} is full`);
+    expect(records(/cannot sync/)).toHaveLength(1);
+  });
+
   it('reports a failed sync of the database after a checkpoint, and lets the held commits go', () => {
     const { logger, records } = capturingLogger();
     const disk = heldDisk();
