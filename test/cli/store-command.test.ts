@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logging.js';
 import { SqliteQueue } from '../../src/store/sqlite-queue.js';
 import { runCli } from '../support/cli.js';
+import { testQueueOptions } from '../support/queue-options.js';
 
 const dirs: string[] = [];
 const open: SqliteQueue[] = [];
@@ -29,17 +29,7 @@ function stoppedGateway() {
     ].join('\n'),
   );
   const file = join(dir, 'state', 'queue-abc123-rpi-gw1.sqlite');
-  const queue = new SqliteQueue({
-    file,
-    identity: 'abc123/rpi/gw1',
-    maxBytes: 1 << 24,
-    maxAgeMs: 3_600_000,
-    fullPolicy: 'drop-oldest',
-    commitIntervalMs: 50,
-    commitBatch: 1000,
-    synchronous: 'full',
-    logger: silentLogger(),
-  });
+  const queue = new SqliteQueue(testQueueOptions(file, { maxBytes: 1 << 24 }));
   const topic = (d: string) => `iot-2/type/sensor/id/${d}/evt/e/fmt/json`;
   for (let i = 0; i < 3; i++) queue.append('sensor/a', topic('a'), `{"n":${i}}`, 1, Date.now() - 60_000);
   queue.append('sensor/b', topic('b'), '{"n":9}', 1, Date.now());

@@ -14,11 +14,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../src/logging.js';
 import { openQueue } from '../../src/store/open-queue.js';
 import { type QueueOptions, SqliteQueue } from '../../src/store/sqlite-queue.js';
 import { StoreError } from '../../src/store/store-errors.js';
 import { capturingLogger } from '../support/logger.js';
+import { testQueueOptions } from '../support/queue-options.js';
 
 const dirs: string[] = [];
 const queues: SqliteQueue[] = [];
@@ -48,18 +48,7 @@ function readOnlyDirectory(): string {
 }
 
 function options(overrides: Partial<QueueOptions> = {}): QueueOptions {
-  return {
-    file: join(tempDir(), 'queue.sqlite'),
-    identity: 'abc123/rpi/gw1',
-    maxBytes: 64 * 1024 * 1024,
-    maxAgeMs: 3_600_000,
-    fullPolicy: 'drop-oldest',
-    commitIntervalMs: 50,
-    commitBatch: 1000,
-    synchronous: 'full',
-    logger: silentLogger(),
-    ...overrides,
-  };
+  return testQueueOptions(join(tempDir(), 'queue.sqlite'), overrides);
 }
 
 function open(overrides: Partial<QueueOptions> = {}): SqliteQueue {
