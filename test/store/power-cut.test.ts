@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteQueue } from '../../src/store/sqlite-queue.js';
+import { capturingLogger } from '../support/logger.js';
 import { testQueueOptions } from '../support/queue-options.js';
 
 const dirs: string[] = [];
@@ -46,6 +47,8 @@ function contentOf(database: Buffer | undefined, log: Buffer | undefined, dir: s
     const events = db.prepare('SELECT id, device, payload, retained FROM events ORDER BY id').all();
     const devices = db.prepare('SELECT device FROM devices ORDER BY device').all();
     return JSON.stringify({ events, devices });
+  } catch (error) {
+    return `unreadable: ${(error as Error).message}`;
   } finally {
     db.close();
   }
@@ -90,6 +93,11 @@ class StrictDisk {
     return this.pending.length;
   }
 
+  /** Whether the database's own fsync is still out. */
+  get syncingDatabase(): boolean {
+    return this.pending.some((call) => call.path === this.file);
+  }
+
   /** Completes the `index`-th waiting fsync. */
   complete(index: number): void {
     const [call] = this.pending.splice(index, 1);
@@ -131,13 +139,21 @@ function generator(seed: number) {
 }
 
 describe('SqliteQueue: a power cut at any step keeps what was synced, and never a corrupt file', () => {
-  for (const [synchronous, seed] of [
-    ['normal', 1],
-    ['full', 2],
-    ['normal', 3],
+  // `hangs`: now and then the disk takes over the hold limit (5 s) to answer, and the queue goes on without it. When it
+  // was the database's fsync that hung, the queue says a power cut may now corrupt the file, and it may, until that
+  // fsync returns (it does: the log is written again from its start): those steps are the one exception, and the run
+  // must go through some, and a cut in some of them does find the file damaged: the report is not idle.
+  for (const [synchronous, seed, hangs] of [
+    ['normal', 1, false],
+    ['full', 2, false],
+    ['normal', 3, false],
+    ['normal', 4, true],
+    ['full', 5, true],
   ] as const) {
-    it(`synchronous: ${synchronous}, seed ${seed}`, () => {
+    it(`synchronous: ${synchronous}, seed ${seed}${hangs ? ', a disk that hangs' : ''}`, () => {
+      let clock = 1_000_000;
       const file = join(tempDir(), 'queue.sqlite');
+      const { logger, records } = capturingLogger();
       const disk = new StrictDisk(file);
       const queue = new SqliteQueue(
         testQueueOptions(file, {
@@ -145,6 +161,9 @@ describe('SqliteQueue: a power cut at any step keeps what was synced, and never 
           checkpointBytes: 48 * 1024,
           fsync: disk.fsync,
           fsyncSync: disk.fsyncSync,
+          now: () => clock,
+          holdLimitMs: 5000,
+          logger,
         }),
       );
       disk.opened();
@@ -153,6 +172,9 @@ describe('SqliteQueue: a power cut at any step keeps what was synced, and never 
       const unacknowledged: number[] = [];
       const pad = 'x'.repeat(200);
       let n = 0;
+      let warned = 0;
+      let atRisk = false;
+      let damagedAtRisk = 0;
       try {
         for (let step = 0; step < 400; step++) {
           const action = random(10);
@@ -175,15 +197,28 @@ describe('SqliteQueue: a power cut at any step keeps what was synced, and never 
             }
           } else if (action < 9) {
             if (disk.waiting > 0) disk.complete(random(disk.waiting));
+          } else if (hangs && random(3) === 0) {
+            clock += 6000;
+            queue.commit();
           } else if (random(2) === 0) queue.dropDevice(devices[random(devices.length)] as string);
           else queue.rememberDevice(devices[random(devices.length)] as string, random(2) === 0);
 
+          const warnings = records(/may leave the file unreadable/).length;
+          if (warnings > warned) atRisk = true;
+          warned = warnings;
+          atRisk &&= disk.syncingDatabase;
+          if (atRisk) {
+            if (disk.cutKeepingTheLog() !== disk.current()) damagedAtRisk++;
+            continue;
+          }
           const keptAtLeast = disk.expectedAfterCut;
           expect(disk.cut(), `step ${step}: a cut keeping only synced content`).toBe(keptAtLeast);
           expect(disk.cutKeepingTheLog(), `step ${step}: a cut keeping the log's unsynced writes`).toBe(disk.current());
         }
         // The run went through the order that matters: checkpoints, and the log written again after them.
         expect(queue.stats().checkpoints).toBeGreaterThan(2);
+        if (hangs) expect(damagedAtRisk, 'a cut never found the file damaged after a hung database fsync').toBeGreaterThan(0);
+        else expect(warned).toBe(0);
       } finally {
         queue.close();
       }
