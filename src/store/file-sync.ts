@@ -64,6 +64,8 @@ export class FileSync {
   private heldSince = 0;
   /** A sync outlived the hold limit and has not returned yet: no checkpoint until it does. */
   private stalled = false;
+  /** The database's fsync under way outlived the hold limit, and that was said. */
+  private overdueReported = false;
   private readonly holdLimitMs: number;
   private readonly now: () => number;
   private readonly fsync: typeof fsync;
@@ -82,27 +84,31 @@ export class FileSync {
   }
 
   /**
-   * Whether commits must wait (they are resumed by `options.resumed`): a checkpoint is under way. Not beyond
-   * `holdLimitMs`: a disk that hangs would otherwise keep every event read meanwhile in memory. Then the checkpoint is
-   * given up (said, and counted as a failed sync) and commits go on; the log is not checkpointed again until the
-   * sync that hung returns. Memory stays bounded, at a price said in the report when it was the database's sync that
-   * hung: until it returns, a power cut may corrupt the file (the queue's file is locked exclusively, so no second
-   * connection can hold the log in place meanwhile).
+   * Whether commits must wait (they are resumed by `options.resumed`): a checkpoint is under way. A disk that hangs
+   * would keep them waiting, and every event read meanwhile in memory, for as long as it hangs. Past `holdLimitMs`
+   * that is said (and counted as a failed sync), and then it depends on which sync hung:
+   * - the log's flush before the checkpoint: nothing was copied yet, so the checkpoint is given up and commits go on;
+   *   the log is not checkpointed again until that flush returns;
+   * - the database's, after the checkpoint: commits keep waiting (the queue caps what it keeps in memory meanwhile).
+   *   Going on would write the log again from its start before the database's copy of it is on the disk, the one
+   *   order a power cut turns into a corrupt file, and with it every event the file held
+   *   (test/store/power-cut.test.ts found it when commits went on there).
    */
   holds(): boolean {
     if (!this.checkpointWanted && !this.syncingFile) return false;
     if (this.now() - this.heldSince < this.holdLimitMs) return true;
-    // The database's own sync hung: the log is written again from its start before the database's copy of it is on
-    // the disk, the one order a power cut turns into a corrupt file (test/store/power-cut.test.ts shows it).
-    const risk = this.syncingFile
-      ? ', and a power cut before it returns may leave the file unreadable (moved aside at the next start, with what it held)'
-      : '';
+    const late = `the disk has not finished a sync in ${this.holdLimitMs / 1000} s (it may be failing)`;
+    if (this.syncingFile) {
+      if (!this.overdueReported) {
+        this.overdueReported = true;
+        const detail = `${late}: commits wait for it, as going on could let a power cut corrupt the file; what is read meanwhile waits in memory, the oldest dropped beyond the queue's limit`;
+        this.failed(Object.assign(new Error(detail), { code: 'ETIMEDOUT' }));
+      }
+      return true;
+    }
     this.checkpointWanted = false;
-    this.syncingFile = false;
-    this.generation++;
     this.stalled = true;
-    const detail = `the disk has not finished a sync in ${this.holdLimitMs / 1000} s (it may be failing): commits go on without waiting for it${risk}`;
-    this.failed(Object.assign(new Error(detail), { code: 'ETIMEDOUT' }));
+    this.failed(Object.assign(new Error(`${late}: commits go on without waiting for it`), { code: 'ETIMEDOUT' }));
     return false;
   }
 
@@ -126,6 +132,7 @@ export class FileSync {
     this.checkpointWanted = false;
     if (!this.syncingFile) return;
     this.syncingFile = false;
+    this.overdueReported = false;
     this.generation++;
     if (this.fileFd === undefined) return;
     try {
@@ -146,6 +153,7 @@ export class FileSync {
   reset(): void {
     this.checkpointWanted = false;
     this.syncingFile = false;
+    this.overdueReported = false;
     this.generation++;
     for (const fd of [this.logFd, this.fileFd]) if (fd !== undefined) this.retired.push(fd);
     this.logFd = undefined;
@@ -222,6 +230,7 @@ export class FileSync {
     this.fsync(this.fileFd, (error) => {
       if (this.done() || generation !== this.generation) return;
       this.syncingFile = false;
+      this.overdueReported = false;
       // Failed, the commits still go on: holding them would only grow memory while the disk does not get better.
       if (error) this.failed(error);
       else this.checkpoints++;

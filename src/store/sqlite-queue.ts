@@ -34,7 +34,7 @@ interface BufferedEvent extends Omit<QueuedEvent, 'payload'> {
   state: 'queued' | 'retained' | 'gone';
 }
 
-/** Rows kept in memory at most while the file cannot be written (a full disk): beyond it the oldest go. */
+/** Rows kept in memory at most while the file cannot be written (a full disk, a hung sync): beyond it the oldest go. */
 const MAX_UNWRITTEN = 20_000;
 
 /**
@@ -258,8 +258,12 @@ export class SqliteQueue {
   commit(): void {
     this.commitDue = 0;
     if (this.closed || (this.buffer.length === 0 && this.acks.size === 0)) return;
-    // A checkpoint is under way: FileSync resumes the commit when the file is safe to write again.
-    if (this.sync?.holds()) return;
+    // A checkpoint is under way: FileSync resumes the commit when the file is safe to write again. On a disk that
+    // hangs that may be long: what waits in memory meanwhile is capped as when the file cannot be written.
+    if (this.sync?.holds()) {
+      if (this.buffer.length > MAX_UNWRITTEN) this.dropUnwritten(this.buffer.length - MAX_UNWRITTEN);
+      return;
+    }
     const buffer = this.buffer;
     const acks = this.acks;
     const s = this.statements;

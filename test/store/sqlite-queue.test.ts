@@ -431,6 +431,37 @@ describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => 
     expect(reopen(queue).depth).toBe(appended + 3006);
   });
 
+  it('keeps commits waiting for a database fsync that hangs (a power cut could corrupt the file otherwise), says so once, and caps what waits in memory', () => {
+    const { logger, records } = capturingLogger();
+    const disk = heldDisk();
+    let clock = Date.now();
+    const queue = open({
+      synchronous: 'normal',
+      checkpointBytes: 64 * 1024,
+      logger,
+      fsync: disk.fsync,
+      now: () => clock,
+      holdLimitMs: 5000,
+    });
+    const appended = growLogUntilCheckpoint(queue, disk);
+    disk.release('log');
+    expect(disk.waiting()).toEqual(['database']);
+    clock += 5000;
+    appendMany(queue, 'b', 25_000);
+    queue.commit();
+    queue.commit();
+    const reported = records(/cannot sync/);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.msg).toContain('the disk has not finished a sync in 5 s');
+    expect(reported[0]?.msg).toContain('commits wait for it, as going on could let a power cut corrupt the file');
+    // Still waiting, and what waits is capped as when the file cannot be written: the oldest go, counted.
+    expect(queue.stats()).toMatchObject({ uncommitted: 20_000, syncFailures: 1, dropped: { 'write-failed': 5000 } });
+    // The disk answers at last: the commit goes in.
+    disk.release('database');
+    expect(queue.stats()).toMatchObject({ uncommitted: 0, checkpoints: 1 });
+    expect(reopen(queue).depth).toBe(appended + 20_000);
+  });
+
   it('keeps the log bounded through a long outage, and closes with everything on the disk', () => {
     const disk = heldDisk();
     const queue = open({ synchronous: 'full', checkpointBytes: 64 * 1024, fsync: disk.fsync });
