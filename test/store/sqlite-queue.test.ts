@@ -264,6 +264,22 @@ describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => 
     return appended;
   }
 
+  /** A queue checkpointing at 64 KiB whose log has just asked for a checkpoint, on a disk that hangs as long as the test says, with a clock it moves. */
+  function queueOnHangingDisk() {
+    const { logger, records } = capturingLogger();
+    const disk = heldDisk();
+    const clock = { now: Date.now() };
+    const queue = open({
+      synchronous: 'normal',
+      checkpointBytes: 64 * 1024,
+      logger,
+      fsync: disk.fsync,
+      now: () => clock.now,
+      holdLimitMs: 5000,
+    });
+    return { queue, disk, records, clock, appended: growLogUntilCheckpoint(queue, disk) };
+  }
+
   it('flushes the log, then copies it into the database, then syncs the database, and only then writes the log again', () => {
     const disk = heldDisk();
     // normal: no flush per commit, so the one flush asked for is the checkpoint's.
@@ -394,25 +410,14 @@ describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => 
     expect(queue.stats().dropped.refused).toBe(3);
   });
 
-  it('stops waiting for a sync that does not come back within the hold limit: says so, and commits', () => {
-    const { logger, records } = capturingLogger();
-    const disk = heldDisk();
-    let clock = Date.now();
-    const queue = open({
-      synchronous: 'normal',
-      checkpointBytes: 64 * 1024,
-      logger,
-      fsync: disk.fsync,
-      now: () => clock,
-      holdLimitMs: 5000,
-    });
-    const appended = growLogUntilCheckpoint(queue, disk);
+  it('stops waiting for a flush of the log that does not come back within the hold limit: says so, and commits', () => {
+    const { queue, disk, records, clock, appended } = queueOnHangingDisk();
     appendMany(queue, 'b', 5);
-    clock += 4999;
+    clock.now += 4999;
     queue.commit();
     expect(queue.stats().uncommitted, 'held while the log is being flushed').toBe(5);
     // The disk hangs: the events read meanwhile would pile up in memory for as long.
-    clock += 1;
+    clock.now += 1;
     queue.commit();
     expect(queue.stats()).toMatchObject({ uncommitted: 0, syncFailures: 1, checkpoints: 0 });
     expect(records(/cannot sync/)[0]?.msg).toContain(`${queue.location}: the disk has not finished a sync in 5 s`);
@@ -432,21 +437,10 @@ describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => 
   });
 
   it('keeps commits waiting for a database fsync that hangs (a power cut could corrupt the file otherwise), says so once, and caps what waits in memory', () => {
-    const { logger, records } = capturingLogger();
-    const disk = heldDisk();
-    let clock = Date.now();
-    const queue = open({
-      synchronous: 'normal',
-      checkpointBytes: 64 * 1024,
-      logger,
-      fsync: disk.fsync,
-      now: () => clock,
-      holdLimitMs: 5000,
-    });
-    const appended = growLogUntilCheckpoint(queue, disk);
+    const { queue, disk, records, clock, appended } = queueOnHangingDisk();
     disk.release('log');
     expect(disk.waiting()).toEqual(['database']);
-    clock += 5000;
+    clock.now += 5000;
     appendMany(queue, 'b', 25_000);
     queue.commit();
     queue.commit();
