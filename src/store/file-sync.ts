@@ -131,8 +131,7 @@ export class FileSync {
   settle(): void {
     this.checkpointWanted = false;
     if (!this.syncingFile) return;
-    this.syncingFile = false;
-    this.overdueReported = false;
+    this.databaseSynced();
     this.generation++;
     if (this.fileFd === undefined) return;
     try {
@@ -152,8 +151,7 @@ export class FileSync {
   /** The files were replaced (moved aside as corrupt): nothing of the old ones is awaited; open the new ones. */
   reset(): void {
     this.checkpointWanted = false;
-    this.syncingFile = false;
-    this.overdueReported = false;
+    this.databaseSynced();
     this.generation++;
     for (const fd of [this.logFd, this.fileFd]) if (fd !== undefined) this.retired.push(fd);
     this.logFd = undefined;
@@ -229,13 +227,18 @@ export class FileSync {
     this.inFlight++;
     this.fsync(this.fileFd, (error) => {
       if (this.done() || generation !== this.generation) return;
-      this.syncingFile = false;
-      this.overdueReported = false;
+      this.databaseSynced();
       // Failed, the commits still go on: holding them would only grow memory while the disk does not get better.
       if (error) this.failed(error);
       else this.checkpoints++;
       this.options.resumed();
     });
+  }
+
+  /** The database's fsync after a checkpoint is over (done, failed, or no longer awaited). */
+  private databaseSynced(): void {
+    this.syncingFile = false;
+    this.overdueReported = false;
   }
 
   private failed(error: unknown): void {
