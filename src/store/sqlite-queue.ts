@@ -261,7 +261,7 @@ export class SqliteQueue {
     // A checkpoint is under way: FileSync resumes the commit when the file is safe to write again. On a disk that
     // hangs that may be long: what waits in memory meanwhile is capped as when the file cannot be written.
     if (this.sync?.holds()) {
-      if (this.buffer.length > MAX_UNWRITTEN) this.dropUnwritten(this.buffer.length - MAX_UNWRITTEN);
+      this.capUnwritten();
       return;
     }
     const buffer = this.buffer;
@@ -284,7 +284,7 @@ export class SqliteQueue {
       })();
     } catch (error) {
       this.onError(error, 'write');
-      if (this.buffer.length > MAX_UNWRITTEN) this.dropUnwritten(this.buffer.length - MAX_UNWRITTEN);
+      this.capUnwritten();
       this.scheduleCommit();
       return;
     }
@@ -481,8 +481,10 @@ export class SqliteQueue {
     this.recountLive();
   }
 
-  private dropUnwritten(howMany: number): void {
-    for (const event of this.buffer.splice(0, howMany)) {
+  /** While the file cannot take the buffer (a full disk, a hung sync), at most MAX_UNWRITTEN events wait: the oldest go, counted. */
+  private capUnwritten(): void {
+    if (this.buffer.length <= MAX_UNWRITTEN) return;
+    for (const event of this.buffer.splice(0, this.buffer.length - MAX_UNWRITTEN)) {
       if (event.state === 'gone') continue;
       this.forget(event);
       this.drops.count(event.device, 'write-failed');
