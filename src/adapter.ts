@@ -37,7 +37,11 @@ export interface FrameReject {
   reason: string;
 }
 
-/** The state of one channel of an adapter. */
+/**
+ * The state of one channel of an adapter. `offline`: the channel is down and may come back (an unplugged port, a
+ * lost link); `closed`: it is gone (the adapter stopped, or forgot a peripheral not heard for a while), and whoever
+ * keeps channel states drops it, so that channels that come and go (rotating BLE addresses) never pile up.
+ */
 export interface ChannelStatus {
   adapter: string;
   channel: string;

@@ -9,7 +9,13 @@ import { type BleProfile, matchProfile, viewAdvertisement } from './advertisemen
 import { colonAddress, compactAddress } from './ble-identifiers.js';
 import { FaultCounter } from './fault-boundary.js';
 import { GattConnections } from './gatt-connections.js';
-import { forgetPeripheral, isIdle, type NobleCacheSizes, nobleCacheSizes } from './noble-internals.js';
+import {
+  forgetPeripheral,
+  forgetUnreportedDiscoveries,
+  isIdle,
+  type NobleCacheSizes,
+  nobleCacheSizes,
+} from './noble-internals.js';
 import type { NobleBindings, NoblePeripheral } from './noble-types.js';
 import { RadioSession } from './radio-session.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -85,6 +91,8 @@ export class BleAdapter implements Adapter {
   private readonly gatt: GattConnections;
   private readonly session: RadioSession;
   private sweep: NodeJS.Timeout | undefined;
+  /** Addresses the HCI layer heard once and noble never reported, at the last sweep (noble-internals.ts). */
+  private unreported: ReadonlyMap<string, unknown> = new Map();
   private closed = false;
 
   constructor(
@@ -254,8 +262,10 @@ export class BleAdapter implements Adapter {
       if (!heard.channel) continue;
       this.limiter.forget(heard.channel);
       this.gatt.forgetWaiting(heard.channel);
-      if (heard.announced) this.setStatus(heard.channel, 'offline', `not heard for ${now - heard.at} ms`, 'debug');
+      // Closed, not offline: the channel is forgotten, so that rotating addresses do not pile up in every status list.
+      if (heard.announced) this.setStatus(heard.channel, 'closed', `not heard for ${now - heard.at} ms`, 'debug');
     }
+    if (noble) this.unreported = forgetUnreportedDiscoveries(noble, this.unreported);
   }
 
   /** Emits a status and logs it (offline at warn, unless `level` says otherwise, e.g. debug for expiry). */

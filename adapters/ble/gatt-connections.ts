@@ -123,7 +123,7 @@ export class GattConnections {
       if (link.downSince === undefined) continue;
       const gone = now - Math.max(link.downSince, lastHeard(link.peripheralId) ?? 0);
       if (gone <= staleAfterMs) continue;
-      this.drop(channel, link, `gone: not heard or connected for ${gone} ms; slot freed`);
+      this.drop(channel, link, `gone: not heard or connected for ${gone} ms; slot freed`, 'closed');
       freed.push(channel);
     }
     return freed;
@@ -162,11 +162,12 @@ export class GattConnections {
     for (const link of this.links.values()) link.subscription?.unsubscribe();
   }
 
-  private drop(channel: string, link: Link, reason: string): void {
+  /** `closed`: the peripheral is forgotten (its channel goes from every status list); `offline`: it may come back. */
+  private drop(channel: string, link: Link, reason: string, state: 'offline' | 'closed' = 'offline'): void {
     link.subscription?.unsubscribe();
     link.faults.complete();
     this.links.delete(channel);
-    this.host.status(channel, 'offline', reason);
+    this.host.status(channel, state, reason);
   }
 
   private onLinkEvent(link: Link, peripheral: NoblePeripheral, source: FrameSource, event: GattLinkEvent): void {

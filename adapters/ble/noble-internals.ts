@@ -85,6 +85,28 @@ export function forgetPeripheral(noble: Noble, id: string): void {
   if (discoveries && address) delete discoveries[address];
 }
 
+/**
+ * The HCI GAP layer keeps every address it hears (`_discoveries`), but noble reports a connectable advertiser only
+ * after its scan response or a second advertisement: one heard once (at the edge of range, a private address about to
+ * rotate) is never reported, so the adapter's own expiry never sees it. Each advertisement replaces the address's
+ * entry with a new object, so an entry that is the same object at two sweeps in a row and still unreported heard
+ * nothing in between: it goes. Pass what the previous call returned; returns what this one saw unreported.
+ */
+export function forgetUnreportedDiscoveries(noble: Noble, seenBefore: ReadonlyMap<string, unknown>): Map<string, unknown> {
+  const n = insides(noble);
+  const discoveries = n._bindings?._gap?._discoveries;
+  const unreported = new Map<string, unknown>();
+  if (!discoveries) return unreported;
+  const reported = new Set<string>();
+  for (const peripheral of Object.values(n._peripherals ?? {})) if (peripheral?.address) reported.add(peripheral.address);
+  for (const [address, entry] of Object.entries(discoveries)) {
+    if (reported.has(address)) continue;
+    if (seenBefore.get(address) === entry) delete discoveries[address];
+    else unreported.set(address, entry);
+  }
+  return unreported;
+}
+
 /** Bindings events that are about the radio; every other one names a peripheral id first. */
 const RADIO_EVENTS = new Set(['stateChange', 'addressChange', 'scanParametersSet', 'scanStart', 'scanStop']);
 

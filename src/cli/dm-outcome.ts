@@ -1,9 +1,9 @@
 import type { DeviceStatus } from '../platform/mgmt-requests.js';
-import { DM_RC } from '../protocol/device-management.js';
+import { DM_RC, isSuccessRc } from '../protocol/device-management.js';
 
 /** Exit codes of `platform dm` (docs/device-management.md lists them). */
 export const DM_EXIT = {
-  /** The device accepted the request or carried it out (rc 2xx). */
+  /** The device accepted the request or carried it out (rc 2xx, or 0 as in the seed's example). */
   DONE: 0,
   /** The device refused or failed it (any other rc), or the platform refused or could not be reached. */
   FAILED: 1,
@@ -60,7 +60,7 @@ export function describeDmOutcome(status: DeviceStatus, waitedMs: number): DmOut
   if (status.rc === undefined) {
     return { kind: 'failed', words: `failed: ${status.message ?? 'no reason given'}`, exitCode: DM_EXIT.FAILED };
   }
-  const success = status.rc >= 200 && status.rc < 300;
+  const success = isSuccessRc(status.rc);
   const known = RC_OUTCOMES[status.rc] ?? { kind: success ? 'done' : 'failed', words: success ? 'done' : 'failed' };
   const reason = status.message && !success ? `: ${status.message}` : '';
   return {

@@ -70,6 +70,10 @@ export class LiveStore {
   }
 
   private batch(batch: LiveBatch): void {
+    for (const key of batch.gone ?? []) {
+      this.devices.delete(key);
+      this.history.delete(key);
+    }
     for (const device of batch.devices) this.device(device);
     if (batch.frames.length) this.addFrames(batch.frames);
     if (batch.commands.length) this.commands = [...this.commands, ...batch.commands].slice(-MAX_COMMANDS);

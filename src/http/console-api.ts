@@ -68,6 +68,8 @@ export interface LiveBatch {
   commands: LiveCommand[];
   /** Frames left out of this batch because they came faster than the stream shows them. */
   sampledOut: number;
+  /** Keys of devices the gateway forgot since the last batch (not heard for `devices.staleAfterMs`). */
+  gone?: string[];
 }
 
 /** The first message of a stream: what the feed knows so far. */

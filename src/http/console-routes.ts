@@ -20,7 +20,7 @@ export interface ConsoleRoutes {
   routes: RouteHandler[];
 }
 
-/** A slow reader misses batches instead of growing the gateway's memory. */
+/** A slow reader misses batches and statuses instead of growing the gateway's memory. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -83,7 +83,9 @@ function liveStream(feed: LiveFeed, request: IncomingMessage, response: ServerRe
   });
   response.write('retry: 2000\n\n');
   const client: LiveClient = (event, data) => {
-    if (event === 'batch' && response.writableLength > MAX_BUFFERED_BYTES) return;
+    // A client that stopped reading (a frozen tab) gets nothing more until it catches up, statuses included (each is
+    // a whole snapshot the next one replaces): the page misses those frames and updates, the gateway's memory stays bounded.
+    if (response.writableLength > MAX_BUFFERED_BYTES) return;
     response.write(`event: ${event}\ndata: ${data}\n\n`);
   };
   const leave = feed.join(client);

@@ -61,6 +61,8 @@ export class LiveAggregator implements PipelineTap {
   private readonly recentFrames: LiveFrame[] = [];
   private readonly recentCommands: LiveCommand[] = [];
   private sampledOut = 0;
+  /** Keys of devices forgotten since the last flush. */
+  private gone: string[] = [];
   private seq = 0;
 
   constructor(
@@ -99,6 +101,17 @@ export class LiveAggregator implements PipelineTap {
     }
   }
 
+  /** The pipeline forgot a device: its track goes, and the next batch says so (the console drops it too). */
+  forget(device: DeviceRef): void {
+    const key = `${device.typeId}/${device.deviceId}`;
+    const track = this.byKey.get(key);
+    if (!track) return;
+    this.byKey.delete(key);
+    // Every DeviceRef that shared the track (the pipeline keeps one per device; a route bound again makes another).
+    for (const [ref, shared] of this.devices) if (shared === track) this.devices.delete(ref);
+    this.gone.push(key);
+  }
+
   command(record: CommandRecord): void {
     if (this.commands.length >= this.limits.framesPerBatch) return;
     this.commands.push({
@@ -124,14 +137,17 @@ export class LiveAggregator implements PipelineTap {
       track.rejects = 0;
     }
     this.channels.clear();
-    const { frames, commands, sampledOut } = this;
-    if (devices.length === 0 && frames.length === 0 && commands.length === 0 && sampledOut === 0) return undefined;
+    const { frames, commands, sampledOut, gone } = this;
+    if (devices.length === 0 && frames.length === 0 && commands.length === 0 && sampledOut === 0 && gone.length === 0) {
+      return undefined;
+    }
     this.frames = [];
     this.commands = [];
     this.sampledOut = 0;
+    this.gone = [];
     remember(this.recentFrames, frames, this.limits.recent);
     remember(this.recentCommands, commands, this.limits.recent);
-    return { at: now, devices, frames, commands, sampledOut };
+    return { at: now, devices, frames, commands, sampledOut, ...(gone.length > 0 ? { gone } : {}) };
   }
 
   /** Everything known so far, for a client that joins: every device, the latest frames and commands. */

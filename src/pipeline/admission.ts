@@ -150,14 +150,25 @@ export class Admission {
   }
 
   /**
-   * Forgets a device gone quiet for long (bounded memory): a refusal or a wait for the next connection ends;
-   * a device registering or settling keeps its state (its events are in the queue).
+   * Forgets a device gone quiet for long (bounded memory): a refusal, a wait for the next connection, a place in
+   * the line, a back-off, or a pending slot no probe is out for (given to a device whose events had all gone by
+   * then: expired, dropped, or QoS 0, which the queue never keeps; nothing would ever use or free it, and ten such
+   * slots would stop every new device). A device with a probe out, confirming or settling keeps its state (its
+   * events are in the queue). A forgotten device that has events left registers again from the start.
    */
   forget(device: string): void {
     const entry = this.entries.get(device);
-    if (entry?.state !== 'refused' && entry?.state !== 'limited') return;
+    if (!entry) return;
+    const idle =
+      entry.state === 'refused' ||
+      entry.state === 'limited' ||
+      entry.state === 'waiting' ||
+      entry.state === 'backoff' ||
+      (entry.state === 'pending' && entry.probe === undefined);
+    if (!idle) return;
     this.leave(device, entry);
     this.entries.delete(device);
+    this.pumpLine();
   }
 
   /** Where a device stands now. */

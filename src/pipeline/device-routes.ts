@@ -16,6 +16,8 @@ export interface DeviceRoute {
   frames: number;
   events: number;
   lastSeen: number;
+  /** Forgotten after `staleAfterMs` of silence: a reference kept elsewhere (a frame source's cache) must bind again. */
+  forgotten?: boolean;
 }
 
 /** How routes are kept (config section `devices`). */
@@ -66,9 +68,14 @@ export class DeviceRoutes {
     return this.routes;
   }
 
-  /** A channel's state, for the move rule (a device may leave a channel that went offline). */
+  /**
+   * A channel's state, for the move rule (a device may leave a channel that went offline). A closed channel is kept
+   * only while a route is bound to it (a device may leave it too), so channels that come and go do not pile up.
+   */
   channelChanged(status: ChannelStatus): void {
-    this.channels.set(channelKey(status.adapter, status.channel), status.state);
+    const key = channelKey(status.adapter, status.channel);
+    if (status.state === 'closed' && !this.isBound(status.adapter, status.channel)) this.channels.delete(key);
+    else this.channels.set(key, status.state);
   }
 
   /**
@@ -93,9 +100,12 @@ export class DeviceRoutes {
           'device moved to another channel (the first had gone offline or quiet)',
         );
       }
+      const left = { adapter: known.adapter.name, channel: known.source.channel };
       known.adapter = adapter;
       known.source = source;
       known.profile = profile;
+      // Moved off a closed channel: nothing is bound to it any more (a no-op when the device stayed).
+      this.dropIfClosedAndUnbound(left.adapter, left.channel);
       return ok(known);
     }
     if (fromFrame) {
@@ -103,7 +113,7 @@ export class DeviceRoutes {
       if (refusal) return fail(refusal);
     }
     // One DeviceRef object per device, so per-device caches downstream (topics) hit by identity.
-    const route: DeviceRoute = { device, adapter, source, profile, frames: 0, events: 0, lastSeen: this.now() };
+    const route: DeviceRoute = { device, adapter, source, profile, frames: 0, events: 0, lastSeen: this.now(), forgotten: false };
     this.routes.set(key, route);
     this.logger.info({ device: key, channel: source.channel, profile: profile.name }, 'new device');
     this.added.next(route);
@@ -117,7 +127,9 @@ export class DeviceRoutes {
     for (const [key, route] of this.routes) {
       if (route.lastSeen >= before) continue;
       this.routes.delete(key);
+      route.forgotten = true;
       gone.push(route);
+      this.dropIfClosedAndUnbound(route.adapter.name, route.source.channel);
       this.logger.debug({ device: key, lastSeen: isoTime(route.lastSeen) }, 'device expired: not heard for a while');
       this.removed.next(route);
     }
@@ -129,6 +141,18 @@ export class DeviceRoutes {
   close(): void {
     this.added.complete();
     this.removed.complete();
+  }
+
+  /** Forgets a closed channel's state once no device is bound to it any more. */
+  private dropIfClosedAndUnbound(adapter: string, channel: string): void {
+    const key = channelKey(adapter, channel);
+    if (this.channels.get(key) === 'closed' && !this.isBound(adapter, channel)) this.channels.delete(key);
+  }
+
+  /** Whether a route is bound to the channel (a scan of the routes: a channel closes rarely). */
+  private isBound(adapter: string, channel: string): boolean {
+    for (const route of this.routes.values()) if (route.adapter.name === adapter && route.source.channel === channel) return true;
+    return false;
   }
 
   private moveRefusal(known: DeviceRoute, adapter: Adapter, source: FrameSource): string | undefined {

@@ -67,12 +67,17 @@ export class DmReporter {
     void this.inputs.requester.ask(md.device, 'device/update/location', location);
   }
 
-  /** A channel going offline: an error log and error code for the managed devices on it; back online: an info log. */
+  /**
+   * A channel going offline, or forgotten for a reason (a peripheral not heard for a while): an error log and error
+   * code for the managed devices on it; back online: an info log. A closed channel is forgotten here too.
+   */
   onChannelStatus(status: ChannelStatus): void {
     const key = `${status.adapter}\u0000${status.channel}`;
     const previous = this.channels.get(key);
-    this.channels.set(key, status.state);
-    const down = status.state === 'offline' && previous !== 'offline';
+    if (status.state === 'closed') this.channels.delete(key);
+    else this.channels.set(key, status.state);
+    const lost = status.state === 'offline' || (status.state === 'closed' && status.reason !== undefined);
+    const down = lost && previous !== 'offline';
     const up = status.state === 'online' && previous === 'offline';
     if (!down && !up) return;
     for (const { device, source } of this.inputs.routes().values()) {

@@ -6,8 +6,10 @@ import {
   type DmFieldsRequest,
   type DmResponse,
   deviceDmTopic,
+  isSuccessRc,
   parseDmRequest,
   parseDmResponse,
+  salvageReqId,
 } from '../protocol/device-management.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import { fail, ok, type Result } from '../result.js';
@@ -87,11 +89,11 @@ export class DmRequester {
     });
   }
 
-  /** Like `request`, but true when the platform answered 200; failures are logged and counted, never thrown. */
+  /** Like `request`, but true when the platform answered success (isSuccessRc); failures are logged and counted, never thrown. */
   async ask(device: DeviceRef, operation: GatewayRequest, d?: unknown): Promise<boolean> {
     try {
       const response = await this.request(device, operation, d);
-      if (response.rc === DM_RC.OK) return true;
+      if (isSuccessRc(response.rc)) return true;
       this.logger.warn(
         { device: deviceKey(device), rc: response.rc },
         `${operation} refused: ${response.message ?? `rc ${response.rc}`}`,
@@ -177,12 +179,6 @@ export class DmRequester {
     this.pending.delete(reqId);
     return true;
   }
-}
-
-/** The reqId of a request whose body is not valid JSON, so that it can still be answered 400. */
-export function salvageReqId(payload: Uint8Array | string): string | undefined {
-  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
-  return /"reqId"\s*:\s*"([^"\\]+)"/.exec(text)?.[1];
 }
 
 /** `d` of `device/update` (values required), `observe` and `cancel`: a non-empty list of named fields. */

@@ -81,9 +81,11 @@ export class GatewayView {
   private adaptersStarted = false;
 
   constructor(private readonly parts: GatewayParts) {
-    this.subscription = merge(...parts.adapters.map((adapter) => adapter.status$)).subscribe((status) =>
-      this.channels.set(`${status.adapter}\u0000${status.channel}`, status),
-    );
+    this.subscription = merge(...parts.adapters.map((adapter) => adapter.status$)).subscribe((status) => {
+      const key = `${status.adapter}\u0000${status.channel}`;
+      if (status.state === 'closed') this.channels.delete(key);
+      else this.channels.set(key, status);
+    });
   }
 
   /** The pipeline started every adapter (readiness). */

@@ -26,7 +26,7 @@ export interface ManagedDevice extends DeviceFields {
 
 /** What the scheduler works with. */
 export interface ManageSchedulerInputs {
-  session: Pick<GatewaySession, 'subscribe'>;
+  session: Pick<GatewaySession, 'subscribe' | 'unsubscribe'>;
   requester: DmRequester;
   options: ManagedGatewayConfig;
   logger: Logger;
@@ -86,12 +86,18 @@ export class ManageScheduler {
     return this.get(device)?.managed ?? false;
   }
 
-  /** Drops a device's record and timer (its lifetime runs out on the platform's side). */
+  /**
+   * Drops a device's record and timer (its lifetime runs out on the platform's side) and its request subscription:
+   * the session restores every subscription after a reconnect, and the service counts a device the gateway
+   * subscribes for among its 500 active ones (seed: Gateway auto-registration), so a gateway that kept the filters
+   * of every device it ever saw would fill that count with devices long gone.
+   */
   forget(device: DeviceRef): boolean {
     const md = this.get(device);
     if (!md) return false;
     clearTimeout(md.timer);
     this.devices.delete(deviceKey(device));
+    void this.inputs.session.unsubscribe(dmRequestFilter(device));
     return true;
   }
 
@@ -112,7 +118,7 @@ export class ManageScheduler {
     const subscribed = await this.inputs.session.subscribe(dmRequestFilter(md.device), 1);
     if (!subscribed && this.online)
       this.inputs.logger.warn({ device: deviceKey(md.device) }, 'device management requests are not subscribed');
-    await this.manage(md);
+    if (this.isTracked(md)) await this.manage(md);
   }
 
   /** Sends a manage request now, and schedules the next one (before the lifetime runs out, or a retry). */
@@ -122,7 +128,8 @@ export class ManageScheduler {
     const { lifetime, remanageAheadSeconds, retryMs } = this.inputs.options;
     const body: DmManageRequest = { lifetime, supports: md.supports, deviceInfo: md.deviceInfo, metadata: md.metadata };
     const ok = await this.inputs.requester.ask(md.device, 'mgmt/manage', body);
-    if (this.stopped || !this.online) return;
+    // Forgotten meanwhile: no timer may bring it back (a device that returns gets a record of its own).
+    if (this.stopped || !this.online || !this.isTracked(md)) return;
     md.managed = ok;
     if (ok) md.managedAt = Date.now();
     clearTimeout(md.timer);
@@ -135,7 +142,12 @@ export class ManageScheduler {
   /** Manages the device again after `delayMs` (after a reboot or reset, the device manages again when it is back). */
   manageLater(md: ManagedDevice, delayMs: number): void {
     clearTimeout(md.timer);
-    md.timer = setTimeout(() => void this.manage(md), delayMs);
+    if (this.isTracked(md)) md.timer = setTimeout(() => void this.manage(md), delayMs);
+  }
+
+  /** Whether the record is the device's current one (not forgotten since). */
+  private isTracked(md: ManagedDevice): boolean {
+    return this.devices.get(deviceKey(md.device)) === md;
   }
 
   /** Stops managing: clears every timer; records stay until clear(). */

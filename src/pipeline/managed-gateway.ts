@@ -21,7 +21,7 @@ export { DIAG_ERROR_CODES } from './dm-reporting.js';
 
 /** Everything a ManagedGateway is built from (docs/device-management.md shows the wiring). */
 export interface ManagedGatewayInputs {
-  session: Pick<GatewaySession, 'publish' | 'subscribe' | 'dm$' | 'status$' | 'gateway'>;
+  session: Pick<GatewaySession, 'publish' | 'subscribe' | 'unsubscribe' | 'dm$' | 'status$' | 'gateway'>;
   options: ManagedGatewayConfig;
   /** Defaults for the gateway's own deviceInfo (the config's `managed.deviceInfo` wins). */
   gatewayInfo?: DmDeviceInfo;

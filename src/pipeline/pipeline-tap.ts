@@ -39,4 +39,6 @@ export interface CommandRecord {
 export interface PipelineTap {
   frame(record: FrameRecord): void;
   command(record: CommandRecord): void;
+  /** A device was forgotten after `devices.staleAfterMs` of silence: whatever the observer keeps of it can go. */
+  forget?(device: DeviceRef): void;
 }

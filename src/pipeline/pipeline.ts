@@ -141,7 +141,12 @@ export class Pipeline {
         this.downlink.deviceSeen(route);
       }),
     );
-    this.subscription.add(this.routes.removed$.subscribe(() => (this.stats.devices = this.routes.size)));
+    this.subscription.add(
+      this.routes.removed$.subscribe((route) => {
+        this.stats.devices = this.routes.size;
+        this.tap?.forget?.(route.device);
+      }),
+    );
   }
 
   /** Subscribes to every adapter and to commands, then starts the adapters. */
@@ -259,9 +264,10 @@ export class Pipeline {
       );
     const reading = decoded.value;
     if (record) record.reading = reading;
-    // Frame sources are shared per connection (and per Modbus slave), so the device is cached on them.
+    // Frame sources are shared per connection (and per Modbus slave), so the device is cached on them; a device
+    // forgotten after a long silence on a connection that stayed open is bound again (it is new to everyone again).
     let route = runtime.sourceOnlyDevice ? this.routeBySource.get(frame.source) : undefined;
-    if (!route) {
+    if (!route || route.forgotten) {
       const template = deviceTemplateFor(runtime.profile.device, frame.source);
       const resolved = resolveDevice(template, frame.source.vars, reading);
       if (!resolved.ok)

@@ -12,6 +12,7 @@ import {
   parseDmResponse,
   parseDmTopic,
   platformDmTopic,
+  salvageReqId,
   validateManageLifetime,
 } from '../protocol/device-management.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
@@ -48,6 +49,8 @@ export interface ManagedDeviceState {
 /** How to publish from the service side, and where device publishes come from. */
 export interface DmTransport {
   publishInternal(topic: string, payload: string, qos: 0 | 1): Promise<void>;
+  /** Client ids whose subscriptions match a topic now. */
+  subscribersOf(topic: string): string[];
   onClientPublish(
     listener: (packet: { topic: string; payload: Buffer | string }, clientId: string, isGateway: boolean) => void,
   ): () => void;
@@ -216,13 +219,29 @@ export class DeviceManagementService {
       return;
     }
     const request = parseDmRequest(payload);
-    if (!request.ok) return this.logger.warn({ topic }, `unreadable device management request: ${request.reason}`);
+    if (!request.ok) {
+      this.logger.warn({ topic }, `unreadable device management request: ${request.reason}`);
+      // The reqId "must be copied into a response" (seed): a request whose body cannot be read is still answered.
+      const reqId = salvageReqId(payload);
+      if (reqId !== undefined) this.respond(device, clientId, { rc: DM_RC.BAD_REQUEST, reqId, message: request.reason });
+      return;
+    }
     const { d, reqId } = request.value;
     const outcome = this.apply(device, operation, d, clientId);
     if (reqId === undefined) return;
-    const response: DmResponse = { rc: outcome.rc, reqId, ...(outcome.message ? { message: outcome.message } : {}) };
+    this.respond(device, clientId, { rc: outcome.rc, reqId, ...(outcome.message ? { message: outcome.message } : {}) });
+  }
+
+  /**
+   * Answers a gateway's request on `iotdm-1/type/…/id/…/response`, or on `…/response/` when the gateway subscribed
+   * only as the seed writes it (`…/response/+`, which matches the trailing-slash topic and not the other).
+   */
+  private respond(device: DeviceRef, clientId: string, response: DmResponse): void {
+    const topic = platformDmTopic(device, 'response');
+    const subscribed = (t: string) => this.transport.subscribersOf(t).includes(clientId);
+    const to = !subscribed(topic) && subscribed(`${topic}/`) ? `${topic}/` : topic;
     this.transport
-      .publishInternal(platformDmTopic(device, 'response'), JSON.stringify(response), 1)
+      .publishInternal(to, JSON.stringify(response), 1)
       .catch((error: Error) =>
         this.logger.warn({ device: deviceKey(device) }, `device management response not sent: ${error.message}`),
       );

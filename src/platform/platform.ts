@@ -85,6 +85,7 @@ export class EmbeddedPlatform {
     this.dm = new DeviceManagementService(
       {
         publishInternal: (topic, payload, qos) => this.publishInternal(topic, payload, qos),
+        subscribersOf: (topic) => this.subscribersOf(topic),
         onClientPublish: (listener) =>
           this.onClientPublish((packet, identity, clientId) => listener(packet, clientId, identity.kind === 'gateway')),
       },

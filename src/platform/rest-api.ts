@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logging.js';
-import { DM_RC, type DmResponse, type PlatformOperation } from '../protocol/device-management.js';
+import { DM_RC, type DmResponse, isSuccessRc, type PlatformOperation } from '../protocol/device-management.js';
 import { type DeviceRef, validateDeviceRef } from '../protocol/ids.js';
 import { TLS_MIN_VERSION } from '../protocol/limits.js';
 import { type ApplicationCredentials, authenticateApplication } from './credentials.js';
@@ -117,7 +117,7 @@ export async function startRestApi(options: RestApiOptions): Promise<RestApi> {
         runAction(options.dm, status, body.action, parameters).then(
           (result) =>
             requests.settle(reqId, status, {
-              status: result.rc >= 200 && result.rc < 300 ? 1 : 2,
+              status: isSuccessRc(result.rc) ? 1 : 2,
               rc: result.rc,
               ...(result.message ? { message: result.message } : {}),
             }),

@@ -40,6 +40,14 @@ export const DM_RC = {
   NOT_IMPLEMENTED: 501,
 } as const;
 
+/**
+ * Whether a response's rc says the request succeeded: any 2xx (the service answers 200 to a manage request, 202 and
+ * 204 elsewhere), or 0, the code the seed's own example response carries (`"rc": 0, "message": "success"`).
+ */
+export function isSuccessRc(rc: number): boolean {
+  return rc === 0 || (rc >= 200 && rc < 300);
+}
+
 /** Firmware `mgmt.firmware.state`. */
 export const FIRMWARE_STATE = { IDLE: 0, DOWNLOADING: 1, DOWNLOADED: 2 } as const;
 
@@ -130,6 +138,12 @@ export function parseDmRequest(payload: Uint8Array | string): Result<DmRequest> 
   const { reqId, d } = value.value;
   if (reqId !== undefined && typeof reqId !== 'string') return fail(`reqId is ${JSON.stringify(reqId)}; expected a string`);
   return ok(reqId === undefined ? { d } : { d, reqId });
+}
+
+/** The reqId of a request whose body is not valid JSON, so that it can still be answered 400 (seed: reqId "must be copied into a response"). */
+export function salvageReqId(payload: Uint8Array | string): string | undefined {
+  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+  return /"reqId"\s*:\s*"([^"\\]+)"/.exec(text)?.[1];
 }
 
 /** Parses a response envelope `{ rc, message?, d?, reqId }`. */

@@ -2,6 +2,8 @@ import type { Logger } from '../logging.js';
 import type { QueueDropReason } from './queued-event.js';
 
 const LOG_INTERVAL_MS = 60_000;
+/** Devices whose drops are counted one by one at most: the ones longest without a drop are forgotten first. */
+const MAX_DEVICES = 1000;
 
 /**
  * Counts events the queue gave up, per reason and per device, and says so in the log at most once a
@@ -9,6 +11,7 @@ const LOG_INTERVAL_MS = 60_000;
  */
 export class DropCounter {
   readonly byReason: Record<QueueDropReason, number> = { full: 0, expired: 0, 'write-failed': 0, refused: 0 };
+  /** Drops per device, for the MAX_DEVICES that dropped most recently (ids come and go: BLE addresses, ids in frames). */
   readonly byDevice = new Map<string, number>();
   private readonly unlogged = new Map<QueueDropReason, number>();
   private lastLog = Number.NEGATIVE_INFINITY;
@@ -21,7 +24,11 @@ export class DropCounter {
 
   count(device: string, reason: QueueDropReason, howMany = 1): void {
     this.byReason[reason] += howMany;
-    this.byDevice.set(device, (this.byDevice.get(device) ?? 0) + howMany);
+    const before = this.byDevice.get(device) ?? 0;
+    // Deleted and set again, so the Map's order is the order of the last drop and its first key the stalest.
+    this.byDevice.delete(device);
+    this.byDevice.set(device, before + howMany);
+    if (this.byDevice.size > MAX_DEVICES) this.byDevice.delete(this.byDevice.keys().next().value as string);
     this.unlogged.set(reason, (this.unlogged.get(reason) ?? 0) + howMany);
     const now = this.now();
     if (now - this.lastLog < LOG_INTERVAL_MS) return;

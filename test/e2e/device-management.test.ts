@@ -7,7 +7,9 @@ import { DM_RC, FIRMWARE_STATE, FIRMWARE_UPDATE_STATUS } from '../../src/protoco
 import { CliProcess, runCli } from '../support/cli.js';
 import { startTestGateway } from '../support/gateway.js';
 import { APP, GATEWAY, ORG, startPlatform } from '../support/platform.js';
-import { nextMatching } from '../support/wait.js';
+import { VirtualSerialPair } from '../support/socat.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { nextMatching, until } from '../support/wait.js';
 
 const ESP = { typeId: 'mcu-sensor', deviceId: 'esp-01' };
 const GPS = { typeId: 'gps-receiver', deviceId: 'gps-ttyUSB0' };
@@ -16,10 +18,15 @@ const GW = { typeId: GATEWAY.typeId, deviceId: GATEWAY.deviceId };
 let platform: EmbeddedPlatform | undefined;
 let gateway: RunningGateway | undefined;
 const processes: CliProcess[] = [];
+const pairs: VirtualSerialPair[] = [];
+let proxy: TcpProxy | undefined;
 
 afterEach(async () => {
   await gateway?.close();
   gateway = undefined;
+  await Promise.all(pairs.splice(0).map((pair) => pair.stop()));
+  await proxy?.close();
+  proxy = undefined;
   await platform?.close();
   platform = undefined;
   await Promise.all(processes.splice(0).map((p) => p.stop()));
@@ -110,6 +117,33 @@ describe('managed gateway against the embedded platform', () => {
     expect(state.location?.latitude).toBeCloseTo(48.1173, 2);
     expect(state.location?.longitude).toBeCloseTo(11.5167, 2);
     expect(state.location?.elevation).toBe(545.4);
+  });
+
+  it('stops subscribing for a device it forgot after a long silence, after a reconnect too', async () => {
+    platform = await startPlatform();
+    proxy = await TcpProxy.start(Number(platform.url().split(':').pop()));
+    const pair = new VirtualSerialPair();
+    pairs.push(pair);
+    await pair.start();
+    const device = await pair.openDevice();
+    const serial = [{ kind: 'serial', ports: [{ path: pair.gatewayPath, profile: 'json-sensor' }] }];
+    gateway = await startTestGateway(proxy.port, serial, { ...MANAGED, devices: { staleAfterMs: 1000 } });
+    const quiet = { typeId: 'mcu-sensor', deviceId: 'quiet-1' };
+    const requestsOf = (d: typeof quiet) => `iotdm-1/type/${d.typeId}/id/${d.deviceId}/mgmt/initiate/device/reboot`;
+    const gatewayClient = `g:${ORG}:${GW.typeId}:${GW.deviceId}`;
+    await device.write('{"id":"quiet-1","temperature":20}\n');
+    await device.close();
+    await platform.dm.until(quiet, (s) => s.managed);
+    expect(platform.subscribersOf(requestsOf(quiet))).toEqual([gatewayClient]);
+    // Silent for staleAfterMs: forgotten, and its filter with it (the service counts it among the 500 otherwise).
+    await until(() => platform?.subscribersOf(requestsOf(quiet)).length === 0, 8000, 'the quiet device unsubscribed');
+    const managedAt = platform.dm.state(GW)?.managedAt;
+    proxy.cut();
+    proxy.restore();
+    await platform.dm.until(GW, (s) => s.managed && s.managedAt !== managedAt);
+    expect(platform.subscribersOf(requestsOf(GW))).toEqual([gatewayClient]);
+    expect(platform.subscribersOf(requestsOf(quiet))).toEqual([]);
+    expect(platform.activeDevices(GW)).toBe(0);
   });
 
   it('platform dm reboot from the command line, through the REST API', async () => {

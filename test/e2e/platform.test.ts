@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+import { filter } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmbeddedPlatform } from '../../src/platform/platform.js';
 import { MAX_PAYLOAD_BYTES } from '../../src/protocol/limits.js';
@@ -271,5 +272,45 @@ describe('embedded platform: auto-registration', () => {
     const delivered = nextMatching(messages$(app));
     await gw.publishAsync('iot-2/type/sensor/id/flaky/evt/e/fmt/json', '2', { qos: 1 });
     expect((await delivered).payload.toString()).toBe('2');
+  });
+});
+
+describe('embedded platform: device management as the seed writes it', () => {
+  const DM = `iotdm-1/type/${GATEWAY.typeId}/id/${GATEWAY.deviceId}`;
+  const OWN = `iotdevice-1/type/${GATEWAY.typeId}/id/${GATEWAY.deviceId}`;
+
+  it('answers a gateway subscribed to …/response/+ alone on …/response/, with its reqId: 200, then 400 for a body it cannot read', async () => {
+    platform = await startPlatform();
+    const gw = await gateway();
+    const granted = await gw.subscribeAsync(`${DM}/response/+`, { qos: 1 });
+    expect(granted.map((g) => g.qos)).toEqual([1]);
+    const responses = collect(messages$(gw).pipe(filter((m) => m.topic.startsWith(DM))), 2);
+    await gw.publishAsync(`${OWN}/mgmt/manage`, JSON.stringify({ d: { lifetime: 3600 }, reqId: 'seed-1' }), { qos: 1 });
+    await gw.publishAsync(`${OWN}/mgmt/manage`, '{"reqId":"seed-2","d":', { qos: 1 });
+    const [first, second] = await responses;
+    expect(first?.topic).toBe(`${DM}/response/`);
+    expect(JSON.parse(first?.payload.toString() ?? '')).toMatchObject({ rc: 200, reqId: 'seed-1' });
+    expect(second?.topic).toBe(`${DM}/response/`);
+    expect(JSON.parse(second?.payload.toString() ?? '')).toMatchObject({ rc: 400, reqId: 'seed-2' });
+    expect(platform.dm.state(GATEWAY)?.managed).toBe(true);
+  });
+
+  it.each([
+    ['the two filters the seed names', [`${DM}/response/+`, `${DM}/+`]],
+    ['#', [`${DM}/#`]],
+  ])('answers on …/response to a gateway subscribed to %s, once', async (_name, filters) => {
+    platform = await startPlatform();
+    const gw = await gateway();
+    expect((await gw.subscribeAsync(filters, { qos: 1 })).every((g) => g.qos === 1)).toBe(true);
+    const arrivals: string[] = [];
+    gw.on('message', (topic) => arrivals.push(topic));
+    const response = nextMatching(messages$(gw), (m) => m.topic.startsWith(`${DM}/response`));
+    await gw.publishAsync(`${OWN}/mgmt/manage`, JSON.stringify({ d: { lifetime: 0 }, reqId: 'r-1' }), { qos: 1 });
+    expect((await response).topic).toBe(`${DM}/response`);
+    // Published once: a later one proves nothing else was on its way.
+    const next = nextMatching(messages$(gw), (m) => m.topic.startsWith(`${DM}/response`));
+    await gw.publishAsync(`${OWN}/mgmt/manage`, JSON.stringify({ d: { lifetime: 0 }, reqId: 'r-2' }), { qos: 1 });
+    expect(JSON.parse((await next).payload.toString()).reqId).toBe('r-2');
+    expect(arrivals.filter((t) => t.startsWith(`${DM}/response`))).toEqual([`${DM}/response`, `${DM}/response`]);
   });
 });

@@ -26,7 +26,12 @@ afterEach(async () => {
   platform = undefined;
 });
 
-async function setup(profile: string, name = 'tty', portOptions: Record<string, unknown> = {}) {
+async function setup(
+  profile: string,
+  name = 'tty',
+  portOptions: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) {
   platform = await startPlatform();
   const app = await connectApplication(platform.url());
   clients.push(app);
@@ -37,7 +42,11 @@ async function setup(profile: string, name = 'tty', portOptions: Record<string, 
   const device = await pair.openDevice();
   devices.push(device);
   const port = Number(platform.url().split(':').pop());
-  gateway = await startTestGateway(port, [{ kind: 'serial', ports: [{ path: pair.gatewayPath, profile, ...portOptions }] }]);
+  gateway = await startTestGateway(
+    port,
+    [{ kind: 'serial', ports: [{ path: pair.gatewayPath, profile, ...portOptions }] }],
+    extra,
+  );
   gateway.adapters[0]!.status$.subscribe((status) => {
     channelState = status.state;
   });
@@ -98,6 +107,25 @@ describe('serial adapter end to end, over socat ptys and the real serialport', (
     await until(() => platform!.activeDevices({ typeId: 'rpi', deviceId: 'gw1' }) >= 1, 3000, 'command subscription');
     await app.publishAsync('iot-2/type/gps-receiver/id/gps-gps-gw/cmd/set-rate/fmt/json', '{"interval":1000}', { qos: 1 });
     // $PMTK220,1000*1F is the checksum MediaTek documents for a 1 Hz fix rate.
+    await device.waitFor('$PMTK220,1000*1F\r\n');
+  });
+
+  it('takes back a device forgotten after a long silence on a port that stayed open: events, route and commands', async () => {
+    const { app, device } = await setup('nmea-gps', 'gps', {}, { devices: { staleAfterMs: 1000 } });
+    await until(devicesOnline, 5000, 'port open');
+    const gga = '$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n';
+    const isGps = (route: { device: { deviceId: string } }) => route.device.deviceId === 'gps-gps-gw';
+    const first = eventsOf(app, (t) => t.includes('/evt/position/'));
+    await device.write(gga);
+    await first;
+    await nextMatching(gateway!.pipeline.gone$, isGps, 8000);
+    const back = nextMatching(gateway!.pipeline.devices$, isGps, 5000);
+    const again = eventsOf(app, (t) => t.includes('/evt/position/'));
+    await device.write(gga);
+    await back;
+    await again;
+    await until(() => platform!.activeDevices({ typeId: 'rpi', deviceId: 'gw1' }) >= 1, 3000, 'command subscription');
+    await app.publishAsync('iot-2/type/gps-receiver/id/gps-gps-gw/cmd/set-rate/fmt/json', '{"interval":1000}', { qos: 1 });
     await device.waitFor('$PMTK220,1000*1F\r\n');
   });
 

@@ -107,6 +107,24 @@ describe('LiveAggregator (what the live stream shows)', () => {
     ]);
   });
 
+  it('lets a device the pipeline forgot go: said once in the next batch, gone from what a new client gets', () => {
+    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
+    live.frame(good(10));
+    live.frame(good(20, GPS));
+    live.flush(100);
+    live.forget({ ...ESP });
+    live.forget({ typeId: 'mcu-sensor', deviceId: 'never-seen' });
+    const batch = live.flush(200);
+    expect(batch?.gone).toEqual(['mcu-sensor/esp-01']);
+    expect(batch?.devices.map((device) => device.key)).not.toContain('mcu-sensor/esp-01');
+    expect(live.hello().devices.map((device) => device.key)).toEqual(['gps-receiver/gps-1']);
+    // Back later: a new track, counted from zero.
+    live.frame(good(300));
+    const back = live.flush(400);
+    expect(back?.gone).toBeUndefined();
+    expect(back?.devices.find((device) => device.key === 'mcu-sensor/esp-01')?.frames).toBe(1);
+  });
+
   it('bounds a batch however many devices send at once', () => {
     const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
     for (let i = 0; i < 500; i++) live.frame(good(10, { typeId: 'sensor', deviceId: `d${i}` }));

@@ -156,6 +156,49 @@ describe('Admission: pending registrations', () => {
   });
 });
 
+describe('Admission: devices forgotten after a long silence', () => {
+  it('frees a slot given to a device that never sent again (its events all gone), for the next in line', () => {
+    const { admission, offer, released, clock } = setup();
+    const offers = Array.from({ length: 12 }, (_, i) => offer(sensor(i)));
+    admission.delivered(sensor(0), offers[0]!.id);
+    clock.advance(1000);
+    expect(released).toEqual([sensor(0), sensor(10)]);
+    // sensor 10 has its slot but nothing left to send: before, the slot stayed taken for good.
+    admission.forget(sensor(10));
+    expect(released).toEqual([sensor(0), sensor(10), sensor(11)]);
+    expect(admission.status(sensor(10))).toBe('unknown');
+    expect(admission.stats()).toMatchObject({ pending: 10, waiting: 0 });
+    // Back later: it queues again from the start.
+    expect(offer(sensor(10)).decision).toBe('wait');
+  });
+
+  it('keeps a device with a probe out, confirming or settling (its events are in the queue)', () => {
+    const { admission, offer, clock } = setup();
+    const probe = offer(sensor(1));
+    admission.forget(sensor(1));
+    expect(admission.status(sensor(1))).toBe('pending');
+    admission.delivered(sensor(1), probe.id);
+    admission.forget(sensor(1));
+    expect(admission.status(sensor(1))).toBe('pending');
+    clock.advance(1000);
+    admission.forget(sensor(1));
+    expect(admission.status(sensor(1))).toBe('settling');
+  });
+
+  it('lets a waiting or backing-off device go, and its timer with it', () => {
+    const { admission, offer, clock, released } = setup();
+    for (let i = 0; i < 11; i++) offer(sensor(i));
+    admission.forget(sensor(10));
+    expect(admission.stats().waiting).toBe(0);
+    admission.notified('registration-failed', sensor(0));
+    expect(admission.status(sensor(0))).toBe('backoff');
+    admission.forget(sensor(0));
+    clock.advance(60_000);
+    expect(admission.status(sensor(0))).toBe('unknown');
+    expect(released).not.toContain(sensor(0));
+  });
+});
+
 describe('Admission: registration failures', () => {
   it('backs a device off, makes its kept events undelivered, and lets it register again first in line', () => {
     const { admission, offer, clock, queue, released, reports } = setup({ maxPending: 1 });

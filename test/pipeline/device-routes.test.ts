@@ -45,6 +45,24 @@ describe('DeviceRoutes', () => {
     expect(routes.get('mcu/a')?.source.channel).toBe('ttyUSB1');
   });
 
+  it('lets a device leave a channel its adapter forgot (closed), and keeps no state for closed channels nobody is on', () => {
+    const { routes, advance } = setup();
+    const p = profile();
+    const channels = (routes as unknown as { channels: Map<string, string> }).channels;
+    routes.bind(device('a'), serial, source('aabbcc'), p, true);
+    for (let i = 0; i < 100; i++) {
+      routes.channelChanged({ adapter: 'serial', channel: `rotating-${i}`, state: 'online', at: 0 });
+      routes.channelChanged({ adapter: 'serial', channel: `rotating-${i}`, state: 'closed', at: 0 });
+    }
+    routes.channelChanged({ adapter: 'serial', channel: 'aabbcc', state: 'closed', at: 0 });
+    expect([...channels.keys()]).toEqual(['serial\u0000aabbcc']);
+    expect(routes.bind(device('a'), serial, source('ddeeff'), p, true).ok).toBe(true);
+    routes.channelChanged({ adapter: 'serial', channel: 'ddeeff', state: 'closed', at: 0 });
+    advance(61_000);
+    routes.prune();
+    expect(channels.size).toBe(0);
+  });
+
   it('lets a device move when its channel has been quiet longer than staleAfterMs', () => {
     const { routes, advance } = setup();
     const p = profile();

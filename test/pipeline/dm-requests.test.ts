@@ -25,4 +25,25 @@ describe('DmRequester', () => {
     expect(sent).toEqual(['iotdevice-1/type/mcu/id/esp-01/mgmt/manage']);
     expect(requester.waiting).toBe(0);
   });
+
+  it.each([
+    [0, true],
+    [200, true],
+    [202, true],
+    [204, true],
+    [400, false],
+    [500, false],
+  ])('counts rc %i as success: %s (2xx, or 0 as in the seed example "rc": 0, "message": "success")', async (rc, success) => {
+    let reqId = 0;
+    const requester = new DmRequester(
+      async () => undefined,
+      1000,
+      silentLogger(),
+      () => `r-${++reqId}`,
+    );
+    const asked = requester.ask(mcu, 'mgmt/manage', { lifetime: 0 });
+    await vi.waitFor(() => expect(requester.waiting).toBe(1));
+    expect(requester.handleResponse(JSON.stringify({ rc, message: 'm', reqId: 'r-1' }))).toBe(true);
+    expect(await asked).toBe(success);
+  });
 });

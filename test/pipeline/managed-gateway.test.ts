@@ -37,9 +37,15 @@ class FakeSession {
   answer: (topic: string) => number | undefined = () => 200;
   private readonly published$ = new Subject<Published>();
 
+  readonly unsubscribed: string[] = [];
+
   async subscribe(filter: string, qos?: 0 | 1): Promise<boolean> {
     this.subscribed.push({ filter, qos });
     return true;
+  }
+
+  async unsubscribe(filter: string): Promise<void> {
+    this.unsubscribed.push(filter);
   }
 
   async publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): Promise<void> {
@@ -163,6 +169,7 @@ const tagRoute = route(tag, plainProfile, 'aa:bb:cc:dd:ee:ff', { address: 'aabbc
 function setup(overrides: Record<string, unknown> = {}, known: DeviceRoute[] = [mcuRoute]) {
   const session = new FakeSession();
   const devices$ = new Subject<DeviceRoute>();
+  const gone$ = new Subject<DeviceRoute>();
   const readings$ = new Subject<{ device: DeviceRef; reading: Reading }>();
   const channelStatus$ = new Subject<ChannelStatus>();
   const routes = new Map(known.map((r) => [deviceKey(r.device), r]));
@@ -179,6 +186,7 @@ function setup(overrides: Record<string, unknown> = {}, known: DeviceRoute[] = [
     options,
     gatewayInfo: { fwVersion: '0.1.0', model: 'overridden by config' },
     devices$,
+    gone$,
     readings$,
     channelStatus$,
     routes: () => routes,
@@ -190,7 +198,7 @@ function setup(overrides: Record<string, unknown> = {}, known: DeviceRoute[] = [
     routes.set(deviceKey(r.device), r);
     devices$.next(r);
   };
-  return { session, managed, devices$, readings$, channelStatus$, sendCommand, add };
+  return { session, managed, devices$, gone$, readings$, channelStatus$, sendCommand, add };
 }
 
 let current: ManagedGateway | undefined;
@@ -254,6 +262,29 @@ describe('ManagedGateway: manage', () => {
     expect(manage?.body.d.deviceInfo.serialNumber).toBe('aa:bb:cc:dd:ee:ff');
     expect(manage?.body.d.supports).toEqual({ deviceActions: false, firmwareActions: false });
     await vi.waitFor(() => expect(managed.isManaged(tag)).toBe(true));
+  });
+
+  it('unsubscribes from the requests of a device forgotten after a long silence, never from its own', async () => {
+    const { session, managed, gone$ } = await managedSetup();
+    gone$.next(mcuRoute);
+    expect(session.unsubscribed).toEqual(['iotdm-1/type/mcu/id/esp-01/#']);
+    expect(managed.isManaged(mcu)).toBe(false);
+    // The gateway itself is never forgotten, whatever the pipeline says.
+    gone$.next(route(session.gateway, plainProfile, 'none', {}));
+    expect(session.unsubscribed).toEqual(['iotdm-1/type/mcu/id/esp-01/#']);
+  });
+
+  it('never manages a forgotten device again, even when its manage request was still waiting for an answer', async () => {
+    const { session, gone$, add } = await managedSetup();
+    session.answer = () => undefined;
+    add(tagRoute);
+    const [manage] = await session.waitFor(session.on(tag, 'mgmt/manage'));
+    gone$.next(tagRoute);
+    vi.useFakeTimers();
+    // Refused after it was forgotten: before, the retry timer brought the record back to life.
+    session.deliver(platformDmTopic(tag, 'response'), { rc: 500, reqId: manage?.body.reqId });
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(session.published.filter(session.on(tag, 'mgmt/manage'))).toHaveLength(1);
   });
 
   it('waits for going online before managing, and manages everything again after a reconnect', async () => {
@@ -539,6 +570,16 @@ describe('ManagedGateway: location and diagnostics', () => {
     const [, up] = await session.waitFor(session.on(mcu, 'add/diag/log'), 2);
     expect(up?.body.d).toMatchObject({ severity: 0, message: 'sim channel /dev/ttyUSB0 is back online' });
     await expect(managed.addErrorCode(mcu, 7)).resolves.toBe(true);
+  });
+
+  it('reports a channel its adapter forgot for a reason as offline, and a channel closed at shutdown not at all', async () => {
+    const { session, channelStatus$ } = await managedSetup();
+    channelStatus$.next({ adapter: 'sim', channel: '/dev/ttyUSB0', state: 'closed', at: 1 });
+    channelStatus$.next({ adapter: 'sim', channel: '/dev/ttyUSB0', state: 'online', at: 2 });
+    channelStatus$.next({ adapter: 'sim', channel: '/dev/ttyUSB0', state: 'closed', at: 3, reason: 'not heard for 120000 ms' });
+    const [down] = await session.waitFor(session.on(mcu, 'add/diag/log'));
+    expect(down?.body.d).toMatchObject({ message: 'sim channel /dev/ttyUSB0 is offline: not heard for 120000 ms', severity: 2 });
+    expect(session.published.filter(session.on(mcu, 'add/diag/log'))).toHaveLength(1);
   });
 });
 

@@ -6,7 +6,7 @@ const DEVICE = { typeId: 'mcu-sensor', deviceId: 'esp-01' };
 
 /** A transport whose publishes fail or vanish, and no device ever answers. */
 function silentTransport(publish: DmTransport['publishInternal']): DmTransport {
-  return { publishInternal: publish, onClientPublish: () => () => undefined };
+  return { publishInternal: publish, subscribersOf: () => [], onClientPublish: () => () => undefined };
 }
 
 const unhandled: unknown[] = [];

@@ -135,7 +135,7 @@ describe('BLE adapter, advertisements', () => {
     expect(frames).toBe(1);
   });
 
-  it('reports a device online when first heard and offline when it goes quiet', async () => {
+  it('reports a device online when first heard and closed (forgotten) when it goes quiet', async () => {
     rig = await startRig(
       [profile('ruuvitag')],
       { devices: [{ kind: 'ruuvi', address: RUUVI, intervalMs: 20 }] },
@@ -144,8 +144,9 @@ describe('BLE adapter, advertisements', () => {
     const channel = compact(RUUVI);
     await nextMatching(rig.status$, (s) => s.channel === channel && s.state === 'online');
     rig.radio.setInRange(RUUVI, false);
-    const offline = await nextMatching(rig.status$, (s) => s.channel === channel && s.state === 'offline');
-    expect(offline.reason).toMatch(/not heard for \d+ ms/);
+    const closed = await nextMatching(rig.status$, (s) => s.channel === channel && s.state !== 'online');
+    expect(closed.state).toBe('closed');
+    expect(closed.reason).toMatch(/not heard for \d+ ms/);
   });
 
   it.each([

@@ -144,7 +144,7 @@ describe('BLE adapter, GATT', () => {
     expect(online.map((s) => s.channel).sort()).toEqual(first.map(compact));
     for (const address of first) rig.radio.setInRange(address, false);
     for (const address of later) rig.radio.setInRange(address, true);
-    const freed = await collect(rig.status$.pipe(filter((s) => s.state === 'offline' && /slot freed/.test(s.reason ?? ''))), 2);
+    const freed = await collect(rig.status$.pipe(filter((s) => s.state === 'closed' && /slot freed/.test(s.reason ?? ''))), 2);
     expect(freed.map((s) => s.channel).sort()).toEqual(first.map(compact));
     for (const status of freed) expect(status.reason).toMatch(/^gone: not heard or connected for \d+ ms; slot freed$/);
     const joined = await collect(

@@ -28,16 +28,16 @@ afterEach(async () => {
 });
 
 /** 10,000 advertisers, each heard once; resolves when the adapter has reported the last one gone. */
-async function passBy(rig: Rig): Promise<{ online: number; offline: number; goneAt: number }> {
-  const changes = { online: 0, offline: 0 };
+async function passBy(rig: Rig): Promise<{ online: number; closed: number; goneAt: number }> {
+  const changes = { online: 0, closed: 0 };
   const counting = rig.adapter.status$.subscribe((s) => {
-    if (s.channel.startsWith('f25eed') && (s.state === 'online' || s.state === 'offline')) changes[s.state]++;
+    if (s.channel.startsWith('f25eed') && (s.state === 'online' || s.state === 'closed')) changes[s.state]++;
   });
   // Half match the ruuvitag profile (frames, statuses, rate-limit state), half match nothing (noble only).
   const crowd = await rig.radio.simulateCrowd({ count: 10_000, kinds: ['beacon', 'ruuvi'] });
   // The last one delivered is a ruuvi: once it is reported gone, the sweep has passed every earlier one.
   const last = compact(crowd.at(-1) ?? '');
-  const gone = await nextMatching(rig.status$, (s) => s.channel === last && s.state === 'offline');
+  const gone = await nextMatching(rig.status$, (s) => s.channel === last && s.state === 'closed');
   counting.unsubscribe();
   return { ...changes, goneAt: gone.at };
 }
@@ -52,7 +52,7 @@ describe('BLE adapter, memory with rotating addresses', () => {
     await nextMatching(rig.frames$, fromResident);
 
     const first = await passBy(rig);
-    expect(first).toMatchObject({ online: 5_000, offline: 5_000 });
+    expect(first).toMatchObject({ online: 5_000, closed: 5_000 });
     const stats = rig.adapter.stats();
     expect(stats).toMatchObject({ peripherals: 1, announced: 1, rateLimiterKeys: 1, gattLinks: 0, gattWaiting: 0, faults: 0 });
     expect(stats.noble).toEqual({ peripherals: 1, services: 1, characteristics: 1, descriptors: 1, discovered: 1 });
@@ -62,7 +62,7 @@ describe('BLE adapter, memory with rotating addresses', () => {
     collectGarbage();
     const before = process.memoryUsage().heapUsed;
     const second = await passBy(rig);
-    expect(second).toMatchObject({ online: 5_000, offline: 5_000 });
+    expect(second).toMatchObject({ online: 5_000, closed: 5_000 });
     collectGarbage();
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(HEAP_BOUND_BYTES);
     expect(rig.adapter.stats().noble.peripherals).toBe(1);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadNoble, waitForPoweredOn } from '../../../adapters/ble/load-noble.js';
 import {
   forgetPeripheral,
+  forgetUnreportedDiscoveries,
   guardBindingsEmit,
   isIdle,
   nobleCacheSizes,
@@ -33,6 +34,21 @@ describe('noble internals (pinned to @abandonware/noble 1.9.2-26)', () => {
     expect(nobleCacheSizes(noble)).toEqual(one);
     noble.stopScanning();
     radio.close();
+  });
+
+  it('forgets addresses the HCI layer heard once and noble never reported, after two sweeps with nothing heard', () => {
+    // The shape of noble's insides with its HCI bindings (the simulated radio replaces the GAP layer, so it is made here).
+    const discoveries: Record<string, unknown> = { 'aa:aa': { count: 2 }, 'bb:bb': { count: 1 }, 'cc:cc': { count: 1 } };
+    const noble = { _peripherals: { aaaa: { address: 'aa:aa' } }, _bindings: { _gap: { _discoveries: discoveries } } };
+    const asNoble = noble as unknown as Parameters<typeof forgetUnreportedDiscoveries>[0];
+    const first = forgetUnreportedDiscoveries(asNoble, new Map());
+    expect([...first.keys()].sort()).toEqual(['bb:bb', 'cc:cc']);
+    expect(Object.keys(discoveries).sort()).toEqual(['aa:aa', 'bb:bb', 'cc:cc']);
+    discoveries['cc:cc'] = { count: 2 };
+    const second = forgetUnreportedDiscoveries(asNoble, first);
+    expect(Object.keys(discoveries).sort()).toEqual(['aa:aa', 'cc:cc']);
+    expect([...second.keys()]).toEqual(['cc:cc']);
+    expect(forgetUnreportedDiscoveries({} as typeof asNoble, second).size).toBe(0);
   });
 
   it('guards an emitter’s emit: a throw goes to onThrow with the peripheral id, and removing the guard restores emit', () => {
