@@ -20,7 +20,7 @@ export interface FileSyncOptions {
   failed: (error: unknown) => void;
   /** The fsync that runs off the event loop; tests hold one to look inside the window it covers. */
   fsync?: typeof fsync;
-  /** The one that cannot wait (`settle`); tests make it fail. */
+  /** The one `settle` runs when the queue closes; tests make it fail. */
   fsyncSync?: typeof fsyncSync;
   /** How long commits wait for a checkpoint's syncs before going on without them (a disk that hangs). */
   holdLimitMs?: number;
@@ -40,9 +40,9 @@ const HOLD_LIMIT_MS = 5000;
  *
  * What SQLite's ordering guaranteed is kept here, so a power cut can lose the last commits but never corrupt the
  * file: a checkpoint copies only log frames already on the disk (commits are held while the log is flushed first),
- * and the log is not reused until the database's copy is on the disk (commits stay held until that fsync is done;
- * a write that cannot wait, see `settle`, syncs the database on the spot instead). Flushes never overlap: a commit
- * made during one is covered by the next.
+ * and the log is not reused until the database's copy is on the disk (commits stay held until that fsync is done, and
+ * so do the queue's writes outside the group commit; only closing, see `settle`, syncs the database on the spot).
+ * Flushes never overlap: a commit made during one is covered by the next.
  */
 export class FileSync {
   private logFd: number | undefined;
@@ -124,9 +124,9 @@ export class FileSync {
   }
 
   /**
-   * A write is about to be made outside the group commit (a device dropped, a registration remembered): it cannot
-   * wait, so a checkpoint not started yet is put off to the next commit, and a database fsync under way is done now,
-   * on the event loop (rare: the window lasts one fsync after a checkpoint).
+   * The queue is closing and writes its last commit now: a checkpoint not started yet is put off (closing checkpoints
+   * anyway), and a database fsync under way is done on the spot, on the event loop, before the log is written again.
+   * Nothing else may write while commits are held: the queue defers its other writes to the next commit.
    */
   settle(): void {
     this.checkpointWanted = false;

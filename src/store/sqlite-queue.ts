@@ -20,7 +20,7 @@ export interface QueueOptions extends QueueFileOptions {
   /** Tests: the log's size that starts a checkpoint (default 4 MiB, as SQLite's own), and the fsync that FileSync runs. */
   checkpointBytes?: number;
   fsync?: typeof import('node:fs').fsync;
-  /** Tests: the fsync FileSync runs on the event loop when a write cannot wait. */
+  /** Tests: the fsync FileSync runs on the event loop when the queue closes during a checkpoint. */
   fsyncSync?: typeof import('node:fs').fsyncSync;
   /** How long commits wait for a checkpoint's syncs at most (default 5 s), on the `now` clock. */
   holdLimitMs?: number;
@@ -65,6 +65,16 @@ export class SqliteQueue {
    */
   private commitDue = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /**
+   * Writes outside the group commit (a device dropped or remembered, retained events released or reset, room made,
+   * old events expired) asked for while a checkpoint holds commits: run in order at the next commit, before its
+   * buffer. Writing the file then could reuse the log before the database's copy of it is on the disk, and syncing
+   * the database on the spot would hang the event loop with a disk that hangs.
+   */
+  private deferred: Array<() => void> = [];
+  /** A makeRoom or an expiry is among the deferred writes already (each runs once for all the asks). */
+  private roomWanted = false;
+  private expiryWanted = false;
   private closed = false;
   private readonly counters = { appended: 0, acknowledged: 0, commits: 0 };
   private readonly drops: DropCounter;
@@ -215,30 +225,27 @@ export class SqliteQueue {
 
   /** Deletes a device's retained events (its registration is confirmed: they will never be resent). */
   releaseRetained(device: string): void {
-    this.beginWrite();
     for (const event of this.buffer) {
       if (event.device !== device || event.state !== 'retained') continue;
       event.state = 'gone';
       this.forget(event);
     }
     this.recountLive();
-    this.writeNow(() => {
+    this.writeOutside(() => {
       for (const row of this.statements.releaseRetained.all(device)) this.forget(row);
     });
   }
 
   /** Makes a device's retained events undelivered again (its registration failed: they go again). */
   resetRetained(device: string): void {
-    this.beginWrite();
     for (const event of this.buffer) if (event.device === device && event.state === 'retained') event.state = 'queued';
-    this.writeNow(() => {
+    this.writeOutside(() => {
       this.statements.resetRetained.run(device);
     });
   }
 
   /** Drops everything queued for a device (the service refused it for good), counted. */
   dropDevice(device: string): void {
-    this.beginWrite();
     for (const event of this.buffer) {
       if (event.device !== device || event.state === 'gone') continue;
       event.state = 'gone';
@@ -246,7 +253,7 @@ export class SqliteQueue {
       this.drops.count(device, 'refused');
     }
     this.recountLive();
-    this.writeNow(() => {
+    this.writeOutside(() => {
       for (const row of this.statements.dropDevice.all(device)) {
         this.forget(row);
         this.drops.count(device, 'refused');
@@ -257,13 +264,14 @@ export class SqliteQueue {
   /** Commits what is buffered now: one transaction for every append and acknowledgement since the last. */
   commit(): void {
     this.commitDue = 0;
-    if (this.closed || (this.buffer.length === 0 && this.acks.size === 0)) return;
+    if (this.closed || (this.buffer.length === 0 && this.acks.size === 0 && this.deferred.length === 0)) return;
     // A checkpoint is under way: FileSync resumes the commit when the file is safe to write again. On a disk that
     // hangs that may be long: what waits in memory meanwhile is capped as when the file cannot be written.
     if (this.sync?.holds()) {
       this.capUnwritten();
       return;
     }
+    if (this.deferred.length > 0) this.runDeferred();
     const buffer = this.buffer;
     const acks = this.acks;
     const s = this.statements;
@@ -371,27 +379,43 @@ export class SqliteQueue {
 
   /** Remembers (or forgets) that the service confirmed a device. */
   rememberDevice(device: string, confirmed: boolean): void {
-    this.sync?.settle();
-    this.writeNow(() => {
+    this.writeOutside(() => {
       if (confirmed) this.statements.rememberDevice.run(device, this.now());
       else this.statements.forgetDevice.run(device);
     });
   }
 
-  /** Before a write outside the group commit: the file is made safe to write (FileSync.settle), then the buffer is committed. */
-  private beginWrite(): void {
-    this.sync?.settle();
+  /**
+   * A write outside the group commit: now, after committing the buffer, or, while a checkpoint holds commits, at the
+   * next commit (see `deferred`). A failure is logged, never thrown, and FileSync counts the write as a commit.
+   */
+  private writeOutside(write: () => void): void {
+    if (this.closed) return;
+    if (this.sync?.holds()) {
+      this.deferred.push(write);
+      // FileSync resumes the commit when the checkpoint is done; the timer covers one it gives up on (a hung flush).
+      this.scheduleCommit();
+      return;
+    }
     this.commit();
+    this.tryWrite(write);
+    this.sync?.committed();
   }
 
-  /** Runs a write outside the group commit (after `beginWrite` or `settle`): a failure is logged, and FileSync counts it as a commit. */
-  private writeNow(write: () => void): void {
+  /** The writes deferred while a checkpoint held commits, in the order they were asked for (inside `commit`). */
+  private runDeferred(): void {
+    const writes = this.deferred;
+    this.deferred = [];
+    for (const write of writes) this.tryWrite(write);
+    this.sync?.committed();
+  }
+
+  private tryWrite(write: () => void): void {
     try {
       write();
     } catch (error) {
       this.onError(error, 'write');
     }
-    this.sync?.committed();
   }
 
   /** FileSync's checkpoint: copies the log into the database (PASSIVE: the only connection is this one). */
@@ -457,12 +481,24 @@ export class SqliteQueue {
     this.byteCount -= row.bytes;
   }
 
-  /** Drop-oldest: frees room for `needed` bytes and 1% of the limit more, so this runs once in many appends. */
+  /**
+   * Drop-oldest: frees room for `needed` bytes and 1% of the limit more, so this runs once in many appends. While a
+   * checkpoint holds commits it runs at the next commit, once for all the appends meanwhile (which go over the limit
+   * until then, in memory, capped as when the file cannot be written).
+   */
   private makeRoom(needed: number): void {
-    this.beginWrite();
+    if (this.roomWanted) return;
+    this.roomWanted = true;
+    this.writeOutside(() => {
+      this.roomWanted = false;
+      this.freeRoom(needed);
+    });
+  }
+
+  private freeRoom(needed: number): void {
     const target = this.options.maxBytes - needed - Math.floor(this.options.maxBytes / 100);
     const average = this.count > 0 ? Math.max(1, this.byteCount / this.count) : 1;
-    this.writeNow(() => {
+    try {
       while (this.byteCount > target && this.count > this.buffer.length) {
         const rows = this.statements.dropOldest.all(Math.max(16, Math.ceil((this.byteCount - target) / average)));
         if (rows.length === 0) break;
@@ -471,14 +507,15 @@ export class SqliteQueue {
           this.drops.count(row.device, 'full');
         }
       }
-    });
-    while (this.byteCount > target && this.buffer.length > 0) {
-      const event = this.buffer.shift() as BufferedEvent;
-      if (event.state === 'gone') continue;
-      this.forget(event);
-      this.drops.count(event.device, 'full');
+    } finally {
+      while (this.byteCount > target && this.buffer.length > 0) {
+        const event = this.buffer.shift() as BufferedEvent;
+        if (event.state === 'gone') continue;
+        this.forget(event);
+        this.drops.count(event.device, 'full');
+      }
+      this.recountLive();
     }
-    this.recountLive();
   }
 
   /** While the file cannot take the buffer (a full disk, a hung sync), at most MAX_UNWRITTEN events wait: the oldest go, counted. */
@@ -494,10 +531,11 @@ export class SqliteQueue {
 
   /** Deletes events older than `maxAgeMs`, oldest first. */
   private expire(): void {
-    if (this.closed || this.count === 0) return;
-    const before = this.now() - this.options.maxAgeMs;
-    this.beginWrite();
-    this.writeNow(() => {
+    if (this.closed || this.count === 0 || this.expiryWanted) return;
+    this.expiryWanted = true;
+    this.writeOutside(() => {
+      this.expiryWanted = false;
+      const before = this.now() - this.options.maxAgeMs;
       for (let rows = this.statements.expire.all(before); rows.length > 0; rows = this.statements.expire.all(before)) {
         for (const row of rows) {
           this.forget(row);

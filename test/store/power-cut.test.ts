@@ -1,5 +1,5 @@
 // The durable queue against a power cut at every step of a busy outage: checkpoints, the log written again after
-// them, device drops that cannot wait. The disk model is the strict one: a file's content survives as it was when its
+// them, devices dropped and remembered while commits are held. The disk model is the strict one: a file's content survives as it was when its
 // last completed fsync began; everything written since is lost, or (second model) the log's writes all survive while
 // the database's unsynced ones are lost, the order that would corrupt the file if the log were written again before
 // the database's copy of it was on the disk. Every fsync the queue asks for goes through here (SQLite itself syncs

@@ -319,25 +319,31 @@ describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => 
     expect(payloads(reopened).slice(-10)).toEqual(Array.from({ length: 10 }, (_, n) => `{"n":${n}}`));
   });
 
-  it('a write that cannot wait syncs the database on the spot instead of reusing the log too early', () => {
+  it('a write outside the group commit waits with the commits for the database fsync, never syncing on the event loop', () => {
     const disk = heldDisk();
-    const queue = open({ synchronous: 'normal', checkpointBytes: 64 * 1024, fsync: disk.fsync });
+    const onTheLoop = vi.fn();
+    const queue = open({ synchronous: 'normal', checkpointBytes: 64 * 1024, fsync: disk.fsync, fsyncSync: onTheLoop });
+    const file = queue.location;
     growLogUntilCheckpoint(queue, disk);
     appendMany(queue, 'b', 3);
+    queue.commit();
+    appendMany(queue, 'c', 2);
     disk.release('log');
     expect(disk.waiting()).toEqual(['database']);
-    // The service refused device b for good: dropped now, which writes the file.
+    const log = readFileSync(`${file}-wal`);
+    // The service refused device b for good, and confirmed device c: both are writes outside the group commit.
     queue.dropDevice('sensor/b');
-    expect(queue.stats().checkpoints).toBe(1);
+    queue.rememberDevice('sensor/c', true);
     expect(queue.stats().dropped.refused).toBe(3);
-    // The fsync that was waiting finishes late and changes nothing.
-    disk.release();
-    expect(queue.stats().checkpoints).toBe(1);
-    expect(
-      reopen(queue)
-        .readAfter(0, 100_000)
-        .some((event) => event.device === 'sensor/b'),
-    ).toBe(false);
+    expect(readFileSync(`${file}-wal`).equals(log), 'the log is not written again before the database is synced').toBe(true);
+    expect(onTheLoop).not.toHaveBeenCalled();
+    // The database is on the disk: the deferred writes go in, then the buffer.
+    disk.release('database');
+    expect(queue.stats()).toMatchObject({ checkpoints: 1, uncommitted: 0 });
+    const reopened = reopen(queue);
+    expect(reopened.readAfter(0, 100_000).some((event) => event.device === 'sensor/b')).toBe(false);
+    expect(reopened.readAfter(0, 100_000).filter((event) => event.device === 'sensor/c')).toHaveLength(2);
+    expect(reopened.knownDevices()).toEqual(['sensor/c']);
   });
 
   it('reports a failed sync of the log, naming the file and the error, and goes on committing', () => {
@@ -394,20 +400,46 @@ describe('SqliteQueue: checkpoints, with every fsync off the event loop', () => 
     expect(reopen(queue).depth).toBe(appended + 5);
   });
 
-  it('a write that cannot wait survives a failed sync on the spot: reported, not thrown', () => {
+  it('closing during the database fsync syncs it on the spot; a failed sync there is reported, not thrown', () => {
     const { logger, records } = capturingLogger();
     const disk = heldDisk();
-    const failingSync = (() => {
+    const failingSync = vi.fn(() => {
       throw ioError();
-    }) as typeof fsyncSync;
+    }) as unknown as typeof fsyncSync;
     const queue = open({ synchronous: 'normal', checkpointBytes: 64 * 1024, logger, fsync: disk.fsync, fsyncSync: failingSync });
     growLogUntilCheckpoint(queue, disk);
     appendMany(queue, 'b', 3);
     disk.release('log');
     expect(disk.waiting()).toEqual(['database']);
-    expect(() => queue.dropDevice('sensor/b')).not.toThrow();
+    queue.dropDevice('sensor/b');
+    expect(failingSync).not.toHaveBeenCalled();
+    expect(() => queue.close()).not.toThrow();
+    expect(failingSync).toHaveBeenCalledTimes(1);
     expect(records(/cannot sync/)[0]?.msg).toContain('(EIO)');
     expect(queue.stats().dropped.refused).toBe(3);
+  });
+
+  it('on a database fsync that hangs, the writes outside the group commit neither block nor pile up: drops, expiry and room made once', () => {
+    const { queue, disk, clock, appended } = queueOnHangingDisk();
+    disk.release('log');
+    expect(disk.waiting()).toEqual(['database']);
+    clock.now += 60_000;
+    for (let round = 0; round < 1000; round++) {
+      queue.dropDevice('sensor/z');
+      queue.rememberDevice('sensor/z', false);
+    }
+    const deferred = () => (queue as unknown as { deferred: unknown[] }).deferred.length;
+    expect(deferred()).toBe(2000);
+    // A full queue asks for room at every append meanwhile, and the expiry timer at every tick: once each.
+    (queue as unknown as { expire(): void }).expire();
+    (queue as unknown as { expire(): void }).expire();
+    (queue as unknown as { makeRoom(n: number): void }).makeRoom(10);
+    (queue as unknown as { makeRoom(n: number): void }).makeRoom(10);
+    expect(deferred()).toBe(2002);
+    disk.release('database');
+    expect(deferred()).toBe(0);
+    expect(queue.stats()).toMatchObject({ checkpoints: 1, uncommitted: 0 });
+    expect(reopen(queue).depth).toBe(appended);
   });
 
   it('stops waiting for a flush of the log that does not come back within the hold limit: says so, and commits', () => {
