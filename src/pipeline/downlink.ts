@@ -20,6 +20,11 @@ interface WaitingCommand {
 /** How many commands may wait for unseen devices, per device and in all (bounded memory). */
 const MAX_WAITING_PER_DEVICE = 10;
 const MAX_WAITING = 200;
+/**
+ * How long an adapter's write may take before the command is reported failed: a port held by flow control, or a
+ * plugin whose write never answers, must not keep the console, a device management action or memory waiting for ever.
+ */
+export const WRITE_TIMEOUT_MS = 10_000;
 
 /** What the downlink needs from the pipeline around it. */
 export interface DownlinkParts {
@@ -178,10 +183,27 @@ export class Downlink {
     const bytes = encoder ? encoder(encoded.value) : encoded.value;
     const adapter = route.adapter;
     if (!adapter.write) throw new Error(`adapter ${adapter.name} cannot write; nothing written`);
+    let timer: NodeJS.Timeout | undefined;
+    const written = adapter.write(route.source.channel, bytes);
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `did not finish within ${WRITE_TIMEOUT_MS / 1000} s (flow control holding the port, or a plugin that does not answer); the bytes may still go out`,
+            ),
+          ),
+        WRITE_TIMEOUT_MS,
+      );
+    });
+    // A write that fails after the timeout has been reported already.
+    written.catch(() => undefined);
     try {
-      await adapter.write(route.source.channel, bytes);
+      await Promise.race([written, timedOut]);
     } catch (error) {
       throw new Error(`command ${commandId}: write to ${route.source.channel} failed: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
     this.parts.delivered();
     this.parts.logger.info(
