@@ -84,6 +84,7 @@ export interface AdmissionQueue {
   resetRetained(device: string): void;
   /** Drops everything queued for a device the service refused for good. */
   dropDevice(device: string): void;
+  /** Devices the service confirmed, the longest confirmed first. */
   knownDevices(): string[];
   rememberDevice(device: string, confirmed: boolean): void;
   /** Devices whose delivered events are kept, and since when (the gateway stopped while they settled). */

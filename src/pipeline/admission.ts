@@ -35,6 +35,13 @@ interface Entry {
  * backs the device off and its kept events go again. Devices the service confirmed are remembered in the
  * store, so after a restart they flow at once. No I/O: the sender and the session notifications drive it.
  */
+/**
+ * Devices remembered as confirmed at most (in memory and in the store): the ones confirmed longest ago are forgotten
+ * first, and register again if they speak again. Without it a device inventing ids (10 a minute per channel pass the
+ * new-id limit) would grow both for ever.
+ */
+export const MAX_KNOWN_DEVICES = 10_000;
+
 export class Admission {
   readonly reports$: Observable<AdmissionReport>;
   /** Called when a device's held-back events may go now (the sender rewinds to its oldest). */
@@ -271,6 +278,12 @@ export class Admission {
     this.known.add(device);
     this.queue.rememberDevice(device, true);
     this.queue.releaseRetained(device);
+    // The Set keeps insertion order (the store gives them oldest first): its first is the longest confirmed.
+    for (const oldest of this.known) {
+      if (this.known.size <= MAX_KNOWN_DEVICES) break;
+      this.known.delete(oldest);
+      this.queue.rememberDevice(oldest, false);
+    }
   }
 
   /** Leaves whatever state the device was in: frees its slot and its count on this connection. */

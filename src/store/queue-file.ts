@@ -115,7 +115,7 @@ export function prepareStatements(db: Database.Database): Statements {
     dropDevice: db.prepare('DELETE FROM events WHERE device = ? RETURNING bytes'),
     resetRetained: db.prepare('UPDATE events SET retained = 0 WHERE device = ? AND retained = 1'),
     retainedDevices: db.prepare('SELECT device, MIN(read_at) AS since FROM events WHERE retained = 1 GROUP BY device'),
-    knownDevices: db.prepare('SELECT device FROM devices'),
+    knownDevices: db.prepare('SELECT device FROM devices ORDER BY confirmed_at, device'),
     rememberDevice: db.prepare('INSERT OR REPLACE INTO devices (device, confirmed_at) VALUES (?, ?)'),
     forgetDevice: db.prepare('DELETE FROM devices WHERE device = ?'),
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging.js';
-import { Admission } from '../../src/pipeline/admission.js';
+import { Admission, MAX_KNOWN_DEVICES } from '../../src/pipeline/admission.js';
 import type { AdmissionOptions, AdmissionQueue, AdmissionReport, Schedule } from '../../src/pipeline/admission-contract.js';
 
 const GATEWAY = 'rpi/gw1';
@@ -196,6 +196,22 @@ describe('Admission: devices forgotten after a long silence', () => {
     clock.advance(60_000);
     expect(admission.status(sensor(0))).toBe('unknown');
     expect(released).not.toContain(sensor(0));
+  });
+});
+
+describe('Admission: devices remembered as confirmed', () => {
+  it(`remembers at most ${MAX_KNOWN_DEVICES}, forgetting the longest confirmed first (it registers again if it speaks again)`, () => {
+    const known = Array.from({ length: MAX_KNOWN_DEVICES }, (_, i) => `known/k${i}`);
+    const { admission, offer, clock, queue } = setup({}, known);
+    const probe = offer(sensor(1));
+    admission.delivered(sensor(1), probe.id);
+    clock.advance(1000 + 60_000);
+    expect(queue.calls).toEqual([`remember ${sensor(1)}`, `release ${sensor(1)}`, 'forget known/k0']);
+    expect(admission.stats().known).toBe(MAX_KNOWN_DEVICES);
+    expect(admission.status(sensor(1))).toBe('active');
+    expect(admission.status('known/k0')).toBe('unknown');
+    expect(admission.status('known/k1')).toBe('active');
+    expect(offer('known/k0').decision).toBe('probe');
   });
 });
 
