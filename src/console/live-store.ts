@@ -53,9 +53,23 @@ export class LiveStore {
   apply(event: string, data: unknown): void {
     if (event === 'hello') this.hello(data as LiveHello);
     else if (event === 'batch') this.batch(data as LiveBatch);
-    else if (event === 'status') this.status = data as LiveStatus;
+    else if (event === 'status') this.setStatus(data as LiveStatus);
     else return;
     for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * The status lists every device the gateway keeps: one the page still shows but the status does not was forgotten
+   * (a batch saying so can be missed by a page that fell behind), so it goes with its history.
+   */
+  private setStatus(status: LiveStatus): void {
+    this.status = status;
+    const kept = new Set(status.status.devices.map((device) => `${device.typeId}/${device.deviceId}`));
+    for (const key of this.devices.keys()) {
+      if (kept.has(key)) continue;
+      this.devices.delete(key);
+      this.history.delete(key);
+    }
   }
 
   private hello(hello: LiveHello): void {

@@ -30,4 +30,13 @@ describe('LiveStore (what the console keeps)', () => {
     store.apply('batch', { at: 3000, devices: [device('a', 2500, 21)], frames: [], commands: [], sampledOut: 0 });
     expect(store.history.get('mcu-sensor/a')?.get('t')).toEqual([[2500, 21]]);
   });
+
+  it('drops a device the status no longer lists (a page that missed the batch saying it was forgotten)', () => {
+    const store = new LiveStore();
+    store.apply('hello', { stream: 1, devices: [device('a', 1000, 20), device('b', 1000, 30)], frames: [], commands: [] });
+    const listed = { typeId: 'mcu-sensor', deviceId: 'b' };
+    store.apply('status', { status: { devices: [listed] } });
+    expect([...store.devices.keys()]).toEqual(['mcu-sensor/b']);
+    expect([...store.history.keys()]).toEqual(['mcu-sensor/b']);
+  });
 });
