@@ -28,6 +28,13 @@ interface Entry {
 }
 
 /**
+ * Devices remembered as confirmed at most (in memory and in the store): the ones confirmed longest ago are forgotten
+ * first, and register again if they speak again. Without it a device inventing ids (10 a minute per channel pass the
+ * new-id limit) would grow both for ever.
+ */
+export const MAX_KNOWN_DEVICES = 10_000;
+
+/**
  * Keeps the gateway inside the service's auto-registration rules (seed: Gateway auto-registration,
  * Gateway notifications) without holding any event in memory: it only decides, per event the sender
  * takes from the queue, whether it may go now. At most `maxPending` new devices register at once (a
@@ -35,13 +42,6 @@ interface Entry {
  * backs the device off and its kept events go again. Devices the service confirmed are remembered in the
  * store, so after a restart they flow at once. No I/O: the sender and the session notifications drive it.
  */
-/**
- * Devices remembered as confirmed at most (in memory and in the store): the ones confirmed longest ago are forgotten
- * first, and register again if they speak again. Without it a device inventing ids (10 a minute per channel pass the
- * new-id limit) would grow both for ever.
- */
-export const MAX_KNOWN_DEVICES = 10_000;
-
 export class Admission {
   readonly reports$: Observable<AdmissionReport>;
   /** Called when a device's held-back events may go now (the sender rewinds to its oldest). */

@@ -25,6 +25,7 @@ const MAX_WAITING = 200;
  * plugin whose write never answers, must not keep the console, a device management action or memory waiting for ever.
  */
 export const WRITE_TIMEOUT_MS = 10_000;
+const WRITE_TIMED_OUT = `did not finish within ${WRITE_TIMEOUT_MS / 1000} s (flow control holding the port, or a plugin that does not answer); the bytes may still go out`;
 
 /** What the downlink needs from the pipeline around it. */
 export interface DownlinkParts {
@@ -184,21 +185,13 @@ export class Downlink {
     const adapter = route.adapter;
     if (!adapter.write) throw new Error(`adapter ${adapter.name} cannot write; nothing written`);
     let timer: NodeJS.Timeout | undefined;
-    const written = adapter.write(route.source.channel, bytes);
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `did not finish within ${WRITE_TIMEOUT_MS / 1000} s (flow control holding the port, or a plugin that does not answer); the bytes may still go out`,
-            ),
-          ),
-        WRITE_TIMEOUT_MS,
-      );
-    });
-    // A write that fails after the timeout has been reported already.
-    written.catch(() => undefined);
     try {
+      const written = adapter.write(route.source.channel, bytes);
+      // A write that fails after the timeout has been reported already.
+      written.catch(() => undefined);
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(WRITE_TIMED_OUT)), WRITE_TIMEOUT_MS);
+      });
       await Promise.race([written, timedOut]);
     } catch (error) {
       throw new Error(`command ${commandId}: write to ${route.source.channel} failed: ${(error as Error).message}`);
