@@ -20,6 +20,11 @@ import {
 const CREATE_TIMEOUT_MS = 30_000;
 /** How long close() waits for the plugin's own close() before the thread is terminated. */
 const CLOSE_TIMEOUT_MS = 4000;
+/**
+ * How long a write waits for the plugin's answer: a plugin whose write never settles must not keep one entry per
+ * command for ever (the downlink reports the command failed after its own 10 s).
+ */
+const WRITE_TIMEOUT_MS = 30_000;
 /** Distinct frame sources remembered per worker (each message brings a new object; the pipeline caches by identity). */
 const MAX_SOURCES = 10_000;
 
@@ -35,6 +40,8 @@ export interface PluginThreadOptions {
   profiles: ReadonlyMap<string, HardwareProfile>;
   /** The plugin's log lines come out here. */
   logger: Logger;
+  /** Tests: how long a write waits for the plugin's answer (default 30 s). */
+  writeTimeoutMs?: number;
 }
 
 /** A promise with its settle functions, for answers that arrive as messages. */
@@ -157,9 +164,12 @@ export class WorkerAdapter implements Adapter {
     this.writes.set(id, pending);
     const copy = transferableCopy(bytes);
     this.send({ type: 'write', id, channel, bytes: copy }, [copy.buffer]);
+    const ms = this.options.writeTimeoutMs ?? WRITE_TIMEOUT_MS;
+    const timer = setTimeout(() => pending.reject(new Error(`not written: the plugin did not answer within ${ms / 1000} s`)), ms);
     try {
       await pending.promise;
     } finally {
+      clearTimeout(timer);
       this.writes.delete(id);
     }
   }

@@ -18,9 +18,16 @@ afterEach(async () => {
   await Promise.all(adapters.splice(0).map((adapter) => adapter.close()));
 });
 
-async function plugin(options: Record<string, unknown>, specifier = PLUGIN) {
+async function plugin(options: Record<string, unknown>, specifier = PLUGIN, writeTimeoutMs?: number) {
   const log = capturingLogger('info');
-  const adapter = await WorkerAdapter.create({ specifier, baseDir: process.cwd(), options, profiles, logger: log.logger });
+  const adapter = await WorkerAdapter.create({
+    specifier,
+    baseDir: process.cwd(),
+    options,
+    profiles,
+    logger: log.logger,
+    ...(writeTimeoutMs ? { writeTimeoutMs } : {}),
+  });
   adapters.push(adapter);
   // Everything from the start, whenever the test looks.
   const frames = new ReplaySubject<Frame>();
@@ -47,6 +54,16 @@ describe('a plugin in a worker thread, seen as an Adapter', () => {
     expect(second!.source).toBe(first!.source);
     expect(first!.source).toEqual({ adapter: 'faulty-sensor', channel: 'fs-1', vars: { sensor: 'fs-1' } });
     await nextMatching(statuses, (status) => status.state === 'online');
+  });
+
+  it('gives up a write the plugin never answers, keeping nothing of it', async () => {
+    const { adapter } = await plugin({ id: 'fs-9' }, PLUGIN, 200);
+    await adapter.start();
+    await expect(adapter.write!('fs-9', Buffer.from('{"text":"hang"}'))).rejects.toThrow(
+      'not written: the plugin did not answer within 0.2 s',
+    );
+    expect((adapter as unknown as { writes: Map<number, unknown> }).writes.size).toBe(0);
+    await expect(adapter.write!('fs-9', Buffer.from('{"text":"hello"}'))).resolves.toBeUndefined();
   });
 
   it('answers a write when the plugin has taken it, and rejects with the plugin’s own message when it refuses', async () => {

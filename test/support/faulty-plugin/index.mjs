@@ -40,6 +40,8 @@ class FaultySensor {
   async write(channel, bytes) {
     const text = Buffer.from(bytes).toString('utf8');
     if (text.includes('refuse')) throw new Error(`sensor ${channel} refused ${text}`);
+    // A sensor that never answers (a write stuck behind flow control).
+    if (text.includes('hang')) return new Promise(() => undefined);
     this.received.push({ channel, text });
   }
 
