@@ -204,6 +204,7 @@ export class DeviceRoutes {
   }
 }
 
-function channelKey(adapter: string, channel: string): string {
+/** One key per channel of an adapter, for whoever keeps channel states. */
+export function channelKey(adapter: string, channel: string): string {
   return `${adapter}\u0000${channel}`;
 }

@@ -2,6 +2,7 @@ import type { ManagedGatewayConfig } from '../config/gateway-config.js';
 import type { Logger } from '../logging.js';
 import { DM_RC, type DmTopic, FIRMWARE_UPDATE_STATUS } from '../protocol/device-management.js';
 import { deviceKey } from '../protocol/ids.js';
+import { withTimeout } from '../timeout.js';
 import type { DeviceAction } from './device-capabilities.js';
 import { readField, unknownFields, updateFields } from './device-fields.js';
 import type { DmReporter } from './dm-reporting.js';
@@ -147,10 +148,6 @@ export class DmDispatcher {
 
   private withTimeout<T>(work: Promise<T>, label: string): Promise<T> {
     const ms = this.inputs.options.actionTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>(
-      (_, reject) => (timer = setTimeout(() => reject(new Error(`${label} took longer than ${ms} ms`)), ms)),
-    );
-    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+    return withTimeout(work, ms, () => new Error(`${label} took longer than ${ms} ms`));
   }
 }

@@ -4,6 +4,7 @@ import type { DmDiagLog, DmLocation } from '../protocol/device-management.js';
 import type { DeviceRef } from '../protocol/ids.js';
 import { isoTime } from '../protocol/iso-time.js';
 import { locationFromReading } from './device-fields.js';
+import { channelKey } from './device-routes.js';
 import type { DmRequester } from './dm-requests.js';
 import type { ManagedDevice, ManageScheduler } from './manage-scheduler.js';
 import type { DeviceRoute } from './pipeline.js';
@@ -72,7 +73,7 @@ export class DmReporter {
    * code for the managed devices on it; back online: an info log. A closed channel is forgotten here too.
    */
   onChannelStatus(status: ChannelStatus): void {
-    const key = `${status.adapter}\u0000${status.channel}`;
+    const key = channelKey(status.adapter, status.channel);
     const previous = this.channels.get(key);
     if (status.state === 'closed') this.channels.delete(key);
     else this.channels.set(key, status.state);

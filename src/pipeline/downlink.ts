@@ -2,6 +2,7 @@ import type { FrameEncoder } from '../codecs/framing/deframer.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
+import { withTimeout } from '../timeout.js';
 import { encodeCommand } from './command-encoding.js';
 import type { DeviceRoute, DeviceRoutes } from './device-routes.js';
 import type { CommandOrigin, PipelineTap } from './pipeline-tap.js';
@@ -184,19 +185,10 @@ export class Downlink {
     const bytes = encoder ? encoder(encoded.value) : encoded.value;
     const adapter = route.adapter;
     if (!adapter.write) throw new Error(`adapter ${adapter.name} cannot write; nothing written`);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const written = adapter.write(route.source.channel, bytes);
-      // A write that fails after the timeout has been reported already.
-      written.catch(() => undefined);
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(WRITE_TIMED_OUT)), WRITE_TIMEOUT_MS);
-      });
-      await Promise.race([written, timedOut]);
+      await withTimeout(adapter.write(route.source.channel, bytes), WRITE_TIMEOUT_MS, () => new Error(WRITE_TIMED_OUT));
     } catch (error) {
       throw new Error(`command ${commandId}: write to ${route.source.channel} failed: ${(error as Error).message}`);
-    } finally {
-      clearTimeout(timer);
     }
     this.parts.delivered();
     this.parts.logger.info(

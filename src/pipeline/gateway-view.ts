@@ -7,6 +7,7 @@ import type { QueueStats } from '../store/queued-event.js';
 import type { SqliteQueue } from '../store/sqlite-queue.js';
 import type { Admission } from './admission.js';
 import type { AdmissionState, AdmissionStats } from './admission-contract.js';
+import { channelKey } from './device-routes.js';
 import type { Pipeline, PipelineReject, PipelineStats } from './pipeline.js';
 import type { Sender, SenderStats } from './sender.js';
 
@@ -82,7 +83,7 @@ export class GatewayView {
 
   constructor(private readonly parts: GatewayParts) {
     this.subscription = merge(...parts.adapters.map((adapter) => adapter.status$)).subscribe((status) => {
-      const key = `${status.adapter}\u0000${status.channel}`;
+      const key = channelKey(status.adapter, status.channel);
       if (status.state === 'closed') this.channels.delete(key);
       else this.channels.set(key, status);
     });

@@ -6,6 +6,7 @@ import type { HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
 import { ChannelBoard } from '../pipeline/channel-board.js';
 import { type Observable, Subject } from '../rx.js';
+import { withTimeout } from '../timeout.js';
 import { relayLogLine } from './log-relay.js';
 import {
   fromWireError,
@@ -91,21 +92,16 @@ export class WorkerAdapter implements Adapter {
   /** Starts the plugin's thread; resolves once its createAdapter returned an Adapter there, else rejects with why. */
   static async create(options: PluginThreadOptions): Promise<WorkerAdapter> {
     const adapter = new WorkerAdapter(options);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`plugin ${options.specifier} did not create its adapter within ${CREATE_TIMEOUT_MS / 1000} s`)),
-        CREATE_TIMEOUT_MS,
-      );
-    });
     try {
-      await Promise.race([adapter.created.promise, timeout]);
+      await withTimeout(
+        adapter.created.promise,
+        CREATE_TIMEOUT_MS,
+        () => new Error(`plugin ${options.specifier} did not create its adapter within ${CREATE_TIMEOUT_MS / 1000} s`),
+      );
       return adapter;
     } catch (error) {
       await adapter.worker.terminate();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -165,11 +161,9 @@ export class WorkerAdapter implements Adapter {
     const copy = transferableCopy(bytes);
     this.send({ type: 'write', id, channel, bytes: copy }, [copy.buffer]);
     const ms = this.options.writeTimeoutMs ?? WRITE_TIMEOUT_MS;
-    const timer = setTimeout(() => pending.reject(new Error(`not written: the plugin did not answer within ${ms / 1000} s`)), ms);
     try {
-      await pending.promise;
+      await withTimeout(pending.promise, ms, () => new Error(`not written: the plugin did not answer within ${ms / 1000} s`));
     } finally {
-      clearTimeout(timer);
       this.writes.delete(id);
     }
   }
