@@ -88,7 +88,7 @@ export const CODEC_EXAMPLES: Record<string, CodecExample> = {
     yaml: 'codec: { kind: bthome }',
     frame: { hex: '4002C40903BF13' },
     address: 'a4:c1:38:00:00:02',
-    note: 'The frame is the service data of UUID 0xFCD2; encrypted devices need a key (`adapters[].keys` in the config).',
+    note: 'The frame is the service data of UUID 0xFCD2; encrypted devices need a key (`adapters[].keys` in the config). An object id the decoder does not know ends the frame, as bthome.io tells a receiver: the objects before it are kept and `unparsed` names the id and its byte.',
   },
   atc: {
     yaml: 'codec: { kind: atc }',

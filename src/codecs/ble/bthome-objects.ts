@@ -95,7 +95,15 @@ const NUMBER_ROWS: readonly NumberRow[] = [
   [0x5c, 'power', 's32', 0.01, 'W'],
   [0x5d, 'current', 's16', 0.001, 'A'],
   [0x5e, 'direction', 'u16', 0.01, '°'],
-  [0x5f, 'precipitation', 'u16', 1, 'mm'],
+  // bthome.io changed the factor from 1 to 0.1 in May 2025 (bthome.io pull 58; bthome-ble follows it).
+  [0x5f, 'precipitation', 'u16', 0.1, 'mm'],
+  // 0x60-0x64: newer than the table above; layouts as the reference receiver reads them
+  // (github.com/Bluetooth-Devices/bthome-ble src/bthome_ble/const.py, tests/test_parser_v2.py).
+  [0x60, 'channel', 'u8', 1, ''],
+  [0x61, 'rotational_speed', 'u16', 1, 'rpm'],
+  [0x62, 'speed', 's32', 0.000001, 'm/s'],
+  [0x63, 'acceleration', 's32', 0.000001, 'm/s²'],
+  [0x64, 'light_level', 'u8', 1, ''],
   [0xf0, 'device_type_id', 'u16', 1, ''],
 ];
 

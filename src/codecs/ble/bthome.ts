@@ -93,7 +93,14 @@ export function parseBthome(input: Uint8Array, options: BthomeParseOptions = {})
   return parseBthomeObjects(decrypted.value.payload, reading, (at) => `byte ${at} of the decrypted payload`);
 }
 
-/** Parses the object list into `into`; an unknown object id or a value running past the end fails, naming its byte. */
+/** Where a reading says parsing stopped at an object id this decoder does not know (bthome.io: a receiver stops there). */
+const BTHOME_UNPARSED_FIELD = 'unparsed';
+
+/**
+ * Parses the object list into `into`. An unknown object id ends parsing, as bthome.io tells a receiver to (its size is
+ * unknown): the objects before it are kept and `unparsed` names the id and its byte; with none before it, it fails.
+ * A value running past the end fails, naming its byte.
+ */
 export function parseBthomeObjects(
   objects: Uint8Array,
   into: Reading = {},
@@ -105,7 +112,10 @@ export function parseBthomeObjects(
     const id = objects[at] ?? 0;
     const spec = BTHOME_OBJECTS.get(id);
     if (spec === undefined) {
-      return fail(`unknown object id 0x${hex(id)} at ${where(at)}: the rest cannot be parsed`);
+      const stop = `unknown object id 0x${hex(id)} at ${where(at)}: the rest cannot be parsed`;
+      if (seen.size === 0) return fail(stop);
+      into[BTHOME_UNPARSED_FIELD] = stop;
+      return ok(into);
     }
     const value = readObject(spec, objects, at + 1, (field) => `${spec.name} (0x${hex(id)}) at ${where(at)}: ${field}`);
     if (!value.ok) return value;

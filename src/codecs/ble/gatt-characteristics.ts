@@ -123,20 +123,26 @@ export function parseBatteryLevel(bytes: Uint8Array): Result<{ battery_level: nu
   return ok({ battery_level: level });
 }
 
-/** Parses Temperature (0x2A6E): sint16 in 0.01 °C; 0x8000 means unknown (null). */
+/** Parses Temperature (0x2A6E): sint16 in 0.01 °C, -273.15..327.67; 0x8000 means unknown (null). */
 export function parseTemperature(bytes: Uint8Array): Result<{ temperature: number | null }> {
   const length = exactLength(bytes, 2, 'temperature (sint16)');
   if (length) return fail(length);
   const raw = new DataView(bytes.buffer, bytes.byteOffset, 2).getInt16(0, true);
-  return ok({ temperature: raw === -0x8000 ? null : raw / 100 });
+  if (raw === -0x8000) return ok({ temperature: null });
+  // GSS: allowed range -273.15 to 327.67, 0x8000 unknown, all other values prohibited (below absolute zero).
+  if (raw < -27315) return fail(`temperature is ${raw / 100} °C, expected -273.15..327.67 °C or 0x8000 (unknown)`);
+  return ok({ temperature: raw / 100 });
 }
 
-/** Parses Humidity (0x2A6F): uint16 in 0.01 %; 0xFFFF means unknown (null). */
+/** Parses Humidity (0x2A6F): uint16 in 0.01 %, 0.00..100.00; 0xFFFF means unknown (null). */
 export function parseHumidity(bytes: Uint8Array): Result<{ humidity: number | null }> {
   const length = exactLength(bytes, 2, 'humidity (uint16)');
   if (length) return fail(length);
   const raw = new DataView(bytes.buffer, bytes.byteOffset, 2).getUint16(0, true);
-  return ok({ humidity: raw === 0xffff ? null : raw / 100 });
+  if (raw === 0xffff) return ok({ humidity: null });
+  // GSS: allowed range 0.00 to 100.00, 0xFFFF unknown, all other values prohibited.
+  if (raw > 10000) return fail(`humidity is ${raw / 100} %, expected 0.00..100.00 % or 0xFFFF (unknown)`);
+  return ok({ humidity: raw / 100 });
 }
 
 /** Parses Pressure (0x2A6D): uint32 in 0.1 Pa, reported in Pa. */

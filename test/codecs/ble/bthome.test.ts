@@ -99,7 +99,8 @@ const SPEC_EXAMPLES: [example: string, field: string, value: JsonValue][] = [
   ['5C02FBFFFF', 'power', -12.78],
   ['5D02EA', 'current', -5.63],
   ['5E9F8C', 'direction', 359.99],
-  ['5FA00F', 'precipitation', 4000],
+  // Factor 0.1 since bthome.io pull 58 (May 2025); the format page's example predates it.
+  ['5FA00F', 'precipitation', 400],
   ['F00100', 'device_type_id', 1],
   ['F100010204', 'firmware_version', '4.2.1.0'],
   ['F2000106', 'firmware_version', '6.1.0'],
@@ -249,11 +250,20 @@ const cases: Case[] = [
     expected: { ok: false, reason: /too short.*got 6 bytes/ },
   },
   {
-    name: 'rejects an unknown object id inside a decrypted payload, naming its byte there',
+    name: 'stops at an unknown object id inside a decrypted payload, keeping what came before and naming its byte there',
     input: encryptBthome(SPEC_KEY, SPEC_MAC, 0x41, 1, '02CA09 EE01'),
     options: { key: SPEC_KEY },
     context: { address: SPEC_MAC },
-    expected: { ok: false, reason: /unknown object id 0xEE at byte 3 of the decrypted payload/ },
+    expected: {
+      ok: true,
+      value: {
+        encrypted: true,
+        trigger_based: false,
+        counter: 1,
+        temperature: 25.06,
+        unparsed: 'unknown object id 0xEE at byte 3 of the decrypted payload: the rest cannot be parsed',
+      },
+    },
   },
   {
     name: 'refuses an unencrypted packet from a device that has a key (downgrade)',
@@ -287,9 +297,15 @@ const cases: Case[] = [
   },
   { name: 'rejects empty service data', input: '', expected: { ok: false, reason: /empty service data/ } },
   {
-    name: 'rejects an unknown object id, naming it and its byte, since the rest cannot be parsed',
+    // bthome.io/format: a receiver stops parsing at an object id it does not support.
+    name: 'stops at an unknown object id, keeping the objects before it and naming the id and its byte',
     input: '4002ca09ee0103bf13',
-    expected: { ok: false, reason: /unknown object id 0xEE at byte 4: the rest cannot be parsed/ },
+    expected: plain({ temperature: 25.06, unparsed: 'unknown object id 0xEE at byte 4: the rest cannot be parsed' }),
+  },
+  {
+    name: 'rejects a packet whose first object id is unknown: nothing to keep',
+    input: '40ee0103bf13',
+    expected: { ok: false, reason: /unknown object id 0xEE at byte 1: the rest cannot be parsed/ },
   },
   {
     name: 'rejects a truncated sint16 temperature',
