@@ -78,6 +78,7 @@ export const CODEC_EXAMPLES: Record<string, CodecExample> = {
   nmea0183: {
     yaml: 'codec: { kind: nmea0183 }',
     frame: { text: '$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47' },
+    note: 'Named fields for GGA, RMC (with the NMEA 4.10 `navStatus` when the receiver sends it), GSV, VTG (both its pre-3.01 and newer layouts) and GLL; other sentences keep their raw `fields`. The checksum is the XOR of the bytes between `$` (or `!`) and `*`.',
   },
   ruuvi: {
     yaml: 'codec: { kind: ruuvi }',

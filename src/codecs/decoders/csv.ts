@@ -112,19 +112,26 @@ function convert(raw: string, type: CsvColumnType): JsonValue | undefined {
 
 /**
  * Splits one line into `fields` (cleared first) per RFC 4180: a field that starts with `"` runs to
- * the matching `"`, with `""` standing for one quote. Returns a reason if the quoting is broken.
+ * the matching `"`, with `""` standing for one quote, and any other field holds no quote. Returns a
+ * reason if the quoting is broken.
  */
 function splitCsvLine(line: string, separator: string, fields: string[]): string | undefined {
   fields.length = 0;
   let i = 0;
+  let nextQuote = line.indexOf('"'); // refreshed only once passed, so the split stays linear
   for (;;) {
     if (line.charCodeAt(i) !== 0x22) {
       const next = line.indexOf(separator, i);
-      if (next < 0) {
-        fields.push(line.slice(i));
-        return undefined;
+      const end = next < 0 ? line.length : next;
+      // RFC 4180 §2.5: a quote may only appear in a quoted field. `1, "a,b"` (a space before the
+      // quote) is such a case, and splitting it at the comma inside would shift every later column.
+      if (nextQuote >= 0 && nextQuote < i) nextQuote = line.indexOf('"', i);
+      if (nextQuote >= 0 && nextQuote < end) {
+        const at = `position ${nextQuote}`;
+        return `field ${fields.length + 1}: quote at ${at} inside an unquoted field; expected the whole field in quotes`;
       }
-      fields.push(line.slice(i, next));
+      fields.push(line.slice(i, end));
+      if (next < 0) return undefined;
       i = next + 1;
       continue;
     }

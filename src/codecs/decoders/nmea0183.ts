@@ -155,6 +155,8 @@ function rmc(f: FieldReader): Reading {
     timestamp: date === null || time === null ? null : `${date}T${time}Z`,
     magneticVariation: variation === null ? null : f.sign(11, variation, 'variation direction', 'E', 'W'),
     mode: f.text(12),
+    // NMEA 4.10 adds the navigational status (S safe, C caution, U unsafe, V not valid); older receivers end at mode.
+    ...(f.fields.length > 13 ? { navStatus: f.text(13) } : {}),
   };
 }
 
@@ -184,6 +186,22 @@ function gsv(f: FieldReader): Reading {
 }
 
 function vtg(f: FieldReader): Reading {
+  // The pre-3.01 form is `$--VTG,true,magnetic,knots,km/h`: no unit letters, so field 2 is not the
+  // fixed 'T' of the newer form (gpsd's "NMEA Revealed"). Read by the newer layout, its knots became
+  // the magnetic course.
+  const unit = f.text(2);
+  if (f.fields.length === 5 && unit !== 'T') {
+    return {
+      talker: f.talker,
+      sentence: f.sentence,
+      courseTrue: f.number(1, 'course (true)'),
+      courseMagnetic: f.number(2, 'course (magnetic)'),
+      speedKnots: f.number(3, 'speed (knots)'),
+      speedKmh: f.number(4, 'speed (km/h)'),
+      mode: null,
+    };
+  }
+  if (unit !== null && unit !== 'T') f.reason ??= `VTG field 2 (course reference): expected 'T', got '${unit}'`;
   return {
     talker: f.talker,
     sentence: f.sentence,
@@ -211,7 +229,7 @@ function gll(f: FieldReader): Reading {
 type SentenceParser = (f: FieldReader) => Reading;
 const SENTENCES: Record<string, SentenceParser> = { GGA: gga, RMC: rmc, GSV: gsv, VTG: vtg, GLL: gll };
 
-/** Null when the checksum after `*` matches the XOR of the characters between `$` and `*`, else why not. */
+/** Null when the checksum after `*` matches the XOR of the bytes between `$` and `*`, else why not. */
 function checksumFault(line: string, star: number): string | null {
   const given = line.slice(star + 1);
   if (!CHECKSUM.test(given)) return `NMEA checksum must be two hex digits after '*', got '${given}'`;
