@@ -68,11 +68,13 @@ export class Admission {
     this.known = new Set(queue.knownDevices());
     this.reports$ = this.reports.asObservable();
     // Devices that were settling when the gateway stopped settle for what is left of their time: their kept
-    // events are sent again only if a failure comes (as before the restart), not on every restart.
+    // events are sent again only if a failure comes (as before the restart), not on every restart. Never longer
+    // than settleMs: a Pi with no real-time clock may boot with its clock behind the time they were read.
     for (const { device, since } of queue.retainedDevices()) {
       const entry: Entry = { state: 'settling' };
       this.entries.set(device, entry);
-      entry.cancel = this.schedule(Math.max(0, since + this.options.settleMs - Date.now()), () => this.settle(device, entry));
+      const left = Math.min(this.options.settleMs, Math.max(0, since + this.options.settleMs - Date.now()));
+      entry.cancel = this.schedule(left, () => this.settle(device, entry));
     }
   }
 

@@ -42,6 +42,8 @@ export interface Statements {
   knownDevices: Database.Statement<[], { device: string }>;
   rememberDevice: Database.Statement<[string, number]>;
   forgetDevice: Database.Statement<[string]>;
+  /** Moves read times by a clock step: rows up to an id, read before another id or within the old clock's times. */
+  shiftReadTimes: Database.Statement<[{ step: number; upTo: number; beforeId: number; oldFrom: number; oldTo: number }]>;
 }
 
 /**
@@ -118,5 +120,8 @@ export function prepareStatements(db: Database.Database): Statements {
     knownDevices: db.prepare('SELECT device FROM devices ORDER BY confirmed_at, device'),
     rememberDevice: db.prepare('INSERT OR REPLACE INTO devices (device, confirmed_at) VALUES (?, ?)'),
     forgetDevice: db.prepare('DELETE FROM devices WHERE device = ?'),
+    shiftReadTimes: db.prepare(
+      'UPDATE events SET read_at = read_at + @step WHERE id <= @upTo AND (id < @beforeId OR read_at BETWEEN @oldFrom AND @oldTo)',
+    ),
   };
 }

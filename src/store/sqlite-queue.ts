@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logging.js';
+import { ClockStepWatch, describeStep, readOnOldClock } from './clock-step.js';
 import { DropCounter } from './drop-counter.js';
 import { FileSync } from './file-sync.js';
 import { openQueueFile, prepareStatements, type QueueFileOptions, type RawRow, type Statements } from './queue-file.js';
@@ -25,12 +26,17 @@ export interface QueueOptions extends QueueFileOptions {
   /** How long commits wait for a checkpoint's syncs at most (default 5 s), on the `now` clock. */
   holdLimitMs?: number;
   logger: Logger;
+  /** The wall clock, which read times are on (default Date.now). */
   now?: () => number;
+  /** Tests: the monotonic clock that tells a step of the wall clock (default performance.now). */
+  monotonicNow?: () => number;
 }
 
 /** An event not committed yet, and what happened to it meanwhile. */
-interface BufferedEvent extends Omit<QueuedEvent, 'payload'> {
+interface BufferedEvent extends Omit<QueuedEvent, 'payload' | 'readAt'> {
   payload: string;
+  /** Moved by a step of the wall clock (see followClockStep). */
+  readAt: number;
   state: 'queued' | 'retained' | 'gone';
 }
 
@@ -83,6 +89,7 @@ export class SqliteQueue {
   /** When an error of each kind was last logged (ms): at most one line per kind every 10 s, so a failing sync never hides a write that failed. */
   private readonly errorLoggedAt = { read: 0, write: 0, sync: 0 };
   private readonly now: () => number;
+  private clockWatch: ClockStepWatch | undefined;
 
   constructor(private readonly options: QueueOptions) {
     this.now = options.now ?? Date.now;
@@ -113,6 +120,7 @@ export class SqliteQueue {
     this.byteCount = totals.b;
     this.committedMaxId = totals.m;
     this.nextId = totals.m + 1;
+    this.clockWatch = new ClockStepWatch(this.now, options.monotonicNow ?? (() => performance.now()), this.nextId);
     this.expiryTimer = setInterval(() => this.expire(), Math.min(60_000, Math.max(1000, options.maxAgeMs / 10)));
     this.expiryTimer.unref();
     this.expire();
@@ -529,9 +537,11 @@ export class SqliteQueue {
     this.recountLive();
   }
 
-  /** Deletes events older than `maxAgeMs`, oldest first. */
+  /** Deletes events older than `maxAgeMs`, oldest first; a step of the wall clock first moves the read times with it. */
   private expire(): void {
-    if (this.closed || this.count === 0 || this.expiryWanted) return;
+    if (this.closed) return;
+    this.followClockStep();
+    if (this.count === 0 || this.expiryWanted) return;
     this.expiryWanted = true;
     this.writeOutside(() => {
       this.expiryWanted = false;
@@ -542,6 +552,37 @@ export class SqliteQueue {
           this.drops.count(row.device, 'expired');
         }
       }
+    });
+  }
+
+  /**
+   * When the wall clock was stepped (NTP on a Pi without a real-time clock), moves the read times of the events read
+   * on the old clock by the step, so that their age stays the time that really passed: a Pi that boots offline in
+   * 1970 and reads for a day must not see that day expire when NTP sets the clock. Their `ts` stays as read.
+   */
+  private followClockStep(): void {
+    const step = this.clockWatch?.look(this.nextId);
+    if (!step) return;
+    let moved = 0;
+    for (const event of this.buffer) {
+      if (event.state === 'gone' || !readOnOldClock(step, event.id, event.readAt)) continue;
+      event.readAt += step.stepMs;
+      moved++;
+    }
+    // Rows committed by now; the buffer's events (higher ids) were moved above and are written as they are.
+    const upTo = this.committedMaxId;
+    this.writeOutside(() => {
+      moved += this.statements.shiftReadTimes.run({
+        step: step.stepMs,
+        upTo,
+        beforeId: step.beforeId,
+        oldFrom: step.oldFrom,
+        oldTo: step.oldTo,
+      }).changes;
+      this.options.logger.warn(
+        { store: this.options.file, stepMs: step.stepMs, moved },
+        `store: the wall clock was stepped by ${describeStep(step.stepMs)}; the read times of ${moved} queued events moved with it, so the step does not count as their age (their ts stays as read)`,
+      );
     });
   }
 

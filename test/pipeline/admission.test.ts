@@ -147,6 +147,16 @@ describe('Admission: pending registrations', () => {
     expect(queue.calls).toEqual([`remember ${sensor(1)}`, `release ${sensor(1)}`]);
   });
 
+  it('after a restart with the clock behind the kept events (a Pi with no real-time clock) settles them within settleMs', () => {
+    const readLastRun = Date.now() + 56 * 365 * 86_400_000;
+    const { admission, clock, queue } = setup({}, [], [{ device: sensor(1), since: readLastRun }]);
+    expect(admission.status(sensor(1))).toBe('settling');
+    clock.advance(59_000);
+    expect(queue.calls).toEqual([]);
+    clock.advance(2_000);
+    expect(queue.calls).toEqual([`remember ${sensor(1)}`, `release ${sensor(1)}`]);
+  });
+
   it('sends a probe again when the connection dropped before its PUBACK', () => {
     const { admission, offer } = setup();
     const probe = offer(sensor(1));

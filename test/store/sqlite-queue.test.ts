@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../../src/logging.js';
 import { openQueue } from '../../src/store/open-queue.js';
 import { type QueueOptions, SqliteQueue } from '../../src/store/sqlite-queue.js';
 import { StoreError } from '../../src/store/store-errors.js';
@@ -549,6 +550,69 @@ describe('SqliteQueue: limits', () => {
     const reopened = open({ file: queue.location, maxAgeMs: 1000, now: () => now });
     expect(payloads(reopened)).toEqual(['{"n":"new"}']);
     expect(reopened.stats().dropped.expired).toBe(1);
+  });
+});
+
+describe('SqliteQueue: a wall clock that is stepped (a Pi with no real-time clock, NTP)', () => {
+  const HOUR = 3_600_000;
+  const NTP_TIME = Date.UTC(2026, 11, 3, 12, 0, 0);
+  const expire = (queue: SqliteQueue) => (queue as unknown as { expire(): void }).expire();
+
+  function bootedIn1970(logger = silentLogger()) {
+    const clock = { wall: 60_000, mono: 5_000 };
+    const pass = (ms: number) => {
+      clock.wall += ms;
+      clock.mono += ms;
+    };
+    const queue = open({ maxAgeMs: 24 * HOUR, now: () => clock.wall, monotonicNow: () => clock.mono, logger });
+    return { clock, pass, queue };
+  }
+
+  it('does not expire what was read offline before NTP set the clock decades forward, on disk and in the buffer', () => {
+    const { logger, records } = capturingLogger();
+    const { clock, pass, queue } = bootedIn1970(logger);
+    for (let hour = 0; hour < 5; hour++) {
+      queue.append('sensor/a', topic('a'), `{"hour":${hour}}`, 1, clock.wall);
+      pass(HOUR);
+      expire(queue);
+    }
+    queue.commit();
+    queue.append('sensor/a', topic('a'), '{"hour":"last, not committed"}', 1, clock.wall);
+    pass(1000);
+    clock.wall = NTP_TIME;
+    expire(queue);
+    expect(queue.stats().dropped.expired ?? 0).toBe(0);
+    expect(queue.depth).toBe(6);
+    expect(records(/wall clock was stepped by \+56\.9 years; the read times of 6 queued events moved/)).toHaveLength(1);
+    // Their ages are what really passed: the oldest was read 5 h ago, on the new clock.
+    expect(queue.stats().oldestReadAt).toBe(NTP_TIME - 5 * HOUR - 1000);
+    // A restart keeps the moved times, and they age as usual: 20 h later the two read 25 and 24 h ago expire.
+    const reopened = reopen(queue, { maxAgeMs: 24 * HOUR, now: () => clock.wall, monotonicNow: () => clock.mono });
+    expect(reopened.depth).toBe(6);
+    expect(reopened.stats().dropped.expired ?? 0).toBe(0);
+    clock.wall += 20 * HOUR;
+    clock.mono += 20 * HOUR;
+    expire(reopened);
+    expect(reopened.depth).toBe(4);
+    expect(reopened.stats().dropped.expired).toBe(2);
+  });
+
+  it('keeps the times of events read after the step on the new clock, and moves those read before it', () => {
+    const { clock, pass, queue } = bootedIn1970();
+    queue.append('sensor/a', topic('a'), '{"n":"before"}', 1, clock.wall);
+    queue.commit();
+    pass(10_000);
+    clock.wall = NTP_TIME;
+    queue.append('sensor/a', topic('a'), '{"n":"after"}', 1, clock.wall);
+    queue.commit();
+    pass(5_000);
+    expire(queue);
+    const reopened = reopen(queue, { now: () => clock.wall, monotonicNow: () => clock.mono });
+    const rows = reopened.readAfter(0, 10).map((event) => [event.payload, event.readAt]);
+    expect(rows).toEqual([
+      ['{"n":"before"}', NTP_TIME - 10_000],
+      ['{"n":"after"}', NTP_TIME],
+    ]);
   });
 });
 

@@ -14,5 +14,7 @@ export function testQueueOptions(file: string, overrides: Partial<QueueOptions> 
     synchronous: 'full',
     logger: silentLogger(),
     ...overrides,
+    // A test that moves its wall clock means time passing, not the clock being stepped: both clocks move together.
+    monotonicNow: overrides.monotonicNow ?? overrides.now,
   };
 }
