@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Adapter, AdapterContext, ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
+import { monotonicNow } from '../../src/clock.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import { type AdapterConfig, adapterConfigSchema } from '../../src/config/gateway-config.js';
 import type { VariableValues } from '../../src/config/template-variables.js';
@@ -193,8 +194,10 @@ export class BleAdapter implements Adapter {
 
   private onDiscover(peripheral: NoblePeripheral): void {
     if (typeof peripheral.id !== 'string') throw new TypeError('a discovery without a peripheral id');
+    // The frame's time is on the wall clock; how long ago a peripheral was heard, and the rate limit, on the monotonic one.
     const at = Date.now();
-    const heard = this.recent.hear(peripheral.id, at);
+    const now = monotonicNow();
+    const heard = this.recent.hear(peripheral.id, now);
     const view = viewAdvertisement(peripheral.advertisement, peripheral.address);
     const match = matchProfile(this.profiles, view, peripheral.connectable);
     if (!match) return;
@@ -215,7 +218,7 @@ export class BleAdapter implements Adapter {
       heard.announced = true;
       this.setStatus(channel, 'online', `advertising (${match.profile.name})`);
     }
-    if (!this.limiter.admit(channel, match.profile.name, match.profile.transport.rateLimit, match.bytes, at)) return;
+    if (!this.limiter.admit(channel, match.profile.name, match.profile.transport.rateLimit, match.bytes, now)) return;
     const key = match.profile.codec.kind === 'bthome' ? this.keys.get(channel) : undefined;
     const context: DecodeContext = { ...addressContext(view.address), ...(key ? { key } : {}) };
     this.frames.next({
@@ -248,7 +251,8 @@ export class BleAdapter implements Adapter {
    * that long (advertisers go offline), in this adapter and inside noble, except those with a link.
    */
   private sweepStale(): void {
-    const now = Date.now();
+    // Monotonic: NTP stepping the wall clock years forward must not make every peripheral look gone.
+    const now = monotonicNow();
     const staleAfterMs = this.options.staleAfterMs;
     this.gatt.sweep(now, staleAfterMs, (id) => this.recent.get(id)?.at);
     const linked = this.gatt.peripheralIds();
@@ -263,7 +267,7 @@ export class BleAdapter implements Adapter {
       this.limiter.forget(heard.channel);
       this.gatt.forgetWaiting(heard.channel);
       // Closed, not offline: the channel is forgotten, so that rotating addresses do not pile up in every status list.
-      if (heard.announced) this.setStatus(heard.channel, 'closed', `not heard for ${now - heard.at} ms`, 'debug');
+      if (heard.announced) this.setStatus(heard.channel, 'closed', `not heard for ${Math.round(now - heard.at)} ms`, 'debug');
     }
     if (noble) this.unreported = forgetUnreportedDiscoveries(noble, this.unreported);
   }

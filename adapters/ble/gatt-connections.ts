@@ -1,5 +1,6 @@
 import type { ChannelStatus, Frame, FrameReject, FrameSource } from '../../src/adapter.js';
 import { type BackoffOptions, retryWithBackoff } from '../../src/backoff.js';
+import { monotonicNow } from '../../src/clock.js';
 import type { DecodeContext } from '../../src/codecs/decoder.js';
 import type { Logger } from '../../src/logging.js';
 import { defer, merge, mergeMap, Subject, type Subscription, takeUntil, tap, throwError } from '../../src/rx.js';
@@ -29,7 +30,7 @@ export interface GattConnectionsOptions {
 interface Link {
   profile: BleProfile;
   peripheralId: string;
-  /** Since when the link is not up (set at the first connect, cleared while online). */
+  /** Since when the link is not up (monotonic ms; set at the first connect, cleared while online). */
   downSince: number | undefined;
   /** Faults caught outside the link's own stream (in a bindings event about it): each restarts the link. */
   faults: Subject<AdapterFault>;
@@ -67,7 +68,7 @@ export class GattConnections {
       return;
     }
     this.waiting.delete(channel);
-    const link: Link = { profile, peripheralId: peripheral.id, downSince: Date.now(), faults: new Subject() };
+    const link: Link = { profile, peripheralId: peripheral.id, downSince: monotonicNow(), faults: new Subject() };
     this.links.set(channel, link);
     const contain = (where: string) => (error: unknown) => this.host.fault(where, channel, error);
     link.subscription = defer(() => {
@@ -87,7 +88,7 @@ export class GattConnections {
         }),
         retryWithBackoff(this.options.reconnect, (error, wait) => {
           link.write = undefined;
-          link.downSince ??= Date.now();
+          link.downSince ??= monotonicNow();
           this.host.status(channel, 'offline', `${error.message}; retrying in ${wait} ms`);
         }),
         takeUntil(this.stop$),
@@ -115,7 +116,7 @@ export class GattConnections {
 
   /**
    * Frees the slots of peripherals gone for staleAfterMs: link down, and not heard (`lastHeard`, by noble
-   * id) for that long. Returns their channels.
+   * id) for that long. Returns their channels. `now` and `lastHeard` are on the monotonic clock.
    */
   sweep(now: number, staleAfterMs: number, lastHeard: (peripheralId: string) => number | undefined): string[] {
     const freed: string[] = [];
@@ -123,7 +124,7 @@ export class GattConnections {
       if (link.downSince === undefined) continue;
       const gone = now - Math.max(link.downSince, lastHeard(link.peripheralId) ?? 0);
       if (gone <= staleAfterMs) continue;
-      this.drop(channel, link, `gone: not heard or connected for ${gone} ms; slot freed`, 'closed');
+      this.drop(channel, link, `gone: not heard or connected for ${Math.round(gone)} ms; slot freed`, 'closed');
       freed.push(channel);
     }
     return freed;
@@ -173,6 +174,7 @@ export class GattConnections {
   private onLinkEvent(link: Link, peripheral: NoblePeripheral, source: FrameSource, event: GattLinkEvent): void {
     const profile = link.profile.name;
     const at = Date.now();
+    const now = monotonicNow();
     if (event.kind === 'online') {
       link.write = event.write;
       link.downSince = undefined;
@@ -180,7 +182,9 @@ export class GattConnections {
     } else if (event.kind === 'problem') {
       this.logger.warn({ channel: source.channel, profile }, event.reason);
       this.host.reject({ source, profile, at, reason: event.reason });
-    } else if (this.limiter.admit(source.channel, `${profile}|${event.uuid}`, link.profile.transport.rateLimit, event.data, at)) {
+    } else if (
+      this.limiter.admit(source.channel, `${profile}|${event.uuid}`, link.profile.transport.rateLimit, event.data, now)
+    ) {
       const context = gattContext(source.channel, event.uuid, event.spec);
       this.host.frame({
         source: { ...source, vars: { ...source.vars, rssi: peripheral.rssi } },

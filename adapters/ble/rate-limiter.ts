@@ -12,7 +12,7 @@ export interface RateLimitRule {
 export class RateLimiter {
   private readonly channels = new Map<string, Map<string, { at: number; bytes: Uint8Array }>>();
 
-  /** True when a frame with these bytes may go out now on `channel` under `key`; records it if so. */
+  /** True when a frame with these bytes may go out now on `channel` under `key`; records it if so. `at`: monotonic ms. */
   admit(channel: string, key: string, rule: RateLimitRule, bytes: Uint8Array, at: number): boolean {
     let last = this.channels.get(channel);
     const previous = last?.get(key);

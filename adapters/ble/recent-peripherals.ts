@@ -1,6 +1,6 @@
 /** What the adapter remembers of one peripheral it heard. */
 export interface HeardPeripheral {
-  /** When it was last heard (ms). */
+  /** When it was last heard (monotonic ms, src/clock.ts). */
   at: number;
   /** Its channel, once an advertisement of it matched a profile. */
   channel?: string;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { monotonicNow } from '../clock.js';
 import type { ApplicationCredentials } from '../platform/credentials.js';
 import type { DeviceStatus } from '../platform/mgmt-requests.js';
 import { repeatable, UsageError } from './arguments.js';
@@ -105,12 +106,12 @@ export function registerDmCommand(platform: Command): Command {
       if (started.status !== 202 || !reqId)
         throw new Error(`the platform refused the request (HTTP ${started.status}): ${message ?? ''}`);
       const waitedMs = options.timeout * 1000;
-      const deadline = Date.now() + waitedMs;
+      const deadline = monotonicNow() + waitedMs;
       for (;;) {
         const polled = await call(`/api/v0002/mgmt/requests/${reqId}/deviceStatus`);
         if (polled.status !== 200) throw new Error(`the platform lost request ${reqId} (HTTP ${polled.status})`);
         const { complete, results } = polled.body as { complete: boolean; results: DeviceStatus[] };
-        if (complete || Date.now() > deadline) {
+        if (complete || monotonicNow() > deadline) {
           const outcomes = results.map((result) => ({ result, outcome: describeDmOutcome(result, waitedMs) }));
           for (const { result, outcome } of outcomes) {
             process.stdout.write(

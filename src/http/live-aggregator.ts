@@ -1,3 +1,4 @@
+import { monotonicNow } from '../clock.js';
 import type { CommandRecord, FrameRecord, PipelineTap } from '../pipeline/pipeline-tap.js';
 import type { DeviceRef } from '../protocol/ids.js';
 import type { LiveBatch, LiveCommand, LiveDevice, LiveFrame, LiveHello } from './console-api.js';
@@ -35,6 +36,7 @@ interface Shown {
 
 interface DeviceTrack extends Shown {
   live: LiveDevice;
+  /** Where its rate window starts at the earliest (monotonic ms). */
   since: number;
   dirty: boolean;
   /** Frames and events counted in this batch, then in the last `rateBatches` batches. */
@@ -65,10 +67,18 @@ export class LiveAggregator implements PipelineTap {
   private gone: string[] = [];
   private seq = 0;
 
+  /** When the aggregator started, on the monotonic clock rates are measured on (a step of the wall clock would skew them). */
+  private readonly startedMonotonic: number;
+
   constructor(
     private readonly limits: LiveLimits = DEFAULT_LIVE_LIMITS,
+    /** Wall clock ms: names the stream for the clients (LiveHello.stream). */
     private readonly startedAt = Date.now(),
-  ) {}
+    /** The monotonic clock (ms); tests move their own. */
+    private readonly clock: () => number = monotonicNow,
+  ) {
+    this.startedMonotonic = clock();
+  }
 
   frame(record: FrameRecord): void {
     const device = record.device;
@@ -124,12 +134,13 @@ export class LiveAggregator implements PipelineTap {
     });
   }
 
-  /** What changed since the last flush, or undefined when nothing did. Call it every `batchMs`. */
+  /** What changed since the last flush, or undefined when nothing did. Call it every `batchMs`; `now` (wall clock) dates it. */
   flush(now = Date.now()): LiveBatch | undefined {
     const devices: LiveDevice[] = [];
+    const monotonic = this.clock();
     for (const track of this.byKey.values()) {
       const { framesPerSecond, eventsPerSecond } = track.live;
-      this.rollRates(track, now);
+      this.rollRates(track, monotonic);
       const slowed = framesPerSecond !== track.live.framesPerSecond || eventsPerSecond !== track.live.eventsPerSecond;
       if (track.dirty || slowed) devices.push({ ...track.live });
       track.dirty = false;
@@ -181,7 +192,7 @@ export class LiveAggregator implements PipelineTap {
           events: 0,
           rejects: 0,
         },
-        since: Math.max(this.startedAt, record.at - this.limits.batchMs),
+        since: Math.max(this.startedMonotonic, this.clock() - this.limits.batchMs),
         dirty: true,
         frames: 0,
         rejects: 0,
@@ -198,7 +209,7 @@ export class LiveAggregator implements PipelineTap {
     return track;
   }
 
-  /** Moves this batch's counts into the rate window; rates per second over the window (or since first seen). */
+  /** Moves this batch's counts into the rate window; rates per second over the window (or since first seen; `now` monotonic). */
   private rollRates(track: DeviceTrack, now: number): void {
     const size = track.frameHistory.length;
     track.frameHistory[track.cursor] = track.batchFrames;

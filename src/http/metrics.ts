@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { monotonicNow } from '../clock.js';
 import type { GatewayStatus } from '../pipeline/gateway-view.js';
 
 /** Where the metrics read their values: the status a `GatewayView` gives, taken once per scrape. */
@@ -13,10 +14,11 @@ export type StatusSource = () => GatewayStatus;
 export function createMetricsRegistry(status: StatusSource): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  // One status snapshot per scrape, shared by every collector of that scrape.
+  // One status snapshot per scrape, shared by every collector of that scrape (aged on the monotonic clock: on the wall
+  // clock, a step back would serve the same snapshot for as long).
   let snapshot: { at: number; value: GatewayStatus } | undefined;
   const current = () => {
-    const now = Date.now();
+    const now = monotonicNow();
     if (!snapshot || now - snapshot.at > 100) snapshot = { at: now, value: status() };
     return snapshot.value;
   };

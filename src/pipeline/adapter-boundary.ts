@@ -1,10 +1,11 @@
 import type { Adapter, ChannelStatus, Frame, FrameReject } from '../adapter.js';
 import { type BackoffOptions, nextBackoffMs } from '../backoff.js';
+import { monotonicNow } from '../clock.js';
 import type { Logger } from '../logging.js';
 import { type Observable, Subject, Subscription } from '../rx.js';
 import { ChannelBoard } from './channel-board.js';
 
-/** An instance that ran this long without a fault starts the back-off over. */
+/** An instance that ran this long without a fault starts the back-off over (on the monotonic clock). */
 const STABLE_AFTER_MS = 60_000;
 /** How long a faulty instance's close() may take before the boundary gives up on it. */
 const CLOSE_TIMEOUT_MS = 5000;
@@ -16,6 +17,8 @@ export interface RestartOptions extends BackoffOptions {
   logger: Logger;
   /** For tests: the jitter's source (Math.random by default). */
   random?: () => number;
+  /** For tests: the monotonic clock that tells how long an instance ran (src/clock.ts's monotonicNow by default). */
+  monotonicNow?: () => number;
 }
 
 /** Where a fault was caught. */
@@ -52,6 +55,7 @@ export class AdapterBoundary implements Adapter {
   /** Bumped for each instance: a late signal from a replaced instance is ignored. */
   private generation = 0;
   private attempt = 0;
+  /** When the running instance started (monotonic ms): a step of the wall clock must not reset the back-off, or hold it. */
   private runningSince: number | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -128,7 +132,7 @@ export class AdapterBoundary implements Adapter {
       return this.fault(generation, 'start() failed', error);
     }
     if (generation !== this.generation || this.closing) return;
-    this.runningSince = Date.now();
+    this.runningSince = this.monotonic();
     // A fault before any channel was reported went on the whole-adapter channel; the new instance runs.
     const whole = this.board.channels.find((channel) => channel.channel === WHOLE_ADAPTER_CHANNEL);
     if (whole && whole.state !== 'online')
@@ -138,8 +142,8 @@ export class AdapterBoundary implements Adapter {
   private fault(generation: number, site: FaultSite, error: unknown): void {
     if (generation !== this.generation || this.closing) return;
     this.generation++;
-    const now = Date.now();
-    if (this.runningSince !== undefined && now - this.runningSince >= STABLE_AFTER_MS) this.attempt = 0;
+    const ranFor = this.runningSince === undefined ? 0 : this.monotonic() - this.runningSince;
+    if (ranFor >= STABLE_AFTER_MS) this.attempt = 0;
     this.runningSince = undefined;
     const delay = nextBackoffMs(this.options, this.attempt++, this.options.random);
     this.faults++;
@@ -149,7 +153,7 @@ export class AdapterBoundary implements Adapter {
       { err: error, adapter: this.name, fault: site, faults: this.faults, restartInMs: delay },
       `adapter ${this.name} failed (${site}${cause}); the gateway goes on and restarts it in ${delay} ms`,
     );
-    this.markOffline(reason, now);
+    this.markOffline(reason, Date.now());
     const failed = this.running;
     this.running = undefined;
     this.subscriptions.unsubscribe();
@@ -199,6 +203,10 @@ export class AdapterBoundary implements Adapter {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private monotonic(): number {
+    return (this.options.monotonicNow ?? monotonicNow)();
   }
 
   private async writeTo(channel: string, bytes: Uint8Array): Promise<void> {

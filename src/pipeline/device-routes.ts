@@ -1,4 +1,5 @@
 import type { Adapter, ChannelStatus, FrameSource } from '../adapter.js';
+import { monotonicNow } from '../clock.js';
 import { compileParamPattern, type HardwareProfile } from '../config/profile-schema.js';
 import type { Logger } from '../logging.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
@@ -12,10 +13,16 @@ export interface DeviceRoute {
   adapter: Adapter;
   source: FrameSource;
   profile: HardwareProfile;
-  /** Frames and events of this device since it was first seen, and when its last frame was read. */
+  /** Frames and events of this device since it was first seen. */
   frames: number;
   events: number;
+  /** When its last frame was read (wall clock, ms): shown (/api/status), never measured against (see heardAt). */
   lastSeen: number;
+  /**
+   * When it was last heard (monotonic ms, src/clock.ts): what staleness is measured on, so that NTP stepping the wall
+   * clock years forward at boot does not make every device look silent for years.
+   */
+  heardAt: number;
   /** Forgotten after `staleAfterMs` of silence: a reference kept elsewhere (a frame source's cache) must bind again. */
   forgotten?: boolean;
 }
@@ -24,6 +31,14 @@ export interface DeviceRoute {
 export interface RouteOptions {
   staleAfterMs: number;
   newIdsPerChannelPerMinute: number;
+}
+
+/** The clocks of DeviceRoutes; tests move their own. */
+export interface RouteClocks {
+  /** For the times shown: a new route's lastSeen (default Date.now). */
+  wall: () => number;
+  /** For staleness and the per-minute window of new ids (default src/clock.ts's monotonicNow). */
+  monotonic: () => number;
 }
 
 const MINUTE = 60_000;
@@ -45,12 +60,16 @@ export class DeviceRoutes {
   private readonly allowCache = new WeakMap<HardwareProfile, (id: string) => boolean>();
   private readonly added = new Subject<DeviceRoute>();
   private readonly removed = new Subject<DeviceRoute>();
+  private readonly wall: () => number;
+  private readonly monotonic: () => number;
 
   constructor(
     private readonly options: RouteOptions,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
+    clocks: Partial<RouteClocks> = {},
   ) {
+    this.wall = clocks.wall ?? Date.now;
+    this.monotonic = clocks.monotonic ?? monotonicNow;
     this.added$ = this.added.asObservable();
     this.removed$ = this.removed.asObservable();
   }
@@ -113,19 +132,36 @@ export class DeviceRoutes {
       if (refusal) return fail(refusal);
     }
     // One DeviceRef object per device, so per-device caches downstream (topics) hit by identity.
-    const route: DeviceRoute = { device, adapter, source, profile, frames: 0, events: 0, lastSeen: this.now(), forgotten: false };
+    const route: DeviceRoute = {
+      device,
+      adapter,
+      source,
+      profile,
+      frames: 0,
+      events: 0,
+      lastSeen: this.wall(),
+      heardAt: this.monotonic(),
+      forgotten: false,
+    };
     this.routes.set(key, route);
     this.logger.info({ device: key, channel: source.channel, profile: profile.name }, 'new device');
     this.added.next(route);
     return ok(route);
   }
 
+  /** A frame of the route's device was read at `at` (wall clock, ms): it is shown as last seen then, and is not stale. */
+  heard(route: DeviceRoute, at: number): void {
+    route.lastSeen = at;
+    route.heardAt = this.monotonic();
+  }
+
   /** Forgets devices not heard for `staleAfterMs`; returns them. */
   prune(): DeviceRoute[] {
-    const before = this.now() - this.options.staleAfterMs;
+    const now = this.monotonic();
+    const before = now - this.options.staleAfterMs;
     const gone: DeviceRoute[] = [];
     for (const [key, route] of this.routes) {
-      if (route.lastSeen >= before) continue;
+      if (route.heardAt >= before) continue;
       this.routes.delete(key);
       route.forgotten = true;
       gone.push(route);
@@ -133,7 +169,7 @@ export class DeviceRoutes {
       this.logger.debug({ device: key, lastSeen: isoTime(route.lastSeen) }, 'device expired: not heard for a while');
       this.removed.next(route);
     }
-    const minute = Math.floor(this.now() / MINUTE);
+    const minute = Math.floor(now / MINUTE);
     for (const [channel, window] of this.invented) if (window.minute < minute) this.invented.delete(channel);
     return gone;
   }
@@ -157,7 +193,7 @@ export class DeviceRoutes {
 
   private moveRefusal(known: DeviceRoute, adapter: Adapter, source: FrameSource): string | undefined {
     const state = this.channels.get(channelKey(known.adapter.name, known.source.channel));
-    const quietMs = this.now() - known.lastSeen;
+    const quietMs = this.monotonic() - known.heardAt;
     if (state !== undefined && state !== 'online') return undefined;
     if (quietMs > this.options.staleAfterMs) return undefined;
     return (
@@ -174,7 +210,7 @@ export class DeviceRoutes {
       return `device id ${device.deviceId} (from a frame on ${source.channel}) is not allowed by profile ${profile.name}'s device.allow`;
     }
     const channel = channelKey(adapter.name, source.channel);
-    const minute = Math.floor(this.now() / MINUTE);
+    const minute = Math.floor(this.monotonic() / MINUTE);
     const window = this.invented.get(channel);
     const count = window?.minute === minute ? window.count : 0;
     if (count >= this.options.newIdsPerChannelPerMinute) {

@@ -1,4 +1,5 @@
 import type { ChannelStatus } from '../adapter.js';
+import { monotonicNow } from '../clock.js';
 import type { Reading } from '../codecs/decoder.js';
 import type { DmDiagLog, DmLocation } from '../protocol/device-management.js';
 import type { DeviceRef } from '../protocol/ids.js';
@@ -17,7 +18,7 @@ export interface DmReporterInputs {
   requester: DmRequester;
   scheduler: ManageScheduler;
   routes: () => ReadonlyMap<string, DeviceRoute>;
-  /** At most one location update per device in this many ms. */
+  /** At most one location update per device in this many ms (on the monotonic clock, whatever NTP does to the wall clock). */
   locationIntervalMs: number;
 }
 
@@ -51,7 +52,7 @@ export class DmReporter {
     const location = md?.locationFields && locationFromReading(md.locationFields, reading, new Date());
     if (!md || !location) return;
     md.location = location;
-    if (md.lastLocationAt !== undefined && Date.now() - md.lastLocationAt < this.inputs.locationIntervalMs) return;
+    if (md.lastLocationAt !== undefined && monotonicNow() - md.lastLocationAt < this.inputs.locationIntervalMs) return;
     // Held until the platform acknowledges the manage request, then sent.
     if (md.managed) this.publishLocation(md, location);
     else md.pendingLocation = location;
@@ -64,7 +65,7 @@ export class DmReporter {
 
   private publishLocation(md: ManagedDevice, location: DmLocation): void {
     md.pendingLocation = undefined;
-    md.lastLocationAt = Date.now();
+    md.lastLocationAt = monotonicNow();
     void this.inputs.requester.ask(md.device, 'device/update/location', location);
   }
 

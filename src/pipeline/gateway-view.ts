@@ -1,4 +1,5 @@
 import type { Adapter, ChannelStatus } from '../adapter.js';
+import { monotonicNow } from '../clock.js';
 import { isoTime } from '../protocol/iso-time.js';
 import type { NotificationReason } from '../protocol/notification.js';
 import { merge, type Subscription } from '../rx.js';
@@ -76,7 +77,9 @@ export interface GatewayParts {
  * the console read it; nothing flows back. It keeps each channel's latest status and nothing else.
  */
 export class GatewayView {
+  /** When the gateway started (wall clock ms), shown as startedAt; uptime is measured on the monotonic clock. */
   readonly startedAt = Date.now();
+  private readonly startedMonotonic = monotonicNow();
   private readonly channels = new Map<string, ChannelStatus>();
   private readonly subscription: Subscription;
   private adaptersStarted = false;
@@ -187,8 +190,9 @@ export class GatewayView {
     this.subscription.unsubscribe();
   }
 
+  /** On the monotonic clock: NTP stepping the wall clock at boot would make it years, or negative. */
   private uptimeSeconds(): number {
-    return Math.round((Date.now() - this.startedAt) / 1000);
+    return Math.round((monotonicNow() - this.startedMonotonic) / 1000);
   }
 }
 

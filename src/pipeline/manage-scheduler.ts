@@ -17,9 +17,10 @@ export interface ManagedDevice extends DeviceFields {
   locationFields?: ManagementSpec['location'];
   /** The platform acknowledged the last manage request (and the session stayed online since). */
   managed: boolean;
-  /** When the platform last acknowledged a manage request (ms). */
+  /** When the platform last acknowledged a manage request (wall clock ms, shown as managedSince and expiresAt). */
   managedAt?: number;
   timer?: NodeJS.Timeout;
+  /** When a location update last went out (monotonic ms, src/clock.ts): paces them by locationIntervalMs. */
   lastLocationAt?: number;
   pendingLocation?: DmLocation;
 }

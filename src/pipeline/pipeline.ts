@@ -290,7 +290,7 @@ export class Pipeline {
       if (runtime.sourceOnlyDevice) this.routeBySource.set(frame.source, route);
     }
     route.frames++;
-    route.lastSeen = frame.at;
+    this.routes.heard(route, frame.at);
     const device = route.device;
     if (record) {
       record.device = device;

@@ -1,9 +1,11 @@
+import { monotonicNow } from '../clock.js';
 import type { Logger } from '../logging.js';
 
 /** Distinct reasons a suppressed summary names, at most (a flood of variants must not make a huge line). */
 const MAX_REASONS = 10;
 
 interface Window {
+  /** When its line was logged (monotonic ms). */
   at: number;
   /** Suppressed rejects by reason, since the last line. */
   suppressed: Map<string, number>;
@@ -23,7 +25,8 @@ export interface LoggedReject {
  * Logs rejects without letting a noisy line flood the log (and burn a Pi's CPU): the first reject per
  * channel and stage is logged at once; later ones within `intervalMs` are counted by reason and summed up
  * in the next line (`suppressed: { reason: count }`), so nothing is silent. At debug level and below,
- * every reject is logged. A frame's bytes go into the line in hex (bounded).
+ * every reject is logged. A frame's bytes go into the line in hex (bounded). The windows are on the monotonic clock:
+ * on the wall clock, a step back of an hour would make every channel's rejects silent for that hour.
  */
 export class RejectLog {
   private readonly windows = new Map<string, Window>();
@@ -33,6 +36,8 @@ export class RejectLog {
   constructor(
     private readonly logger: Logger,
     private readonly intervalMs = 5000,
+    /** The monotonic clock (ms); tests move their own. */
+    private readonly clock: () => number = monotonicNow,
   ) {
     this.everyOne = logger.isLevelEnabled('debug');
   }
@@ -45,7 +50,7 @@ export class RejectLog {
       return;
     }
     const key = `${reject.stage}|${where}`;
-    const now = Date.now();
+    const now = this.clock();
     this.sweep(now);
     const window = this.windows.get(key);
     if (window && now - window.at < this.intervalMs) {

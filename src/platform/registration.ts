@@ -1,3 +1,4 @@
+import { monotonicNow } from '../clock.js';
 import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import { isoTime } from '../protocol/iso-time.js';
 import { MAX_PENDING_REGISTRATIONS } from '../protocol/limits.js';
@@ -39,6 +40,7 @@ export const DEFAULT_REGISTRATION: RegistrationOptions = {
 export class DeviceRegistry {
   private readonly devices = new Map<string, RegisteredDevice>();
   private readonly inProgress = new Map<string, Promise<RegistrationFailure | undefined>>();
+  /** Until when a device that failed to register is refused (monotonic ms, src/clock.ts). */
   private readonly failedUntil = new Map<string, number>();
   private readonly injectedFailures = new Map<string, number>();
   private readonly queues = new Map<string, PendingQueue>();
@@ -64,8 +66,11 @@ export class DeviceRegistry {
     this.injectedFailures.set(deviceKey(device), times);
   }
 
-  /** True while a device is refused after a failed registration (seed: Gateway auto-registration, Warning). */
-  isBackingOff(device: DeviceRef, now = Date.now()): boolean {
+  /**
+   * True while a device is refused after a failed registration (seed: Gateway auto-registration, Warning); `now` is
+   * on the monotonic clock.
+   */
+  isBackingOff(device: DeviceRef, now = monotonicNow()): boolean {
     const until = this.failedUntil.get(deviceKey(device));
     return until !== undefined && until > now;
   }
@@ -104,7 +109,7 @@ export class DeviceRegistry {
     const failures = this.injectedFailures.get(key) ?? 0;
     if (failures > 0) {
       this.injectedFailures.set(key, failures - 1);
-      this.failedUntil.set(key, Date.now() + this.options.retryAfterMs);
+      this.failedUntil.set(key, monotonicNow() + this.options.retryAfterMs);
       return 'registration-failed';
     }
     this.devices.set(key, { ...device, registeredAt: isoTime(Date.now()), registeredBy: gatewayClientId });

@@ -3,6 +3,7 @@ import { createConnection } from 'node:net';
 import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
 import type { StreamBuilder } from 'mqtt/lib/shared';
 import { type BackoffOptions, nextBackoffMs } from '../backoff.js';
+import { monotonicNow } from '../clock.js';
 import type { Logger } from '../logging.js';
 import { type DmTopic, parseDmTopic } from '../protocol/device-management.js';
 import type { DeviceRef } from '../protocol/ids.js';
@@ -93,7 +94,12 @@ export class GatewaySession {
   private readonly takeover = new TakeoverDetector();
   private readonly notify: string;
   private attempt = 0;
+  /**
+   * When the current connection was accepted: on the wall clock (shown as onlineSince), and on the monotonic clock
+   * (how long it lived, for the takeover detector).
+   */
   private connectedAt = 0;
+  private connectedMonotonic = 0;
   /** Connections made (CONNACK accepted) and lost, for metrics: more than one connect means reconnects. */
   readonly counters = { connects: 0, disconnects: 0 };
   private closing = false;
@@ -176,7 +182,7 @@ export class GatewaySession {
     return this.status.value;
   }
 
-  /** When the current connection was accepted (ms), or 0 when there is none. */
+  /** When the current connection was accepted (wall clock ms, to show), or 0 when there is none. */
   get onlineSince(): number {
     return this.client.connected ? this.connectedAt : 0;
   }
@@ -358,6 +364,7 @@ export class GatewaySession {
       this.counters.connects++;
       this.attempt = 0;
       this.connectedAt = Date.now();
+      this.connectedMonotonic = monotonicNow();
       this.lastError = undefined;
       client.options.reconnectPeriod = this.backoff.initialMs;
       // "online" means ready: subscriptions (notify, commands) are restored first, so nothing sent
@@ -376,15 +383,14 @@ export class GatewaySession {
       client.options.reconnectPeriod = delay;
       if (!wasOnline) return;
       this.counters.disconnects++;
-      const now = Date.now();
-      const conflict = this.takeover.record(this.connectedAt, now);
+      const conflict = this.takeover.record(this.connectedMonotonic, monotonicNow());
       const reason = conflict
         ? `the connection was taken over ${this.takeover.count} times within ${this.takeover.windowMs / 1000} s: ` +
           `another client is probably using the client id ${this.clientId}, and only one connection per client id is allowed`
         : (this.lastError ?? 'the connection closed');
       if (conflict) this.logger.error({ clientId: this.clientId }, reason);
       else this.logger.warn({ url: this.url, retryInMs: delay }, `gateway session offline: ${reason}`);
-      this.status.next({ state: 'offline', at: now, reason, conflict });
+      this.status.next({ state: 'offline', at: Date.now(), reason, conflict });
     });
     client.on('reconnect', () => {
       if (this.status.value.state !== 'offline') return;

@@ -1,6 +1,7 @@
 /**
  * Spots a client-id conflict: connections that the broker closes soon after CONNACK, again and again,
- * are what a second client with the same id causes (each connection takes over the other).
+ * are what a second client with the same id causes (each connection takes over the other). Times are on the
+ * monotonic clock (src/clock.ts): NTP stepping the wall clock would make a connection look long- or short-lived.
  */
 export class TakeoverDetector {
   private closes: number[] = [];
@@ -11,7 +12,7 @@ export class TakeoverDetector {
     readonly shortLivedMs = 15_000,
   ) {}
 
-  /** Records a broker-side close; returns true when the pattern says "conflict". */
+  /** Records a broker-side close (both times monotonic ms); returns true when the pattern says "conflict". */
   record(connectedAt: number, closedAt: number): boolean {
     if (closedAt - connectedAt > this.shortLivedMs) {
       this.closes = [];

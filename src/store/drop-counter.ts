@@ -7,7 +7,8 @@ const MAX_DEVICES = 1000;
 
 /**
  * Counts events the queue gave up, per reason and per device, and says so in the log at most once a
- * minute with the counts since the last line (a full disk must not flood a Pi's journal).
+ * minute with the counts since the last line (a full disk must not flood a Pi's journal). The minute is on the
+ * monotonic clock: on the wall clock, a step back of an hour would silence the line for that hour.
  */
 export class DropCounter {
   readonly byReason: Record<QueueDropReason, number> = { full: 0, expired: 0, 'write-failed': 0, refused: 0 };
@@ -19,7 +20,8 @@ export class DropCounter {
   constructor(
     private readonly logger: Logger,
     private readonly context: Record<string, unknown>,
-    private readonly now: () => number,
+    /** The monotonic clock (ms) that paces the log line (src/clock.ts's monotonicNow; tests move their own). */
+    private readonly monotonicNow: () => number,
   ) {}
 
   count(device: string, reason: QueueDropReason, howMany = 1): void {
@@ -30,7 +32,7 @@ export class DropCounter {
     this.byDevice.set(device, before + howMany);
     if (this.byDevice.size > MAX_DEVICES) this.byDevice.delete(this.byDevice.keys().next().value as string);
     this.unlogged.set(reason, (this.unlogged.get(reason) ?? 0) + howMany);
-    const now = this.now();
+    const now = this.monotonicNow();
     if (now - this.lastLog < LOG_INTERVAL_MS) return;
     this.lastLog = now;
     const dropped = Object.fromEntries(this.unlogged);

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fstatSync, fsync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { monotonicNow } from '../clock.js';
 
 /** What FileSync needs from the queue, and what tests may replace. */
 export interface FileSyncOptions {
@@ -24,7 +25,7 @@ export interface FileSyncOptions {
   fsyncSync?: typeof fsyncSync;
   /** How long commits wait for a checkpoint's syncs before going on without them (a disk that hangs). */
   holdLimitMs?: number;
-  /** The clock of `holdLimitMs` (ms); tests move it. */
+  /** The monotonic clock of `holdLimitMs` (ms, src/clock.ts's monotonicNow); tests move it. */
   now?: () => number;
 }
 
@@ -80,7 +81,7 @@ export class FileSync {
     this.fsync = options.fsync ?? fsync;
     this.fsyncSync = options.fsyncSync ?? fsyncSync;
     this.holdLimitMs = options.holdLimitMs ?? HOLD_LIMIT_MS;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? monotonicNow;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { monotonicNow } from '../clock.js';
 import type { Logger } from '../logging.js';
 import { ClockStepWatch, describeStep, readOnOldClock } from './clock-step.js';
 import { DropCounter } from './drop-counter.js';
@@ -23,12 +24,15 @@ export interface QueueOptions extends QueueFileOptions {
   fsync?: typeof import('node:fs').fsync;
   /** Tests: the fsync FileSync runs on the event loop when the queue closes during a checkpoint. */
   fsyncSync?: typeof import('node:fs').fsyncSync;
-  /** How long commits wait for a checkpoint's syncs at most (default 5 s), on the `now` clock. */
+  /** How long commits wait for a checkpoint's syncs at most (default 5 s), on the `monotonicNow` clock. */
   holdLimitMs?: number;
   logger: Logger;
   /** The wall clock, which read times are on (default Date.now). */
   now?: () => number;
-  /** Tests: the monotonic clock that tells a step of the wall clock (default performance.now). */
+  /**
+   * Tests: the monotonic clock that tells a step of the wall clock, and paces the log lines about drops and errors
+   * (default src/clock.ts's monotonicNow).
+   */
   monotonicNow?: () => number;
 }
 
@@ -86,17 +90,22 @@ export class SqliteQueue {
   private readonly drops: DropCounter;
   /** Every fsync and checkpoint of the file, off the event loop; undefined in memory. */
   private readonly sync: FileSync | undefined;
-  /** When an error of each kind was last logged (ms): at most one line per kind every 10 s, so a failing sync never hides a write that failed. */
-  private readonly errorLoggedAt = { read: 0, write: 0, sync: 0 };
+  /**
+   * When an error of each kind was last logged (monotonic ms): at most one line per kind every 10 s, so a failing sync
+   * never hides a write that failed. Not on the wall clock, which a step back would make silent for as long.
+   */
+  private readonly errorLoggedAt = { read: -Infinity, write: -Infinity, sync: -Infinity };
   private readonly now: () => number;
+  private readonly monotonicNow: () => number;
   private clockWatch: ClockStepWatch | undefined;
 
   constructor(private readonly options: QueueOptions) {
     this.now = options.now ?? Date.now;
+    this.monotonicNow = options.monotonicNow ?? monotonicNow;
     this.drops = new DropCounter(
       options.logger,
       { store: options.file, maxBytes: options.maxBytes, policy: options.fullPolicy },
-      this.now,
+      this.monotonicNow,
     );
     this.db = openQueueFile(options);
     this.statements = prepareStatements(this.db);
@@ -113,14 +122,14 @@ export class SqliteQueue {
             fsync: options.fsync,
             fsyncSync: options.fsyncSync,
             holdLimitMs: options.holdLimitMs,
-            now: this.now,
+            now: this.monotonicNow,
           });
     const totals = this.statements.totals.get() ?? { n: 0, b: 0, m: 0 };
     this.count = totals.n;
     this.byteCount = totals.b;
     this.committedMaxId = totals.m;
     this.nextId = totals.m + 1;
-    this.clockWatch = new ClockStepWatch(this.now, options.monotonicNow ?? (() => performance.now()), this.nextId);
+    this.clockWatch = new ClockStepWatch(this.now, this.monotonicNow, this.nextId);
     this.expiryTimer = setInterval(() => this.expire(), Math.min(60_000, Math.max(1000, options.maxAgeMs / 10)));
     this.expiryTimer.unref();
     this.expire();
@@ -618,7 +627,7 @@ export class SqliteQueue {
       this.committedMaxId = 0;
       return;
     }
-    const now = this.now();
+    const now = this.monotonicNow();
     if (now - this.errorLoggedAt[what] < 10_000) return;
     this.errorLoggedAt[what] = now;
     const consequence = what === 'sync' ? '; what was committed since the last sync may not survive a power cut' : '';

@@ -8,6 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import type { Adapter, AdapterFactory } from '../adapter.js';
 import { builtInCatalog, importPlugin } from '../cli/adapter-catalog.js';
+import { monotonicNow } from '../clock.js';
 import { gatewayConfigSchema } from '../config/gateway-config.js';
 import { loadProfiles, validate } from '../config/load.js';
 import { type HardwareProfile, type HardwareProfileInput, hardwareProfileSchema } from '../config/profile-schema.js';
@@ -189,10 +190,10 @@ export async function startPluginHarness(options: PluginHarnessOptions): Promise
       },
       async sendCommand(device, commandId, payload = {}, format = 'json') {
         const topic = commandTopic(device.typeId, device.deviceId, commandId, format);
-        const deadline = Date.now() + timeoutMs;
+        const deadline = monotonicNow() + timeoutMs;
         // A command published before the gateway subscribes would be lost, as on the service.
         while (!platform.subscribersOf(topic).some((clientId) => clientId.startsWith('g:'))) {
-          if (Date.now() > deadline)
+          if (monotonicNow() > deadline)
             throw new Error(
               `the gateway did not subscribe to commands of ${deviceKey(device)} within ${timeoutMs} ms (has it sent a frame?)`,
             );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveBatch } from '../../src/http/console-api.js';
-import { DEFAULT_LIVE_LIMITS, LiveAggregator } from '../../src/http/live-aggregator.js';
+import { DEFAULT_LIVE_LIMITS, LiveAggregator, type LiveLimits } from '../../src/http/live-aggregator.js';
 import type { FrameRecord } from '../../src/pipeline/pipeline-tap.js';
 
 const ESP = { typeId: 'mcu-sensor', deviceId: 'esp-01' };
@@ -30,16 +30,36 @@ function bad(at: number): FrameRecord {
   };
 }
 
+/**
+ * An aggregator whose monotonic clock the test moves: `frame` and `flush` set it to the record's time and the batch's,
+ * so a test reads like the wall and monotonic clocks are one (until it steps the wall clock).
+ */
+function aggregate(limits: LiveLimits = DEFAULT_LIVE_LIMITS, startedAt = 0) {
+  let monotonic = startedAt;
+  const live = new LiveAggregator(limits, startedAt, () => monotonic);
+  return {
+    live,
+    frame: (record: FrameRecord, at = record.at) => {
+      monotonic = at;
+      live.frame(record);
+    },
+    flush: (now: number, at = now) => {
+      monotonic = at;
+      return live.flush(now);
+    },
+  };
+}
+
 describe('LiveAggregator (what the live stream shows)', () => {
   it('at 1,000 frames a second sends one update per device per batch and a sample of the frames', () => {
-    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
+    const { frame, flush } = aggregate(DEFAULT_LIVE_LIMITS, 0);
     let frames = 0;
     let updates = 0;
     let sampledOut = 0;
     // One second: 10 batches of 100 ms, 100 frames of one device in each.
     for (let batch = 1; batch <= 10; batch++) {
-      for (let i = 0; i < 100; i++) live.frame(good(batch * 100 - 100 + i, ESP, i));
-      const out = live.flush(batch * 100);
+      for (let i = 0; i < 100; i++) frame(good(batch * 100 - 100 + i, ESP, i));
+      const out = flush(batch * 100);
       frames += out?.frames.length ?? 0;
       updates += out?.devices.length ?? 0;
       sampledOut += out?.sampledOut ?? 0;
@@ -50,11 +70,11 @@ describe('LiveAggregator (what the live stream shows)', () => {
   });
 
   it('counts every frame and reports rates per second over the window', () => {
-    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
+    const { frame, flush } = aggregate(DEFAULT_LIVE_LIMITS, 0);
     let last: LiveBatch | undefined;
     for (let batch = 1; batch <= 30; batch++) {
-      for (let i = 0; i < 5; i++) live.frame(good(batch * 100 - 50));
-      last = live.flush(batch * 100);
+      for (let i = 0; i < 5; i++) frame(good(batch * 100 - 50));
+      last = flush(batch * 100);
     }
     expect(last?.devices[0]).toMatchObject({
       key: 'mcu-sensor/esp-01',
@@ -66,11 +86,24 @@ describe('LiveAggregator (what the live stream shows)', () => {
     expect(last?.devices[0]?.reading).toEqual({ t: 21.5 });
   });
 
+  it('measures rates on the monotonic clock: the wall clock stepped back an hour does not inflate them', () => {
+    const { frame, flush } = aggregate(DEFAULT_LIVE_LIMITS, 0);
+    const HOUR = 3_600_000;
+    let last: LiveBatch | undefined;
+    for (let batch = 1; batch <= 30; batch++) {
+      // From the 15th batch on, the wall clock reads an hour earlier than the time that passed.
+      const wall = batch < 15 ? 0 : -HOUR;
+      for (let i = 0; i < 5; i++) frame(good(wall + batch * 100 - 50), batch * 100 - 50);
+      last = flush(wall + batch * 100, batch * 100);
+    }
+    expect(last?.devices[0]).toMatchObject({ frames: 150, framesPerSecond: 50, eventsPerSecond: 50 });
+  });
+
   it('keeps showing refused frames when accepted ones flood the same channel, with the named byte', () => {
-    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
-    for (let i = 0; i < 50; i++) live.frame(good(i));
-    live.frame(bad(60));
-    const out = live.flush(100);
+    const { frame, flush } = aggregate(DEFAULT_LIVE_LIMITS, 0);
+    for (let i = 0; i < 50; i++) frame(good(i));
+    frame(bad(60));
+    const out = flush(100);
     const rejected = out?.frames.filter((frame) => frame.reject);
     expect(rejected).toEqual([
       expect.objectContaining({
@@ -81,21 +114,21 @@ describe('LiveAggregator (what the live stream shows)', () => {
   });
 
   it('sends nothing when nothing happened, and a last update when a device falls silent', () => {
-    const live = new LiveAggregator({ ...DEFAULT_LIVE_LIMITS, rateBatches: 3 }, 0);
-    live.frame(good(50));
-    expect(live.flush(100)?.devices).toHaveLength(1);
+    const { frame, flush } = aggregate({ ...DEFAULT_LIVE_LIMITS, rateBatches: 3 }, 0);
+    frame(good(50));
+    expect(flush(100)?.devices).toHaveLength(1);
     // The rate stays until the window forgets the frame, then drops to 0 once and goes quiet.
-    const later = [live.flush(200), live.flush(300), live.flush(400), live.flush(500)];
+    const later = [flush(200), flush(300), flush(400), flush(500)];
     expect(later.at(-2)?.devices[0]?.framesPerSecond).toBe(0);
     expect(later.at(-1)).toBeUndefined();
   });
 
   it('gives a client that joins later every device and the latest frames and commands, numbered on', () => {
-    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 1000);
-    live.frame(good(1010));
-    live.frame(good(1020, GPS));
+    const { live, frame, flush } = aggregate(DEFAULT_LIVE_LIMITS, 1000);
+    frame(good(1010));
+    frame(good(1020, GPS));
     live.command({ at: 1030, device: ESP, commandId: 'led', origin: 'console', bytes: Uint8Array.of(0x7b, 0x7d) });
-    live.flush(1100);
+    flush(1100);
     live.command({ at: 1130, device: ESP, commandId: 'led', origin: 'service', refused: 'param "led" is missing' });
     const hello = live.hello();
     expect(hello.stream).toBe(1000);
@@ -108,27 +141,27 @@ describe('LiveAggregator (what the live stream shows)', () => {
   });
 
   it('lets a device the pipeline forgot go: said once in the next batch, gone from what a new client gets', () => {
-    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
-    live.frame(good(10));
-    live.frame(good(20, GPS));
-    live.flush(100);
+    const { live, frame, flush } = aggregate(DEFAULT_LIVE_LIMITS, 0);
+    frame(good(10));
+    frame(good(20, GPS));
+    flush(100);
     live.forget({ ...ESP });
     live.forget({ typeId: 'mcu-sensor', deviceId: 'never-seen' });
-    const batch = live.flush(200);
+    const batch = flush(200);
     expect(batch?.gone).toEqual(['mcu-sensor/esp-01']);
     expect(batch?.devices.map((device) => device.key)).not.toContain('mcu-sensor/esp-01');
     expect(live.hello().devices.map((device) => device.key)).toEqual(['gps-receiver/gps-1']);
     // Back later: a new track, counted from zero.
-    live.frame(good(300));
-    const back = live.flush(400);
+    frame(good(300));
+    const back = flush(400);
     expect(back?.gone).toBeUndefined();
     expect(back?.devices.find((device) => device.key === 'mcu-sensor/esp-01')?.frames).toBe(1);
   });
 
   it('bounds a batch however many devices send at once', () => {
-    const live = new LiveAggregator(DEFAULT_LIVE_LIMITS, 0);
-    for (let i = 0; i < 500; i++) live.frame(good(10, { typeId: 'sensor', deviceId: `d${i}` }));
-    const out = live.flush(100);
+    const { frame, flush } = aggregate(DEFAULT_LIVE_LIMITS, 0);
+    for (let i = 0; i < 500; i++) frame(good(10, { typeId: 'sensor', deviceId: `d${i}` }));
+    const out = flush(100);
     expect(out?.devices).toHaveLength(500);
     expect(out?.frames).toHaveLength(DEFAULT_LIVE_LIMITS.framesPerBatch);
     expect(out?.sampledOut).toBe(500 - DEFAULT_LIVE_LIMITS.framesPerBatch);

@@ -1,5 +1,5 @@
 import { BehaviorSubject, firstValueFrom, ReplaySubject, Subject, take, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Adapter, ChannelStatus, Frame, FrameReject } from '../../src/adapter.js';
 import { AdapterBoundary } from '../../src/pipeline/adapter-boundary.js';
 import { capturingLogger } from '../support/logger.js';
@@ -54,8 +54,11 @@ afterEach(async () => {
   await Promise.all(boundaries.splice(0).map((boundary) => boundary.close()));
 });
 
-/** A boundary around hand-driven instances; `next` says how the factory makes the next ones (it may throw). */
-function contain(next: (id: number) => HandDriven = (id) => new HandDriven(id)) {
+/**
+ * A boundary around hand-driven instances; `next` says how the factory makes the next ones (it may throw), `clock` is
+ * its monotonic clock.
+ */
+function contain(next: (id: number) => HandDriven = (id) => new HandDriven(id), clock?: () => number) {
   const log = capturingLogger('info');
   const made: HandDriven[] = [];
   const make = async () => {
@@ -66,7 +69,13 @@ function contain(next: (id: number) => HandDriven = (id) => new HandDriven(id)) 
   const first = next(0);
   made.push(first);
   // random 0: each delay is half its ceiling, 10, 20, 40 … ms.
-  const boundary = new AdapterBoundary(first, make, { initialMs: 20, maxMs: 160, logger: log.logger, random: () => 0 });
+  const boundary = new AdapterBoundary(first, make, {
+    initialMs: 20,
+    maxMs: 160,
+    logger: log.logger,
+    random: () => 0,
+    ...(clock ? { monotonicNow: clock } : {}),
+  });
   boundaries.push(boundary);
   const frames = new ReplaySubject<string>();
   boundary.frames$.subscribe((frame) => frames.next(Buffer.from(frame.bytes).toString()));
@@ -185,6 +194,31 @@ describe('AdapterBoundary: one adapter’s fault never reaches the gateway', () 
     await until(() => made[1]?.started === 1, 2000, 'restarted');
     await boundary.write!('a', Buffer.from('again'));
     expect(made.map((adapter) => adapter.written)).toEqual([['a:hello'], ['a:again']]);
+  });
+
+  it('starts the back-off over after a minute of running on the monotonic clock, never for a step of the wall clock', async () => {
+    let mono = 5_000;
+    const { boundary, made, statuses } = contain(undefined, () => mono);
+    const offline = (text: string) => nextMatching(statuses, (s) => s.state === 'offline' && (s.reason ?? '').includes(text));
+    const started = (n: number) => until(() => made.length === n && made[n - 1]!.started === 1, 2000, `instance ${n} started`);
+    await boundary.start();
+    made[0]!.frames$.error(new Error('first'));
+    await started(2);
+    // NTP steps the wall clock an hour forward; the second instance ran a second when it fails.
+    const realNow = Date.now.bind(Date);
+    const stepped = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 3_600_000);
+    try {
+      mono += 1000;
+      made[1]!.frames$.error(new Error('second'));
+      expect((await offline('second')).reason).toBe('frames$ errored: second; restart 2 in 20 ms');
+      await started(3);
+    } finally {
+      stepped.mockRestore();
+    }
+    // The third runs a minute: its fault starts the back-off over.
+    mono += 60_000;
+    made[2]!.frames$.error(new Error('third'));
+    expect((await offline('third')).reason).toBe('frames$ errored: third; restart 3 in 10 ms');
   });
 
   it('retries with back-off when the factory itself throws on a restart', async () => {

@@ -17,9 +17,17 @@ const profile = (allow?: string | string[]) =>
 const device = (deviceId: string) => ({ typeId: 'mcu', deviceId });
 
 function setup(options: Partial<{ staleAfterMs: number; newIdsPerChannelPerMinute: number }> = {}) {
-  let now = 1_000_000;
-  const routes = new DeviceRoutes({ staleAfterMs: 60_000, newIdsPerChannelPerMinute: 3, ...options }, silentLogger(), () => now);
-  return { routes, advance: (ms: number) => (now += ms) };
+  const clock = { wall: 1_000_000, mono: 5_000 };
+  const routes = new DeviceRoutes({ staleAfterMs: 60_000, newIdsPerChannelPerMinute: 3, ...options }, silentLogger(), {
+    wall: () => clock.wall,
+    monotonic: () => clock.mono,
+  });
+  /** Time passes: both clocks move. */
+  const advance = (ms: number) => {
+    clock.wall += ms;
+    clock.mono += ms;
+  };
+  return { routes, clock, advance };
 }
 
 describe('DeviceRoutes', () => {
@@ -112,5 +120,39 @@ describe('DeviceRoutes', () => {
     routes.prune();
     expect(removed).toEqual(['a']);
     expect([...routes.all.keys()]).toEqual(['mcu/b']);
+  });
+
+  it('keeps a device heard a second ago when NTP steps the wall clock years forward, and shows the new time', () => {
+    const { routes, clock, advance } = setup();
+    const removed: string[] = [];
+    routes.removed$.subscribe((route) => removed.push(route.device.deviceId));
+    const p = profile();
+    const bound = routes.bind(device('a'), serial, source('ttyUSB0'), p, true);
+    routes.channelChanged({ adapter: 'serial', channel: 'ttyUSB0', state: 'online', at: 0 });
+    if (!bound.ok) throw new Error(bound.reason);
+    routes.heard(bound.value, clock.wall);
+    advance(1000);
+    clock.wall = Date.UTC(2026, 11, 3, 12, 0, 0);
+    expect(routes.prune()).toEqual([]);
+    expect(removed).toEqual([]);
+    // Still bound to its channel, as heard a second ago: another channel claiming the id is refused.
+    expect(routes.bind(device('a'), serial, source('ttyUSB1'), p, true)).toMatchObject({ ok: false });
+    routes.heard(bound.value, clock.wall);
+    expect(routes.get('mcu/a')?.lastSeen).toBe(Date.UTC(2026, 11, 3, 12, 0, 0));
+    // And it goes stale after staleAfterMs of real silence, as before.
+    advance(61_000);
+    expect(routes.prune().map((route) => route.device.deviceId)).toEqual(['a']);
+  });
+
+  it('keeps limiting new ids within the minute when the wall clock is stepped', () => {
+    const { routes, clock } = setup();
+    const p = profile();
+    expect(['a', 'b', 'c'].map((id) => routes.bind(device(id), serial, source('ttyUSB0'), p, true).ok)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    clock.wall += 365 * 24 * 3_600_000;
+    expect(routes.bind(device('d'), serial, source('ttyUSB0'), p, true).ok).toBe(false);
   });
 });

@@ -156,6 +156,7 @@ function route(device: DeviceRef, profile: HardwareProfile, channel: string, var
     frames: 0,
     events: 0,
     lastSeen: 0,
+    heardAt: 0,
   };
 }
 

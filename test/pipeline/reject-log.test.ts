@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RejectLog } from '../../src/pipeline/reject-log.js';
 import { capturingLogger } from '../support/logger.js';
 
@@ -7,13 +7,14 @@ const records = (lines: string[]) => lines.map((line) => JSON.parse(line) as Rec
 describe('RejectLog', () => {
   it('at info, logs the first reject per channel, counts the rest by reason and names them in the next line', () => {
     const { logger, lines } = capturingLogger('info');
-    const log = new RejectLog(logger, 60_000);
+    let now = 5_000;
+    const log = new RejectLog(logger, 60_000, () => now);
     const source = { channel: 'ttyUSB0' };
     log.record({ stage: 'command', reason: 'unknown param "x"', source });
     for (const reason of ['unknown param "y"', 'unknown param "y"', 'param "n" is 9; expected 0…5', 'payload is not JSON'])
       log.record({ stage: 'command', reason, source });
     expect(records(lines)).toHaveLength(1);
-    (log as unknown as { windows: Map<string, { at: number }> }).windows.get('command|ttyUSB0')!.at = 0;
+    now += 60_000;
     log.record({ stage: 'command', reason: 'unknown param "z"', source });
     const [, second] = records(lines);
     expect(second).toMatchObject({
@@ -21,6 +22,24 @@ describe('RejectLog', () => {
       suppressedTotal: 4,
       suppressed: { 'unknown param "y"': 2, 'param "n" is 9; expected 0…5': 1, 'payload is not JSON': 1 },
     });
+  });
+
+  it('logs the next reject a window later even when the wall clock was stepped back an hour meanwhile', () => {
+    const { logger, lines } = capturingLogger('info');
+    const wall = vi.spyOn(Date, 'now');
+    try {
+      let now = 5_000;
+      wall.mockReturnValue(Date.UTC(2026, 11, 3, 12, 0, 0));
+      const log = new RejectLog(logger, 5000, () => now);
+      const source = { channel: 'ttyUSB0' };
+      log.record({ stage: 'decode', reason: 'bad CRC', source });
+      now += 5000;
+      wall.mockReturnValue(Date.UTC(2026, 11, 3, 11, 0, 5));
+      log.record({ stage: 'decode', reason: 'bad CRC', source });
+      expect(records(lines)).toHaveLength(2);
+    } finally {
+      wall.mockRestore();
+    }
   });
 
   it('at debug and trace, logs every reject, and a frame’s bytes in hex (bounded)', () => {

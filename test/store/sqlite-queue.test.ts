@@ -614,6 +614,43 @@ describe('SqliteQueue: a wall clock that is stepped (a Pi with no real-time cloc
       ['{"n":"after"}', NTP_TIME],
     ]);
   });
+
+  it('still logs drops a minute after the wall clock was stepped back an hour (the minute is on the monotonic clock)', () => {
+    const { logger, records } = capturingLogger();
+    const clock = { wall: NTP_TIME, mono: 5_000 };
+    const rowBytes = topic('a').length + '{"n":0}'.length;
+    const queue = open({
+      maxBytes: rowBytes * 2,
+      fullPolicy: 'drop-newest',
+      logger,
+      now: () => clock.wall,
+      monotonicNow: () => clock.mono,
+    });
+    const append = (n: number) => queue.append('sensor/a', topic('a'), `{"n":${n}}`, 1, clock.wall);
+    for (let n = 0; n < 3; n++) append(n);
+    expect(records(/events dropped/)).toHaveLength(1);
+    // A minute passes, and meanwhile the wall clock is set back an hour.
+    clock.mono += 60_000;
+    clock.wall += 60_000 - HOUR;
+    append(3);
+    const lines = records(/events dropped/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ dropped: { full: 1 } });
+  });
+
+  it('still logs an error of the file 10 s after the wall clock was stepped back an hour', () => {
+    const { logger, records } = capturingLogger();
+    const clock = { wall: NTP_TIME, mono: 5_000 };
+    const queue = open({ logger, now: () => clock.wall, monotonicNow: () => clock.mono });
+    const fail = () => (queue as unknown as { onError(error: unknown, what: 'write'): void }).onError(new Error('EIO'), 'write');
+    fail();
+    fail();
+    expect(records(/cannot write/)).toHaveLength(1);
+    clock.mono += 10_000;
+    clock.wall += 10_000 - HOUR;
+    fail();
+    expect(records(/cannot write/)).toHaveLength(2);
+  });
 });
 
 describe('SqliteQueue: a file that cannot be used', () => {
