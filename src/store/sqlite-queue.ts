@@ -97,7 +97,7 @@ export class SqliteQueue {
   private readonly errorLoggedAt = { read: -Infinity, write: -Infinity, sync: -Infinity };
   private readonly now: () => number;
   private readonly monotonicNow: () => number;
-  private clockWatch: ClockStepWatch | undefined;
+  private readonly clockWatch: ClockStepWatch;
 
   constructor(private readonly options: QueueOptions) {
     this.now = options.now ?? Date.now;
@@ -570,7 +570,7 @@ export class SqliteQueue {
    * 1970 and reads for a day must not see that day expire when NTP sets the clock. Their `ts` stays as read.
    */
   private followClockStep(): void {
-    const step = this.clockWatch?.look(this.nextId);
+    const step = this.clockWatch.look(this.nextId);
     if (!step) return;
     let moved = 0;
     for (const event of this.buffer) {
