@@ -51,8 +51,8 @@ class Arrivals {
   }
 }
 
-/** `env`: added to the daemon's environment. */
-async function setup(env?: Record<string, string>) {
+/** `env`: added to the daemon's environment; `connection`: added to its connection config. */
+async function setup(env?: Record<string, string>, connection?: Record<string, unknown>) {
   platform = await startPlatform();
   proxy = await TcpProxy.start(Number(platform.url().split(':').pop()));
   app = await connectApplication(platform.url());
@@ -66,6 +66,17 @@ async function setup(env?: Record<string, string>) {
     mqttPort: proxy.port,
     adapters: [{ kind: 'serial', ports: [{ path: pair.gatewayPath, profile: 'json-sensor' }] }],
     env,
+    ...(connection && {
+      extra: {
+        connection: {
+          transport: 'tcp',
+          host: '127.0.0.1',
+          port: proxy.port,
+          reconnect: { initialMs: 50, maxMs: 300 },
+          ...connection,
+        },
+      },
+    }),
   });
   gateways.push(gateway);
   let written = 0;
@@ -105,6 +116,27 @@ describe('zero loss, with the gateway daemon as a child process', () => {
     await write(100);
     await until(() => arrivals.missing(written()).length === 0, 20_000, `all ${written()} readings at the application`);
     expect(arrivals.missing(written())).toEqual([]);
+  });
+
+  it('a connection that goes silent (a pulled cable: no FIN, no RST) is given up within 1.5 keepalives, and nothing read meanwhile is lost', async () => {
+    const keepaliveSeconds = 5;
+    const { arrivals, gateway, write, start, written } = await setup(undefined, { keepaliveSeconds });
+    await start();
+    await write(100);
+    await until(() => arrivals.missing(written()).length === 0, 10_000, 'the first readings at the application');
+    const connects = (await gateway.status()).session.connects;
+    proxy!.stall();
+    const stalledAt = Date.now();
+    await write(300);
+    // mqtt.js sends its PINGREQ after one keepalive without a PINGRESP and gives up half a keepalive later.
+    await gateway.waitFor((status) => status.session.state !== 'online', 'the silent connection given up', 15_000);
+    expect(Date.now() - stalledAt).toBeLessThan(keepaliveSeconds * 1500 + 2_000);
+    expect((await gateway.status()).queue.uncommitted).toBe(0);
+    proxy!.restore();
+    await write(100);
+    await until(() => arrivals.missing(written()).length === 0, 20_000, `all ${written()} readings at the application`);
+    expect(arrivals.missing(written())).toEqual([]);
+    expect((await gateway.status()).session.connects).toBeGreaterThan(connects);
   });
 
   it('SIGTERM while the service is unreachable: exits 0 within 10 s, and the next start sends what was read', async () => {

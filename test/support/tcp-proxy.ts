@@ -1,13 +1,17 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy on loopback that a test can cut and restore: the network between the gateway and the
- * service, without touching either. While cut, connections are refused (closed at once).
+ * A TCP proxy on loopback that a test can cut, stall and restore: the network between the gateway and the
+ * service, without touching either. While cut, connections are refused (closed at once). A stall is a pulled
+ * cable: the open connections carry nothing more and never close (no FIN, no RST, whatever either end does),
+ * and new ones are refused until `restore`.
  */
 export class TcpProxy {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private cutOff = false;
+  /** Sockets of stalled connections: kept open and silent for good. */
+  private readonly silent = new Set<Socket>();
 
   private constructor(private readonly targetPort: number) {
     this.server = createServer((client) => this.accept(client));
@@ -33,12 +37,25 @@ export class TcpProxy {
     this.sockets.clear();
   }
 
+  /** Silences every open connection for good (see the class), and refuses new ones until `restore`. */
+  stall(): void {
+    this.cutOff = true;
+    for (const socket of this.sockets) {
+      socket.unpipe();
+      socket.pause();
+      this.silent.add(socket);
+    }
+    this.sockets.clear();
+  }
+
   restore(): void {
     this.cutOff = false;
   }
 
   async close(): Promise<void> {
     this.cut();
+    for (const socket of this.silent) socket.destroy();
+    this.silent.clear();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -54,10 +71,10 @@ export class TcpProxy {
     ] as const) {
       this.sockets.add(from);
       from.pipe(to);
-      from.on('error', () => to.destroy());
+      from.on('error', () => this.silent.has(from) || to.destroy());
       from.on('close', () => {
         this.sockets.delete(from);
-        to.destroy();
+        if (!this.silent.has(from)) to.destroy();
       });
     }
   }
