@@ -287,7 +287,11 @@ async function assemble(
   );
   opened.health = health;
   // Adapters and pipeline run even while the service is unreachable: events wait in the queue.
-  session.start().catch((error: Error) => logger.warn(`first connection attempt failed: ${error.message}; retrying`));
+  session
+    .start()
+    .catch((error: Error) =>
+      logger.warn(`first connection attempt failed: ${session.current.reason ?? error.message}; retrying`),
+    );
   await pipeline.start();
   view.markStarted();
   health.start();

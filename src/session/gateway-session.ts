@@ -11,6 +11,7 @@ import { MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
 import { type GatewayNotification, parseNotification } from '../protocol/notification.js';
 import { commandTopic, eventTopic, notifyTopic, parseCommandTopic } from '../protocol/topics.js';
 import { BehaviorSubject, type Observable, Subject } from '../rx.js';
+import { type ConnectionContext, describeClosedBeforeConnack, describeConnectionError } from './connection-errors.js';
 import { type EndpointOptions, resolveEndpoint } from './endpoint.js';
 import { ConnectionLostError, PayloadTooLargeError, SessionClosedError, UnsupportedQosError } from './errors.js';
 import { PubackFilter } from './puback-filter.js';
@@ -109,6 +110,12 @@ export class GatewaySession {
   private outbox: Buffer[] = [];
   private lastError: string | undefined;
   private readonly retryOnAuthFailure: boolean;
+  /** Where the session connects, to say what to check when that fails. */
+  private readonly target: Pick<ConnectionContext, 'host' | 'port' | 'transport' | 'caGiven'>;
+  /** This connection attempt: whether the CONNACK came, whether an error was said, the service's first bytes. */
+  private connackSeen = false;
+  private errorSaid = false;
+  private firstReply: Uint8Array | undefined;
 
   constructor(
     options: GatewaySessionOptions,
@@ -118,6 +125,12 @@ export class GatewaySession {
     this.retryOnAuthFailure = options.retryOnAuthFailure ?? false;
     this.clientId = endpoint.clientId;
     this.url = endpoint.url;
+    this.target = {
+      host: endpoint.options.host ?? '',
+      port: endpoint.options.port ?? 0,
+      transport: options.transport,
+      caGiven: options.ca !== undefined || options.caFile !== undefined,
+    };
     this.gateway = options.gateway;
     this.notify = notifyTopic(options.gateway);
     this.backoff = { initialMs: 1000, maxMs: 60_000, ...options.reconnect };
@@ -173,6 +186,7 @@ export class GatewaySession {
       };
       this.client.once('error', onError);
     });
+    this.newAttempt();
     this.client.connect();
     return ready;
   }
@@ -305,6 +319,7 @@ export class GatewaySession {
       const onread = {
         buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
         callback: (length: number, buffer: Uint8Array) => {
+          if (this.firstReply === undefined) this.firstReply = Buffer.from(buffer.subarray(0, Math.min(length, 32)));
           filter.read(buffer, length);
           return true; // keep reading (mqtt.js falling behind pauses the socket, which stops its reads)
         },
@@ -361,6 +376,7 @@ export class GatewaySession {
   private wire(): void {
     const client = this.client;
     client.on('connect', (connack) => {
+      this.connackSeen = true;
       this.counters.connects++;
       this.attempt = 0;
       this.connectedAt = Date.now();
@@ -381,7 +397,15 @@ export class GatewaySession {
       const wasOnline = this.status.value.state === 'online';
       const delay = nextBackoffMs(this.backoff, this.attempt++);
       client.options.reconnectPeriod = delay;
-      if (!wasOnline) return;
+      if (!wasOnline) {
+        // Closed before its CONNACK with no error said (a TLS server reached in clear closes without a word).
+        if (!this.connackSeen && !this.errorSaid) {
+          this.lastError = describeClosedBeforeConnack(this.context());
+          this.logger.warn({ url: this.url, retryInMs: delay }, `gateway session error: ${this.lastError}`);
+          this.status.next({ state: 'offline', at: Date.now(), reason: this.lastError });
+        }
+        return;
+      }
       this.counters.disconnects++;
       const conflict = this.takeover.record(this.connectedMonotonic, monotonicNow());
       const reason = conflict
@@ -393,12 +417,14 @@ export class GatewaySession {
       this.status.next({ state: 'offline', at: Date.now(), reason, conflict });
     });
     client.on('reconnect', () => {
+      this.newAttempt();
       if (this.status.value.state !== 'offline') return;
       this.status.next({ state: 'connecting', at: Date.now(), reason: this.status.value.reason });
     });
     client.on('error', (error: Error & { code?: number | string }) => {
       // Without this listener mqtt.js errors would crash the process.
-      this.lastError = describeConnectionError(error);
+      this.errorSaid = true;
+      this.lastError = describeConnectionError(error, this.context());
       const refused = error.code === 4 || error.code === 5;
       if (refused && this.counters.connects === 0 && !this.retryOnAuthFailure && !this.closing) {
         this.logger.error({ url: this.url }, `${this.lastError}; not retrying (connection.retryOnAuthFailure: true would)`);
@@ -420,6 +446,16 @@ export class GatewaySession {
     client.on('close', () => this.failAwaitingAcks());
   }
 
+  private newAttempt(): void {
+    this.connackSeen = false;
+    this.errorSaid = false;
+    this.firstReply = undefined;
+  }
+
+  private context(): ConnectionContext {
+    return { ...this.target, connackSeen: this.connackSeen, firstReply: this.firstReply, now: new Date() };
+  }
+
   private route(topic: string, payload: Buffer): void {
     if (topic === this.notify) {
       const parsed = parseNotification(payload);
@@ -439,21 +475,5 @@ export class GatewaySession {
       return;
     }
     this.logger.warn({ topic }, `message on an unexpected topic: ${command.reason}`);
-  }
-}
-
-/** Turns CONNACK codes and socket errors into words a person can act on. */
-export function describeConnectionError(error: Error & { code?: number | string }): string {
-  switch (error.code) {
-    case 2:
-      return 'the service rejected the client id (CONNACK 2): check orgId, typeId and deviceId';
-    case 4:
-      return 'the service refused the token (CONNACK 4, bad user name or password)';
-    case 5:
-      return 'the service says this gateway is not authorized (CONNACK 5)';
-    case 'ECONNREFUSED':
-      return `connection refused: ${error.message}`;
-    default:
-      return error.message;
   }
 }

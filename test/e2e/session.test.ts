@@ -351,6 +351,58 @@ describe('GatewaySession over TLS and secure WebSockets', () => {
     await expect(untrusted.start()).rejects.toThrow(/self-signed|certificate/i);
   });
 
+  it('says what to check when the port or transport does not match the service, or its certificate is not trusted', async () => {
+    const certificate = await makeCertificate();
+    platform = await startPlatform({ listeners: { port: 0, tlsPort: 0, cert: certificate.cert, key: certificate.key } });
+    const slow = { reconnect: { initialMs: 60_000, maxMs: 60_000 } };
+    const offlineReason = async (gw: GatewaySession) => {
+      gw.start().catch(() => undefined);
+      const status = await firstValueFrom(gw.status$.pipe(filter((s) => s.state === 'offline')));
+      return status.reason;
+    };
+    // A TLS port reached in clear: the TLS server closes without a word.
+    expect(await offlineReason(session({ ...slow, port: portOf('mqtts') }))).toMatch(
+      new RegExp(
+        `127\\.0\\.0\\.1:${portOf('mqtts')} closed the connection before its CONNACK: a TLS port reached with transport tcp\\?`,
+      ),
+    );
+    // A plain MQTT port reached with TLS.
+    expect(await offlineReason(session({ ...slow, transport: 'tls', port: portOf(), caFile: certificate.certFile }))).toMatch(
+      /closed the connection during the TLS handshake: is it a TLS port\?/,
+    );
+    // No CA given for a certificate the system does not trust.
+    expect(await offlineReason(session({ ...slow, transport: 'tls', port: portOf('mqtts') }))).toMatch(
+      /certificate is not trusted \(self-signed certificate\): give the CA that signs it in connection\.caFile/,
+    );
+    // Something else on the port: an HTTP server.
+    const http = createServer((socket) => socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (http.address() as { port: number }).port;
+      expect(await offlineReason(session({ ...slow, port }))).toMatch(
+        /does not answer as an MQTT service \(.*; it sent "HTTP\/1\.1 400 Bad Request…"\)/,
+      );
+    } finally {
+      await new Promise((resolve) => http.close(resolve));
+    }
+  });
+
+  it.each([
+    ['not yet valid', { notBeforeDate: new Date(Date.now() + 10 * 365 * 86_400_000) }],
+    ['expired', { notBeforeDate: new Date(Date.now() - 2 * 86_400_000), notAfterDate: new Date(Date.now() - 86_400_000) }],
+  ])("a certificate %s by this machine's clock names the clock (a Pi's is wrong until NTP sets it)", async (words, validity) => {
+    const certificate = await makeCertificate(validity);
+    platform = await startPlatform({ listeners: { port: 0, tlsPort: 0, cert: certificate.cert, key: certificate.key } });
+    const gw = session({
+      transport: 'tls',
+      port: portOf('mqtts'),
+      caFile: certificate.certFile,
+      reconnect: { initialMs: 60_000, maxMs: 60_000 },
+    });
+    await expect(gw.start()).rejects.toThrow();
+    expect(gw.current.reason).toMatch(new RegExp(`certificate is ${words} by this machine's clock, which reads \\d{4}-.*NTP`));
+  });
+
   it('connects without the CA only when certificate checks are turned off, and warns', async () => {
     const certificate = await makeCertificate();
     platform = await startPlatform({ listeners: { port: 0, tlsPort: 0, cert: certificate.cert, key: certificate.key } });

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 
-/** A fresh self-signed RSA certificate for 127.0.0.1/localhost, written to a temp dir. */
-export async function makeCertificate() {
+/** A fresh self-signed RSA certificate for 127.0.0.1/localhost, written to a temp dir; valid from now for a year unless said. */
+export async function makeCertificate(validity: { notBeforeDate?: Date; notAfterDate?: Date } = {}) {
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    ...validity,
     keySize: 2048,
     algorithm: 'sha256',
     extensions: [
