@@ -68,7 +68,12 @@ export function registerDmCommand(platform: Command): Command {
     )
     .option('--ca <file>', "PEM certificate to trust for an https --api (the platform's --cert)")
     .option('--param <name=value>', 'request parameter, e.g. uri=http://… version=1.2 (repeatable)', repeatable(parseParam), [])
-    .option('--timeout <seconds>', "how long to wait for the device's response", parseTimeoutSeconds, 30)
+    .option(
+      '--timeout <seconds>',
+      "how long to wait for the device's response (the platform itself waits at most 10 s)",
+      parseTimeoutSeconds,
+      10,
+    )
     .option('--json', "print each device's status as a JSON line instead of words")
     .addHelpText(
       'after',

@@ -22,7 +22,7 @@ export function registerPlatformCommand(program: Command): Command {
     .description('run the embedded Watson IoT platform (aedes) on loopback, enforcing the service rules')
     .option('--org <orgId>', 'organization id, e.g. abc123 (required)')
     .option('--host <address>', 'interface for MQTT and WebSockets (others than loopback warn unless TLS)', '127.0.0.1')
-    .option('--port <n>', 'plain MQTT port (0 picks a free one)', parseInteger('--port'))
+    .option('--port <n>', 'plain MQTT port (1883 when no port is given; 0 picks a free one)', parseInteger('--port'))
     .option('--tls-port <n>', 'MQTT over TLS port (needs --cert and --key)', parseInteger('--tls-port'))
     .option('--ws-port <n>', 'WebSocket port (wss when --cert and --key are given)', parseInteger('--ws-port'))
     .option('--cert <file>', 'PEM certificate for TLS and wss')
