@@ -3,6 +3,7 @@ import { SerialPort } from 'serialport';
 import type { Logger } from '../../src/logging.js';
 import { portVariables } from '../template-variables.js';
 import type { ByteChannel, ChannelVars } from './byte-channel.js';
+import { describeOpenError, openContext } from './open-errors.js';
 import { describeDevice, listSerialPorts, locatePort, type PortTarget, type SerialPortLister } from './port-locator.js';
 import { serialMatchName } from './port-match.js';
 
@@ -70,7 +71,9 @@ export class SerialPortChannel implements ByteChannel {
     port.on('error', (error) => {
       if (port.isOpen) this.lost(`${device}: ${error.message}`);
     });
-    await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      port.open((error) => (error ? reject(new Error(describeOpenError(error, device, openContext(device)))) : resolve())),
+    );
     this.startReading(port, device);
     const info = located.value.info ?? (await describeDevice(device, this.list));
     Object.assign(this.vars, {

@@ -1,6 +1,7 @@
 import { mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listSerialPorts, type SerialPortLister } from '../../../adapters/serial/port-locator.js';
 import type { SerialPortInfo } from '../../../adapters/serial/port-match.js';
@@ -129,6 +130,27 @@ describe('a serial port named by a /dev/serial/by-id/… style symlink', () => {
     const after = await frameFrom(adapter, await openDevice(second), 'after-replug');
     expect(after.source).toMatchObject({ channel: link, vars: { 'port.path': link, 'port.device': secondDevice } });
     expect(logs.map((line) => JSON.parse(line).msg)).toContain(`${link} is ${secondDevice}`);
+  });
+
+  it('reports a port another program holds (its lock) as the reason the channel is offline, and opens it once freed', async () => {
+    const pair = await startPair('held');
+    const holder = new SerialPort({ path: pair.gatewayPath, baudRate: 115_200, autoOpen: false });
+    await new Promise<void>((resolve, reject) => holder.open((error) => (error ? reject(error) : resolve())));
+    try {
+      const { adapter } = createAdapter({ path: pair.gatewayPath });
+      const offline = nextMatching(adapter.status$, (status) => status.state === 'offline');
+      await adapter.start();
+      const device = realpathSync(pair.gatewayPath);
+      expect((await offline).reason?.replace(/in \d+ ms$/, 'in N ms')).toBe(
+        `${device} is in use by another program, which holds its lock (screen, minicom, picocom, another gateway; ` +
+          `fuser -v ${device} names it); retrying in N ms`,
+      );
+      const online = nextMatching(adapter.status$, (status) => status.state === 'online', 8000);
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+      await online;
+    } finally {
+      if (holder.isOpen) await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
   });
 
   it('reports a link that points nowhere as the reason the channel is offline', async () => {
