@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { GatewayStatus, HealthReport } from '../pipeline/gateway-view.js';
+import { inMemoryNote, settlingNote } from '../store/queued-event.js';
 import { gatewayHttp, getJson, unreachable } from './gateway-http.js';
 
 /** Exit codes of `status`: the answer a supervisor script wants. */
@@ -26,7 +27,7 @@ export function formatStatus(status: GatewayStatus, ready: HealthReport): string
       .map((check) => `  ${check.name}: ${check.detail}`)
       .join('')}`,
     `session   ${status.session.state}${status.session.reason ? ` (${status.session.reason})` : ''}  ${status.session.url}  connects ${status.session.connects}`,
-    `queue     ${q.depth} event(s), ${q.bytes} bytes${q.oldestAgeSeconds !== undefined ? `, oldest ${Math.round(q.oldestAgeSeconds)} s` : ''}${q.durable ? '' : '  IN MEMORY ONLY'}  ${q.location}`,
+    `queue     ${q.depth} event(s)${settlingNote(q)}, ${q.bytes} bytes${q.oldestAgeSeconds !== undefined ? `, oldest ${Math.round(q.oldestAgeSeconds)} s` : ''}  ${inMemoryNote(q) ?? q.location}`,
     `counters  frames ${status.pipeline.frames}, events ${status.pipeline.events}, published ${status.sender.published}, commands ${status.pipeline.commandsDelivered}, rejects ${Object.values(status.pipeline.rejects).reduce((a, b) => a + b, 0)}`,
   ];
   for (const adapter of status.adapters) {

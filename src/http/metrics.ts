@@ -107,8 +107,11 @@ export function createMetricsRegistry(status: StatusSource): Registry {
     [],
     (s) => one(s.queue.syncFailures),
   );
-  gauge('wiotp_queue_durable', '1 when the queue is on disk, 0 when it fell back to memory.', [], (s) =>
-    one(s.queue.durable ? 1 : 0),
+  gauge(
+    'wiotp_queue_durable',
+    '1 when the queue is on disk, 0 in memory (store.enabled: false, or the store could not be opened).',
+    [],
+    (s) => one(s.queue.durable ? 1 : 0),
   );
   gauge('wiotp_session_online', '1 while the MQTT session is online.', [], (s) => one(s.session.state === 'online' ? 1 : 0));
   counter('wiotp_session_connects_total', 'MQTT connections made (more than one: reconnects).', [], (s) =>

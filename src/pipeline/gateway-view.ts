@@ -4,12 +4,13 @@ import { isoTime } from '../protocol/iso-time.js';
 import type { NotificationReason } from '../protocol/notification.js';
 import { merge, type Subscription } from '../rx.js';
 import type { GatewaySession, SessionStatus } from '../session/gateway-session.js';
-import type { QueueStats } from '../store/queued-event.js';
+import { inMemoryNote, type QueueStats, settlingNote } from '../store/queued-event.js';
 import type { SqliteQueue } from '../store/sqlite-queue.js';
 import type { Admission } from './admission.js';
 import type { AdmissionState, AdmissionStats } from './admission-contract.js';
 import { channelKey } from './device-routes.js';
 import type { Pipeline, PipelineReject, PipelineStats } from './pipeline.js';
+import { hexOf } from './reject-log.js';
 import type { Sender, SenderStats } from './sender.js';
 
 /** `pass`, `warn` (working, but look) or `fail`, as Kubernetes-style health endpoints report. */
@@ -56,7 +57,8 @@ export interface GatewayStatus {
   sender: SenderStats;
   admission: AdmissionStats;
   notifications: Partial<Record<NotificationReason, number>>;
-  recentRejects: Array<Omit<PipelineReject, 'at' | 'source'> & { at: string; channel?: string }>;
+  /** `hex`: the frame's bytes as the reject's log line shows them (a Uint8Array would be JSON as {"0":…,"1":…}). */
+  recentRejects: Array<Omit<PipelineReject, 'at' | 'source' | 'bytes'> & { at: string; channel?: string; hex?: string }>;
 }
 
 /** What the view reads: the parts of a running gateway. */
@@ -127,10 +129,12 @@ export class GatewayView {
           : offline.map((c) => `${c.adapter} ${c.channel} ${c.state}${c.reason ? ` (${c.reason})` : ''}`).join('; '),
     });
     const queue = this.parts.queue.stats();
+    const memory = inMemoryNote(queue);
     checks.push({
       name: 'queue',
-      status: queue.durable ? 'pass' : 'warn',
-      detail: `${queue.depth} queued${queue.durable ? '' : ' in memory only: the store could not be opened'}`,
+      // In memory by choice (store.enabled: false) is no fault; only a store that could not be opened warns.
+      status: queue.fallbackReason === undefined ? 'pass' : 'warn',
+      detail: `${queue.depth} queued${settlingNote(queue)}${memory ? `, ${memory}` : ''}`,
     });
     return { status: worst(checks), checks };
   }
@@ -178,10 +182,11 @@ export class GatewayView {
       sender: sender.stats,
       admission: admission.stats(),
       notifications: this.parts.notificationCounts,
-      recentRejects: pipeline.recentRejects.map(({ at, source, ...reject }) => ({
+      recentRejects: pipeline.recentRejects.map(({ at, source, bytes, ...reject }) => ({
         ...reject,
         at: isoTime(at),
         ...(source ? { channel: source.channel } : {}),
+        ...(bytes ? { hex: hexOf(bytes) } : {}),
       })),
     };
   }

@@ -21,10 +21,12 @@ export function openQueue(options: QueueOptions): SqliteQueue {
       );
       return new SqliteQueue(options);
     }
+    const reason = describeStoreError(error, file);
     logger.error(
       { store: file },
-      `store: ${describeStoreError(error, file)}; queueing in memory instead: events read while offline are lost on a crash or restart`,
+      `store: ${reason}; queueing in memory instead: events read while offline are lost on a crash or restart`,
     );
-    return new SqliteQueue({ ...options, file: ':memory:' });
+    // The queue carries why, so readiness and `status` tell this fallback from a store turned off on purpose.
+    return new SqliteQueue({ ...options, file: ':memory:', fallbackReason: reason });
   }
 }

@@ -24,19 +24,25 @@ export interface RawRow {
   bytes: number;
 }
 
+/** A row a deletion that may hit delivered events took out: its size, and whether it was kept delivered (1) or not (0). */
+export interface DeletedRow {
+  bytes: number;
+  retained: number;
+}
+
 /** Every statement the queue runs, prepared once per open file. */
 export interface Statements {
-  totals: Database.Statement<[], { n: number; b: number; m: number }>;
+  totals: Database.Statement<[], { n: number; b: number; m: number; r: number }>;
   insert: Database.Statement<[number, string, string, string, number, number, number, number]>;
   delete: Database.Statement<[number], { bytes: number }>;
   retain: Database.Statement<[number]>;
   after: Database.Statement<[number, number], RawRow>;
   oldestOf: Database.Statement<[string], { id: number }>;
   oldest: Database.Statement<[], { read_at: number }>;
-  dropOldest: Database.Statement<[number], { device: string; bytes: number }>;
-  expire: Database.Statement<[number], { device: string; bytes: number }>;
-  releaseRetained: Database.Statement<[string], { bytes: number }>;
-  dropDevice: Database.Statement<[string], { bytes: number }>;
+  dropOldest: Database.Statement<[number], DeletedRow & { device: string }>;
+  expire: Database.Statement<[number], DeletedRow & { device: string }>;
+  releaseRetained: Database.Statement<[string], DeletedRow>;
+  dropDevice: Database.Statement<[string], DeletedRow>;
   resetRetained: Database.Statement<[string]>;
   retainedDevices: Database.Statement<[], { device: string; since: number }>;
   knownDevices: Database.Statement<[], { device: string }>;
@@ -98,7 +104,9 @@ export function openQueueFile(options: QueueFileOptions): Database.Database {
 /** Prepares every statement of the queue on an open file. */
 export function prepareStatements(db: Database.Database): Statements {
   return {
-    totals: db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, COALESCE(MAX(id), 0) AS m FROM events'),
+    totals: db.prepare(
+      'SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, COALESCE(MAX(id), 0) AS m, COALESCE(SUM(retained), 0) AS r FROM events',
+    ),
     insert: db.prepare(
       'INSERT INTO events (id, device, topic, payload, qos, read_at, bytes, retained) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -109,12 +117,14 @@ export function prepareStatements(db: Database.Database): Statements {
     ),
     oldestOf: db.prepare('SELECT id FROM events WHERE device = ? AND retained = 0 ORDER BY id LIMIT 1'),
     oldest: db.prepare('SELECT read_at FROM events ORDER BY id LIMIT 1'),
-    dropOldest: db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) RETURNING device, bytes'),
-    expire: db.prepare(
-      'DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 1000) AND read_at < ? RETURNING device, bytes',
+    dropOldest: db.prepare(
+      'DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) RETURNING device, bytes, retained',
     ),
-    releaseRetained: db.prepare('DELETE FROM events WHERE device = ? AND retained = 1 RETURNING bytes'),
-    dropDevice: db.prepare('DELETE FROM events WHERE device = ? RETURNING bytes'),
+    expire: db.prepare(
+      'DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 1000) AND read_at < ? RETURNING device, bytes, retained',
+    ),
+    releaseRetained: db.prepare('DELETE FROM events WHERE device = ? AND retained = 1 RETURNING bytes, retained'),
+    dropDevice: db.prepare('DELETE FROM events WHERE device = ? RETURNING bytes, retained'),
     resetRetained: db.prepare('UPDATE events SET retained = 0 WHERE device = ? AND retained = 1'),
     retainedDevices: db.prepare('SELECT device, MIN(read_at) AS since FROM events WHERE retained = 1 GROUP BY device'),
     knownDevices: db.prepare('SELECT device FROM devices ORDER BY confirmed_at, device'),

@@ -23,6 +23,11 @@ export type QueueDropReason = 'full' | 'expired' | 'write-failed' | 'refused';
 export interface QueueStats {
   /** Events queued (not yet acknowledged, or kept until their device's registration is confirmed). */
   depth: number;
+  /**
+   * Of `depth`, those delivered already and only kept while their device settles (admission's `settleMs`): sent
+   * again only if its registration fails. The rest wait to be sent.
+   */
+  retained: number;
   bytes: number;
   /** Read time of the oldest queued event, ms; undefined when empty. */
   oldestReadAt: number | undefined;
@@ -43,4 +48,25 @@ export interface QueueStats {
   /** Where it lives; ':memory:' when the store is off. */
   location: string;
   durable: boolean;
+  /** Why it is in memory although a file was asked for (the store could not be opened); absent when that was the choice. */
+  fallbackReason?: string;
+}
+
+/**
+ * Of the queued events, how many were delivered already and are only kept while their device settles (admission's
+ * `settleMs`), as readiness and `status` say it; '' when none. Without it a queue of delivered events reads as a backlog.
+ */
+export function settlingNote(queue: Pick<QueueStats, 'depth' | 'retained'>): string {
+  // Absent too: `status` may ask a gateway older than this count.
+  if (!queue.retained) return '';
+  const waiting = queue.depth - queue.retained;
+  return ` (${waiting > 0 ? `${waiting} to send; ` : ''}${queue.retained} delivered, kept while their device settles)`;
+}
+
+/** Why the queue is in memory, as readiness and `status` say it: by choice or because the store failed; undefined on disk. */
+export function inMemoryNote(queue: Pick<QueueStats, 'durable' | 'fallbackReason'>): string | undefined {
+  if (queue.durable) return undefined;
+  return queue.fallbackReason === undefined
+    ? 'in memory: store.enabled is false'
+    : `in memory only: the store could not be opened (${queue.fallbackReason})`;
 }

@@ -19,6 +19,8 @@ export interface QueueOptions extends QueueFileOptions {
   commitBatch: number;
   /** FULL survives a power cut (fsync per group commit); NORMAL only a crash of the process. */
   synchronous: 'full' | 'normal';
+  /** Set by openQueue when this queue in memory stands in for a file that could not be used: why (stats say it). */
+  fallbackReason?: string;
   /** Tests: the log's size that starts a checkpoint (default 4 MiB, as SQLite's own), and the fsync that FileSync runs. */
   checkpointBytes?: number;
   fsync?: typeof import('node:fs').fsync;
@@ -66,6 +68,11 @@ export class SqliteQueue {
   private committedMaxId: number;
   private count: number;
   private byteCount: number;
+  /**
+   * Of `count`, events delivered but kept while their device settles: buffered as 'retained', committed with
+   * retained = 1, or a retaining acknowledgement waiting for the commit. A counter, so stats() never scans the file.
+   */
+  private retainedCount: number;
   private timer: NodeJS.Timeout | undefined;
   /**
    * When what is buffered must be committed (performance.now()), or 0 when nothing is waiting. The timer is not
@@ -124,9 +131,10 @@ export class SqliteQueue {
             holdLimitMs: options.holdLimitMs,
             now: this.monotonicNow,
           });
-    const totals = this.statements.totals.get() ?? { n: 0, b: 0, m: 0 };
+    const totals = this.statements.totals.get() ?? { n: 0, b: 0, m: 0, r: 0 };
     this.count = totals.n;
     this.byteCount = totals.b;
+    this.retainedCount = totals.r;
     this.committedMaxId = totals.m;
     this.nextId = totals.m + 1;
     this.clockWatch = new ClockStepWatch(this.now, this.monotonicNow, this.nextId);
@@ -180,6 +188,7 @@ export class SqliteQueue {
       if (event?.state !== 'queued') return;
       if (retain) {
         event.state = 'retained';
+        this.retainedCount++;
         return;
       }
       event.state = 'gone';
@@ -192,7 +201,10 @@ export class SqliteQueue {
       if (--this.live === 0 && this.acks.size === 0) this.settleBuffer();
       return;
     }
+    // An id acknowledged again before the commit (rare) replaces its first answer, in the count too.
+    const before = this.acks.get(id) === true;
     this.acks.set(id, retain);
+    if (retain !== before) this.retainedCount += retain ? 1 : -1;
     this.scheduleCommit();
   }
 
@@ -244,8 +256,8 @@ export class SqliteQueue {
   releaseRetained(device: string): void {
     for (const event of this.buffer) {
       if (event.device !== device || event.state !== 'retained') continue;
-      event.state = 'gone';
       this.forget(event);
+      event.state = 'gone';
     }
     this.recountLive();
     this.writeOutside(() => {
@@ -255,9 +267,13 @@ export class SqliteQueue {
 
   /** Makes a device's retained events undelivered again (its registration failed: they go again). */
   resetRetained(device: string): void {
-    for (const event of this.buffer) if (event.device === device && event.state === 'retained') event.state = 'queued';
+    for (const event of this.buffer) {
+      if (event.device !== device || event.state !== 'retained') continue;
+      event.state = 'queued';
+      this.retainedCount--;
+    }
     this.writeOutside(() => {
-      this.statements.resetRetained.run(device);
+      this.retainedCount -= this.statements.resetRetained.run(device).changes;
     });
   }
 
@@ -265,8 +281,8 @@ export class SqliteQueue {
   dropDevice(device: string): void {
     for (const event of this.buffer) {
       if (event.device !== device || event.state === 'gone') continue;
-      event.state = 'gone';
       this.forget(event);
+      event.state = 'gone';
       this.drops.count(device, 'refused');
     }
     this.recountLive();
@@ -293,6 +309,8 @@ export class SqliteQueue {
     const acks = this.acks;
     const s = this.statements;
     const last = buffer[buffer.length - 1];
+    // Retaining acknowledgements whose row went meanwhile (dropped, expired): out of the count once the commit holds.
+    let retainsLost = 0;
     // The steady state: every event was acknowledged before its commit. Nothing to write, nothing to flush.
     if (acks.size === 0 && buffer.every((event) => event.state === 'gone')) return this.settleBuffer();
     try {
@@ -303,7 +321,7 @@ export class SqliteQueue {
           s.insert.run(event.id, event.device, event.topic, event.payload, event.qos, event.readAt, event.bytes, retained);
         }
         for (const [id, retain] of acks) {
-          if (retain) s.retain.run(id);
+          if (retain) retainsLost += 1 - s.retain.run(id).changes;
           else for (const row of s.delete.all(id)) this.forget(row);
         }
       })();
@@ -314,6 +332,7 @@ export class SqliteQueue {
       return;
     }
     this.counters.commits++;
+    this.retainedCount -= retainsLost;
     if (last) this.committedMaxId = Math.max(this.committedMaxId, last.id);
     this.buffer = [];
     this.live = 0;
@@ -334,6 +353,7 @@ export class SqliteQueue {
     oldestReadAt ??= this.buffer.find((event) => event.state !== 'gone')?.readAt;
     return {
       depth: this.count,
+      retained: this.retainedCount,
       bytes: this.byteCount,
       oldestReadAt,
       ...this.counters,
@@ -345,6 +365,7 @@ export class SqliteQueue {
       dropped: { ...this.drops.byReason },
       location: this.options.file,
       durable: this.options.file !== ':memory:',
+      ...(this.options.fallbackReason !== undefined ? { fallbackReason: this.options.fallbackReason } : {}),
     };
   }
 
@@ -492,10 +513,11 @@ export class SqliteQueue {
     return low;
   }
 
-  /** Takes a deleted row out of the counts. */
-  private forget(row: { bytes: number }): void {
+  /** Takes a deleted row, or a buffered event given up (before it is marked gone), out of the counts. */
+  private forget(row: { bytes: number; retained?: number; state?: BufferedEvent['state'] }): void {
     this.count--;
     this.byteCount -= row.bytes;
+    if (row.retained === 1 || row.state === 'retained') this.retainedCount--;
   }
 
   /**
@@ -622,6 +644,7 @@ export class SqliteQueue {
       this.db = openQueueFile(this.options);
       this.statements = prepareStatements(this.db);
       this.count = this.buffer.filter((event) => event.state !== 'gone').length;
+      this.retainedCount = this.buffer.filter((event) => event.state === 'retained').length;
       this.byteCount = this.buffer.reduce((sum, event) => sum + (event.state === 'gone' ? 0 : event.bytes), 0);
       this.acks.clear();
       this.committedMaxId = 0;

@@ -108,6 +108,12 @@ const ioError = (): NodeJS.ErrnoException =>
 
 const payloads = (queue: SqliteQueue, after = 0, limit = 10_000) => queue.readAfter(after, limit).map((event) => event.payload);
 
+/** Queued, of those the delivered ones kept, and what is left to send (what a read returns: the count must agree). */
+function kept(queue: SqliteQueue) {
+  const { depth, retained } = queue.stats();
+  return { depth, retained, toSend: payloads(queue).length };
+}
+
 describe('SqliteQueue: append, acknowledge, replay', () => {
   it('reads events back oldest first, before and after they are committed', () => {
     const queue = open();
@@ -228,6 +234,60 @@ describe('SqliteQueue: append, acknowledge, replay', () => {
     queue = reopen(queue);
     expect(payloads(queue)).toEqual([]);
     expect(queue.retainedDevices()).toEqual([{ device: 'sensor/new', since: event!.readAt }]);
+  });
+
+  it('counts the delivered events it keeps (retained), buffered or on disk, across a restart, until reset or released', () => {
+    let queue = open();
+    const [a0, a1] = appendMany(queue, 'new', 2);
+    appendMany(queue, 'old', 1);
+    queue.acknowledge(a0!.id, true);
+    expect(kept(queue)).toEqual({ depth: 3, retained: 1, toSend: 2 });
+    queue.commit();
+    // Acknowledged after its commit: counted at once, not only at the next commit.
+    queue.acknowledge(a1!.id, true);
+    expect(kept(queue)).toEqual({ depth: 3, retained: 2, toSend: 1 });
+    queue.commit();
+    queue = reopen(queue);
+    expect(kept(queue)).toEqual({ depth: 3, retained: 2, toSend: 1 });
+    queue.resetRetained('sensor/new');
+    expect(kept(queue)).toEqual({ depth: 3, retained: 0, toSend: 3 });
+    const [b0, b1] = queue.readAfter(0, 10).filter((event) => event.device === 'sensor/new');
+    queue.acknowledge(b0!.id, true);
+    queue.acknowledge(b1!.id, true);
+    expect(kept(queue)).toEqual({ depth: 3, retained: 2, toSend: 1 });
+    queue.releaseRetained('sensor/new');
+    expect(kept(queue)).toEqual({ depth: 1, retained: 0, toSend: 1 });
+  });
+
+  it('takes the kept events it drops out of that count: a refused device, room made, expiry', () => {
+    const refused = open();
+    const bad = appendMany(refused, 'bad', 2);
+    refused.acknowledge(bad[0]!.id, true);
+    refused.commit();
+    refused.acknowledge(bad[1]!.id, true);
+    refused.acknowledge(appendMany(refused, 'bad', 1)[0]!.id, true);
+    expect(kept(refused)).toEqual({ depth: 3, retained: 3, toSend: 0 });
+    refused.dropDevice('sensor/bad');
+    expect(kept(refused)).toEqual({ depth: 0, retained: 0, toSend: 0 });
+
+    const full = open({ maxBytes: (topic('a').length + '{"n":0}'.length) * 10 });
+    for (const event of appendMany(full, 'a', 8)) full.acknowledge(event.id, true);
+    full.commit();
+    appendMany(full, 'a', 4, 8);
+    // Drop-oldest frees room in batches: however many went, what is left must add up.
+    const left = kept(full);
+    expect(full.stats().dropped.full).toBeGreaterThan(0);
+    expect(left.retained).toBeLessThan(8);
+    expect(left.depth).toBe(left.retained + left.toSend);
+
+    let now = 10_000_000;
+    const old = open({ maxAgeMs: 1000, now: () => now });
+    for (const n of [0, 1]) old.acknowledge(old.append('sensor/a', topic('a'), `{"n":${n}}`, 1, now)!.id, true);
+    old.commit();
+    expect(kept(old)).toEqual({ depth: 2, retained: 2, toSend: 0 });
+    now += 5000;
+    (old as unknown as { expire(): void }).expire();
+    expect(kept(old)).toEqual({ depth: 0, retained: 0, toSend: 0 });
   });
 
   it('finds a device’s oldest undelivered event', () => {
@@ -690,6 +750,8 @@ describe('SqliteQueue: a file that cannot be used', () => {
     expect(queue.stats()).toMatchObject({ durable: false, location: ':memory:' });
     const [line] = records(/queueing in memory instead/);
     expect(line?.msg).toContain(file);
+    // Readiness and `status` say why, which tells this from a store turned off on purpose.
+    expect(queue.stats().fallbackReason).toContain(file);
     appendMany(queue, 'a', 2);
     expect(payloads(queue)).toHaveLength(2);
   });
@@ -702,6 +764,16 @@ describe('SqliteQueue: a file that cannot be used', () => {
     queues.push(queue);
     expect(queue.stats().durable).toBe(false);
     expect(records(/queueing in memory instead/)[0]?.msg).toMatch(new RegExp(`${file}.*not writable|cannot open ${file}`));
+    expect(queue.stats().fallbackReason).toMatch(new RegExp(`${file}.*not writable|cannot open ${file}`));
+  });
+
+  it('in memory when asked to be (store.enabled: false): no failure to report', () => {
+    const { logger, records } = capturingLogger();
+    const queue = openQueue(options({ file: ':memory:', logger }));
+    queues.push(queue);
+    expect(queue.stats()).toMatchObject({ durable: false, location: ':memory:' });
+    expect(queue.stats().fallbackReason).toBeUndefined();
+    expect(records(/./)).toEqual([]);
   });
 
   it('on a full disk keeps events in memory, says which file, and writes them once there is room', () => {
