@@ -2,7 +2,7 @@ import { compactAddress } from '../../adapters/ble/ble-identifiers.js';
 import { parseTcpPath } from '../../adapters/serial/tcp-channel.js';
 import { addressVariables, portVariables } from '../../adapters/template-variables.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
-import type { TemplateVars } from '../config/template-variables.js';
+import { placeholdersOf, type TemplateVars } from '../config/template-variables.js';
 import { UsageError } from './arguments.js';
 import { loadProfileSet, type ProfileSetOptions, profileNamed } from './profile-set.js';
 
@@ -53,24 +53,35 @@ export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget 
   const { profile } = profileNamed(profiles, options.profile ?? port?.profile ?? '');
 
   const vars: TemplateVars = {};
-  let note: string | undefined;
+  /** The variables of a port nobody named: DEFAULT_PORT's. */
+  let assumed: string[] = [];
   if (profile.transport.kind === 'serial') {
     const path = port?.path ?? options.port ?? DEFAULT_PORT;
     const tcp = parseTcpPath(path);
-    Object.assign(vars, portVariables(path, tcp));
-    if (!port && !options.port && usesPortVariables(profile))
-      note = `device ids assume the port is ${DEFAULT_PORT}; give --port PATH (or --var port.name=…) for another`;
+    const values = portVariables(path, tcp);
+    Object.assign(vars, values);
+    if (!port && !options.port) assumed = Object.keys(values);
   }
   if (options.mac) {
     const address = compactAddress(options.mac);
     if (!address) throw new UsageError(`--mac "${options.mac}" is not a MAC address like aa:bb:cc:dd:ee:ff`);
     Object.assign(vars, addressVariables(address));
   }
+  const given = new Set<string>();
   for (const assignment of options.var ?? []) {
     const match = /^([A-Za-z0-9_.-]+)=(.*)$/.exec(assignment);
     if (!match?.[1]) throw new UsageError(`--var "${assignment}" is not NAME=VALUE`);
     vars[match[1]] = match[2];
+    given.add(match[1]);
   }
+  // Said only when the id really takes a value from the assumed port: --var may have set every variable it names.
+  const guessed = assumedIn(
+    profile,
+    assumed.filter((name) => !given.has(name)),
+  );
+  const note = guessed
+    ? `device ids assume the port is ${DEFAULT_PORT}; give --port PATH (or --var ${guessed}=…) for another`
+    : undefined;
   return {
     profile,
     vars,
@@ -79,8 +90,10 @@ export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget 
   };
 }
 
-function usesPortVariables(profile: HardwareProfile): boolean {
-  return `${profile.device.typeId}${profile.device.deviceId}`.includes('{port.');
+/** The first of `names` that the profile's device template (typeId, deviceId) uses, if any. */
+function assumedIn(profile: HardwareProfile, names: readonly string[]): string | undefined {
+  const used = placeholdersOf(`${profile.device.typeId}${profile.device.deviceId}`).map(({ name }) => name);
+  return used.find((name) => names.includes(name));
 }
 
 function listPorts(ports: Array<{ path?: string; profile: string }>): string {

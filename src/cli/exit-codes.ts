@@ -7,7 +7,7 @@ export const EXIT_CODES = {
   ok: 0,
   /** Anything else: a start failure (a port or plugin), a crash. systemd restarts the service. */
   failure: 1,
-  /** Bad command-line usage (commander's own code for it, too). */
+  /** Bad command-line usage: a UsageError, or commander's own (a missing or unknown option), which main.ts maps from its 1. */
   usage: 2,
   /** The config, a profile or the token file is invalid (issue 10: "2 for an invalid config"). */
   invalidConfig: 2,

@@ -1,6 +1,6 @@
 // First: before any schema parses.
 import './zod-runtime.js';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../package-root.js';
 import { endStartUp } from '../start-up.js';
 import { UsageError } from './arguments.js';
@@ -26,9 +26,14 @@ export function buildProgram(): Command {
     .description('Bridge serial and Bluetooth LE peripherals to a Watson IoT Platform-style MQTT service')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError()
+    // Commander's usage errors (a missing or unknown option) exit 1 by default, which systemd restarts; they are
+    // thrown instead, and end below with the usage code. Subcommands inherit this.
+    .exitOverride()
     // The daemons end start-up mode once they run (src/start-up.ts); every other command's work is its own.
     .hook('preAction', (_program, command) => {
-      if (!DAEMON_COMMANDS.has(command.name())) endStartUp();
+      if (DAEMON_COMMANDS.has(command.name())) return;
+      endStartUp();
+      stopQuietlyWhenStdoutCloses();
     });
   registerPlatformCommand(program);
   registerDemoCommand(program);
@@ -46,10 +51,30 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * `wiotp-gateway store export | head -2`: once the reader has gone, a write fails with EPIPE (Node ignores SIGPIPE),
+ * an 'error' event on stdout that nobody listens to, so an uncaught exception and its stack. The command stops
+ * quietly instead, exit 0, as `cat` does; any other write error (a full disk) is one line and exit 1. Not for the
+ * daemons: there it stays a fault (`run` saves its queue), exit 1, so that a supervisor restarts them.
+ */
+function stopQuietlyWhenStdoutCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT_CODES.ok);
+    process.stderr.write(`wiotp-gateway: cannot write to stdout: ${error.message}\n`);
+    process.exit(EXIT_CODES.failure);
+  });
+}
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`wiotp-gateway: ${message}\n`);
-  process.exitCode = error instanceof UsageError ? EXIT_CODES.usage : EXIT_CODES.failure;
+  if (error instanceof CommanderError) {
+    // Commander has printed the error (and the help) already; --help and --version end with 0. Exiting now, as
+    // commander itself would, also leaves no write error on a closed pipe (`--help | head`) to surface later.
+    process.exit(error.exitCode === EXIT_CODES.ok ? EXIT_CODES.ok : EXIT_CODES.usage);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`wiotp-gateway: ${message}\n`);
+    process.exitCode = error instanceof UsageError ? EXIT_CODES.usage : EXIT_CODES.failure;
+  }
 }

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { packageRoot } from '../package-root.js';
 import { fail, ok, type Result } from '../result.js';
 import { readDataFile } from './data-file.js';
-import { type GatewayConfig, gatewayConfigSchema } from './gateway-config.js';
+import { connectionSchema, type GatewayConfig, gatewayConfigSchema } from './gateway-config.js';
 import { type HardwareProfile, hardwareProfileSchema } from './profile-schema.js';
 
 export { parseDataText, readDataFile } from './data-file.js';
@@ -56,7 +56,53 @@ export const ENV_OVERRIDES = {
   WIOTP_LOG_LEVEL: 'log.level',
 } as const;
 
-/** Applies ENV_OVERRIDES to raw config data before validation. */
+/** The choices of the keys the environment may override, from the schema that checks them in the file. */
+const TRANSPORTS: readonly string[] = connectionSchema.shape.transport.unwrap().options;
+const LOG_LEVELS: readonly string[] = gatewayConfigSchema.shape.log.unwrap().shape.level.unwrap().options;
+
+/** The ENV_OVERRIDES values set in an environment, each as its config key takes it. */
+interface EnvOverrideValues {
+  token?: string;
+  host?: string;
+  port?: number;
+  transport?: string;
+  level?: string;
+}
+
+/**
+ * Reads ENV_OVERRIDES from `env`: a value its config key cannot take is left out and named by its variable,
+ * since the config's path (`connection.port`) would point at a key that is not in the file.
+ */
+function readEnvOverrides(env: NodeJS.ProcessEnv): { values: EnvOverrideValues; problems: SchemaProblem[] } {
+  const values: EnvOverrideValues = {};
+  const problems: SchemaProblem[] = [];
+  const refuse = (variable: keyof typeof ENV_OVERRIDES, expected: string): void => {
+    problems.push({ path: variable, message: `expected ${expected}, got ${JSON.stringify(env[variable])}` });
+  };
+  if (env.WIOTP_TOKEN) values.token = env.WIOTP_TOKEN;
+  if (env.WIOTP_HOST) values.host = env.WIOTP_HOST;
+  if (env.WIOTP_PORT) {
+    const port = Number(env.WIOTP_PORT);
+    if (/^\d+$/.test(env.WIOTP_PORT) && port >= 1 && port <= 65535) values.port = port;
+    else refuse('WIOTP_PORT', 'a port number (1-65535)');
+  }
+  if (env.WIOTP_TRANSPORT) {
+    if (TRANSPORTS.includes(env.WIOTP_TRANSPORT)) values.transport = env.WIOTP_TRANSPORT;
+    else refuse('WIOTP_TRANSPORT', `one of ${TRANSPORTS.join(', ')}`);
+  }
+  if (env.WIOTP_LOG_LEVEL) {
+    if (LOG_LEVELS.includes(env.WIOTP_LOG_LEVEL)) values.level = env.WIOTP_LOG_LEVEL;
+    else refuse('WIOTP_LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return { values, problems };
+}
+
+/** The ENV_OVERRIDES set in `env` whose values their config keys cannot take, each named by its variable. */
+export function envOverrideProblems(env: NodeJS.ProcessEnv): SchemaProblem[] {
+  return readEnvOverrides(env).problems;
+}
+
+/** Applies ENV_OVERRIDES to raw config data before validation; a bad value is left out (see envOverrideProblems). */
 export function applyEnvOverrides(data: unknown, env: NodeJS.ProcessEnv): unknown {
   if (typeof data !== 'object' || data === null) return data;
   const config = structuredClone(data) as Record<string, unknown>;
@@ -68,19 +114,24 @@ export function applyEnvOverrides(data: unknown, env: NodeJS.ProcessEnv): unknow
       (section as Record<string, unknown>)[key] = value;
     }
   };
-  if (env.WIOTP_TOKEN) config.auth = { token: env.WIOTP_TOKEN };
-  if (env.WIOTP_HOST) set('connection', 'host', env.WIOTP_HOST);
-  if (env.WIOTP_PORT) set('connection', 'port', Number(env.WIOTP_PORT));
-  if (env.WIOTP_TRANSPORT) set('connection', 'transport', env.WIOTP_TRANSPORT);
-  if (env.WIOTP_LOG_LEVEL) set('log', 'level', env.WIOTP_LOG_LEVEL);
+  const { values } = readEnvOverrides(env);
+  if (values.token !== undefined) config.auth = { token: values.token };
+  if (values.host !== undefined) set('connection', 'host', values.host);
+  if (values.port !== undefined) set('connection', 'port', values.port);
+  if (values.transport !== undefined) set('connection', 'transport', values.transport);
+  if (values.level !== undefined) set('log', 'level', values.level);
   return config;
 }
 
-/** Loads and validates a gateway config file, with environment overrides. */
+/** Loads and validates a gateway config file, with environment overrides; a bad override is named by its variable. */
 export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process.env): Result<GatewayConfig> {
   const data = readDataFile(file);
   if (!data.ok) return data;
-  return validate(gatewayConfigSchema, applyEnvOverrides(data.value, env), file);
+  const config = validate(gatewayConfigSchema, applyEnvOverrides(data.value, env), file);
+  const problems = envOverrideProblems(env);
+  if (problems.length === 0) return config;
+  const reasons = problems.map((problem) => `${problem.path}: ${problem.message}`);
+  return fail([...reasons, ...(config.ok ? [] : [config.reason])].join('\n'));
 }
 
 /** Resolves the gateway token from the config, a file or an environment variable. Never logged. */

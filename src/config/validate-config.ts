@@ -5,6 +5,7 @@ import { likelyMeant } from './likely-meant.js';
 import {
   applyEnvOverrides,
   checkSchema,
+  envOverrideProblems,
   type ProfileFile,
   readDataFile,
   readProfileFiles,
@@ -85,6 +86,8 @@ function displayPath(file: string): string {
 
 async function checkInto(report: ConfigReport, file: string, environment: ConfigCheckEnvironment): Promise<void> {
   const error = (path: string, message: string, where = file) => report.errors.push({ file: where, path, message });
+  // A bad override is the config as `run` would see it, at the variable's name: the file has no such key.
+  for (const problem of envOverrideProblems(environment.env)) error(problem.path, problem.message);
   const data = readDataFile(file);
   if (!data.ok) {
     error('(root)', data.reason);
