@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from './arguments.js';
@@ -68,7 +69,9 @@ export function registerStoreCommand(program: Command): Command {
     .action(async (options: StoreTarget & { format: string }) => {
       if (options.format !== 'jsonl') throw new UsageError(`--format ${options.format}: expected jsonl`);
       const { exportQueue } = await import('../store/store-inspection.js');
-      exportQueue(await queueFileOf(options), (event) => process.stdout.write(`${JSON.stringify(event)}\n`));
+      await exportQueue(await queueFileOf(options), (event) =>
+        process.stdout.write(`${JSON.stringify(event)}\n`) ? undefined : once(process.stdout, 'drain').then(() => undefined),
+      );
     });
   target(store.command('purge'))
     .description('delete every queued event (they will never be sent)')

@@ -72,8 +72,12 @@ export function inspectQueue(file: string): QueueInspection {
   }
 }
 
-/** Every queued event, oldest first, handed to `write` one at a time (a backlog may be large). */
-export function exportQueue(file: string, write: (event: ExportedEvent) => void): number {
+/**
+ * Every queued event, oldest first, handed to `write` one at a time (a backlog may be large: up to store.maxBytes).
+ * When `write` returns a promise (its reader is behind: a pipe into `less` or over ssh), the next row waits for it, so
+ * the export holds one row in memory, not the whole backlog as text.
+ */
+export async function exportQueue(file: string, write: (event: ExportedEvent) => Promise<void> | undefined): Promise<number> {
   const db = openStopped(file);
   try {
     let count = 0;
@@ -89,7 +93,7 @@ export function exportQueue(file: string, write: (event: ExportedEvent) => void)
       payload: string;
     }>;
     for (const row of rows) {
-      write({
+      const written = write({
         id: row.id,
         device: row.device,
         topic: row.topic,
@@ -98,6 +102,7 @@ export function exportQueue(file: string, write: (event: ExportedEvent) => void)
         retained: row.retained === 1,
         payload: row.payload,
       });
+      if (written) await written;
       count++;
     }
     return count;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteQueue } from '../../src/store/sqlite-queue.js';
+import { exportQueue } from '../../src/store/store-inspection.js';
 import { BIN } from '../support/cli.js';
 import { testQueueOptions } from '../support/queue-options.js';
 
@@ -41,5 +42,25 @@ describe('wiotp-gateway store export | head', () => {
     const [code, signal] = await closed;
     expect(stderr).toBe('');
     expect({ code, signal }).toEqual({ code: 0, signal: null });
+  });
+
+  it('holds one row at a time for a reader that is behind: the next waits for the last write to drain', async () => {
+    const file = queueFile(1_000);
+    const seen: number[] = [];
+    let drain: (() => void) | undefined;
+    const exported = exportQueue(file, (event) => {
+      seen.push(JSON.parse(event.payload).n);
+      // Every 100th write finds the pipe full, as process.stdout.write returning false does.
+      if (seen.length % 100 !== 1) return undefined;
+      return new Promise<void>((resolve) => (drain = resolve));
+    });
+    for (let paused = 1; paused <= 10; paused++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Stopped at the write that found the pipe full: nothing more was read from the file meanwhile.
+      expect(seen.length).toBe(100 * (paused - 1) + 1);
+      drain?.();
+    }
+    expect(await exported).toBe(1_000);
+    expect(seen).toEqual(Array.from({ length: 1_000 }, (_, n) => n));
   });
 });
