@@ -117,6 +117,8 @@ export function exitCounters(gateway: RunningGateway): Record<string, number | s
     rejects: Object.values(pipeline.rejects).reduce((sum, count) => sum + count, 0),
     commands: pipeline.commandsDelivered,
     queued: queue.depth,
+    // Of those, delivered already and only kept while their device settles (sent again if its registration fails).
+    retained: queue.retained,
     store: queue.location,
   };
 }

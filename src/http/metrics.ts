@@ -91,6 +91,12 @@ export function createMetricsRegistry(status: StatusSource): Registry {
     Object.entries(s.notifications).map(([reason, count]) => [{ reason }, count ?? 0]),
   );
   gauge('wiotp_queue_events', 'Events in the durable queue.', [], (s) => one(s.queue.depth));
+  gauge(
+    'wiotp_queue_retained_events',
+    'Of wiotp_queue_events, those delivered already and only kept while their device settles.',
+    [],
+    (s) => one(s.queue.retained),
+  );
   gauge('wiotp_queue_bytes', 'Bytes (topic and payload) in the durable queue.', [], (s) => one(s.queue.bytes));
   gauge('wiotp_queue_oldest_age_seconds', 'Age of the oldest queued event (0 when empty).', [], (s) =>
     one(s.queue.oldestAgeSeconds ?? 0),

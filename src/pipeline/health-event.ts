@@ -12,7 +12,8 @@ export interface HealthPayload {
   cpu: number;
   eventsPerSecond: number;
   session: string;
-  queue: { events: number; bytes: number; oldestAgeSeconds: number | null; durable: boolean };
+  /** `retained`: of `events`, those delivered already and only kept while their device settles. */
+  queue: { events: number; retained: number; bytes: number; oldestAgeSeconds: number | null; durable: boolean };
   devices: Record<string, number>;
   channels: Record<string, number>;
   notifications: Record<string, number>;
@@ -67,6 +68,7 @@ export class HealthEvent {
       session: status.session.state,
       queue: {
         events: status.queue.depth,
+        retained: status.queue.retained,
         bytes: status.queue.bytes,
         oldestAgeSeconds: status.queue.oldestAgeSeconds ?? null,
         durable: status.queue.durable,

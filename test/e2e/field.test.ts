@@ -97,6 +97,7 @@ describe('a gateway in the field: health, metrics, status', () => {
     expect(metrics.value('wiotp_events_published_total')).toBeGreaterThanOrEqual(3);
     expect(metrics.value('wiotp_session_online')).toBe(1);
     expect(metrics.value('wiotp_queue_durable')).toBe(1);
+    expect(metrics.value('wiotp_queue_retained_events')).toBeLessThanOrEqual(metrics.value('wiotp_queue_events') ?? -1);
     expect(metrics.value('wiotp_queue_sync_failures_total')).toBe(0);
     expect(metrics.value('wiotp_devices', { state: 'active' })).toBe(1);
     expect(metrics.value('process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
@@ -129,6 +130,9 @@ describe('a gateway in the field: health, metrics, status', () => {
     );
     const payload = JSON.parse(event.payload.toString());
     expect(payload).toMatchObject({ session: 'online', queue: { durable: true }, channels: { online: 1 } });
+    // Of the queued events, those delivered and kept while their device settles (a new device here).
+    expect(payload.queue.retained).toBeTypeOf('number');
+    expect(payload.queue.retained).toBeLessThanOrEqual(payload.queue.events);
     expect(payload.rssBytes).toBeGreaterThan(10_000_000);
     expect(payload.uptimeSeconds).toBeGreaterThanOrEqual(0);
     expect(gateway.url).toMatch(/^http:/);
