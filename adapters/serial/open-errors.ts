@@ -44,5 +44,6 @@ export function openContext(device: string): OpenContext {
   } catch {
     // No /etc/group or no device: the words fall back to "usually dialout".
   }
-  return { user: userInfo().username, group };
+  // A device only root's group may open is no group to join: the words then fall back to dialout's.
+  return { user: userInfo().username, group: group === 'root' ? undefined : group };
 }

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeOpenError } from '../../../adapters/serial/open-errors.js';
+import { describeOpenError, openContext } from '../../../adapters/serial/open-errors.js';
 
 // serialport's own messages, as it gives them on Linux (bindings-cpp 12).
 const PERMISSION = new Error('Error: Permission denied, cannot open /dev/ttyUSB0');
@@ -36,5 +39,20 @@ describe('describeOpenError', () => {
     expect(
       describeOpenError(new Error('Error: No such file or directory, cannot open /dev/ttyUSB3'), '/dev/ttyUSB3', { user: 'pi' }),
     ).toBe('/dev/ttyUSB3 does not exist (unplugged?)');
+  });
+
+  it("reads the device's group, but never advises joining root's", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wiotp-open-'));
+    try {
+      const file = join(dir, 'ttyFAKE');
+      writeFileSync(file, '');
+      // Made by this test's user: its group is theirs, and root's when the tests run as root.
+      const context = openContext(file);
+      if (process.getgid?.() === 0) expect(context.group).toBeUndefined();
+      else expect(context.group).toBeTypeOf('string');
+      expect(openContext(join(dir, 'missing')).group).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
