@@ -66,17 +66,7 @@ async function setup(env?: Record<string, string>, connection?: Record<string, u
     mqttPort: proxy.port,
     adapters: [{ kind: 'serial', ports: [{ path: pair.gatewayPath, profile: 'json-sensor' }] }],
     env,
-    ...(connection && {
-      extra: {
-        connection: {
-          transport: 'tcp',
-          host: '127.0.0.1',
-          port: proxy.port,
-          reconnect: { initialMs: 50, maxMs: 300 },
-          ...connection,
-        },
-      },
-    }),
+    connection,
   });
   gateways.push(gateway);
   let written = 0;

@@ -21,8 +21,17 @@ export class GatewayProcess {
   log = '';
   private readonly env: Record<string, string>;
 
-  /** `env` is added to the daemon's environment (an LD_PRELOAD shim, for one). */
-  constructor(config: { mqttPort: number; adapters: unknown[]; extra?: Record<string, unknown>; env?: Record<string, string> }) {
+  /**
+   * `env` is added to the daemon's environment (an LD_PRELOAD shim, for one); `connection` to its connection config
+   * (keepaliveSeconds, for one); `extra` to the config's top level.
+   */
+  constructor(config: {
+    mqttPort: number;
+    adapters: unknown[];
+    connection?: Record<string, unknown>;
+    extra?: Record<string, unknown>;
+    env?: Record<string, string>;
+  }) {
     this.env = config.env ?? {};
     this.dir = mkdtempSync(join(tmpdir(), 'wiotp-gw-'));
     this.configFile = join(this.dir, 'gateway.json');
@@ -32,7 +41,13 @@ export class GatewayProcess {
         org: ORG,
         gateway: { typeId: GATEWAY.typeId, deviceId: GATEWAY.deviceId },
         auth: { token: GATEWAY.token },
-        connection: { transport: 'tcp', host: '127.0.0.1', port: config.mqttPort, reconnect: { initialMs: 50, maxMs: 300 } },
+        connection: {
+          transport: 'tcp',
+          host: '127.0.0.1',
+          port: config.mqttPort,
+          reconnect: { initialMs: 50, maxMs: 300 },
+          ...config.connection,
+        },
         store: { path: join(this.dir, 'state') },
         http: { listen: '127.0.0.1:0' },
         log: { level: 'info' },
