@@ -1,7 +1,7 @@
 // What the benchmark and the soak share: child processes measured from /proc, the platform, a socat pty with
 // the test's device end, a TCP proxy to cut the network, gateway configs.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, process.env.BENCH_BIN ?? 'bin/wiotp-gateway.js');
 export const ORG = 'bench1';
 export const GW = { type: 'bench-gw', id: 'gw1', token: 'bench-token' };
+/** A second gateway identity, for two systems connected at once (the side-by-side phase). */
+export const GW2 = { type: 'bench-gw', id: 'gw2', token: 'bench-token-2' };
 export const APP = { key: 'a-bench1-key', token: 'bench-app-token' };
 const CLK_TCK = 100;
 
@@ -61,6 +63,19 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** CPU time of every thread of a process, in seconds with nanosecond resolution (scheduler statistics). */
+export function cpuSecondsPrecise(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1e9;
+}
+
 export function rssMiB(pid) {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match[1]) / 1024;
@@ -86,7 +101,12 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 
 /** A free loopback port. */
 export async function freePort() {
@@ -108,6 +128,8 @@ export async function startPlatform() {
     '0',
     '--gateway',
     `${GW.type}:${GW.id}:${GW.token}`,
+    '--gateway',
+    `${GW2.type}:${GW2.id}:${GW2.token}`,
     '--app',
     `${APP.key}:${APP.token}`,
     '--log-level',
@@ -169,13 +191,13 @@ export async function startProxy(targetPort) {
 }
 
 /** Writes a gateway config for one serial port and returns its path. */
-export function writeGatewayConfig(file, { mqttPort, gatewayPath, format, httpPort, store = {}, extra = [] }) {
+export function writeGatewayConfig(file, { mqttPort, gatewayPath, format, httpPort, store = {}, extra = [], gateway = GW }) {
   writeFileSync(
     file,
     [
       `org: ${ORG}`,
-      `gateway: { typeId: ${GW.type}, deviceId: ${GW.id} }`,
-      `auth: { token: ${GW.token} }`,
+      `gateway: { typeId: ${gateway.type}, deviceId: ${gateway.id} }`,
+      `auth: { token: ${gateway.token} }`,
       `connection: { transport: tcp, host: 127.0.0.1, port: ${mqttPort}, reconnect: { initialMs: 100, maxMs: 1000 } }`,
       'publish: { qos: 1 }',
       `store: ${JSON.stringify(store)}`,
