@@ -7,7 +7,8 @@
 // - src/pipeline/gateway.ts is the daemon's composition root: it alone may import src/http values;
 // - src/index.ts (the library), src/testing/ (the plugin test kit) and src/cli/ are entry points: they import anything;
 // - adapters may import src/config values (a BLE adapter parses its options with the config schema);
-// - the console (src/console/) may import src/config/param-rules.ts, pure, so form and gateway check params alike.
+// - the console (src/console/) may import src/config/param-rules.ts, pure, so form and gateway check params alike, and
+//   src/store/queued-event.ts's pure wording of the queue's state, so the console says it as `status` and /readyz do.
 const BASICS = '^src/(result|backoff|logging|package-root|rx|timeout|clock)[.]ts$|^src/security/';
 
 /** A rule: files matching `from` may import nothing matching `to`, except what `allowed` matches. */
@@ -77,9 +78,9 @@ module.exports = {
     ),
     only(
       'console-is-a-front-end',
-      'The console front-end imports nothing of the back end but shared types and the pure param rules.',
+      "The console front-end imports nothing of the back end but shared types, the pure param rules and the queue's wording.",
       '^src/console/',
-      '^src/console/|^src/config/param-rules[.]ts$',
+      '^src/console/|^src/config/param-rules[.]ts$|^src/store/queued-event[.]ts$',
       { to: { dependencyTypesNot: ['type-only'] } },
     ),
     {

@@ -14,7 +14,8 @@ export interface SerialPortInfo {
   manufacturer?: string | undefined;
 }
 
-const normaliseUsbId = (id: string | undefined) => id?.toLowerCase().replace(/^0x/, '');
+/** A USB vendor or product id as `SerialPort.list()` gives it: lower case, no 0x. */
+export const normaliseUsbId = (id: string | undefined) => id?.toLowerCase().replace(/^0x/, '');
 
 /**
  * The one port that `match` names. None, or more than one, is a reason rather than a guess: picking one of

@@ -1,4 +1,5 @@
 import { compactAddress } from '../../adapters/ble/ble-identifiers.js';
+import { normaliseUsbId, type SerialMatch, serialMatchName } from '../../adapters/serial/port-match.js';
 import { parseTcpPath } from '../../adapters/serial/tcp-channel.js';
 import { addressVariables, portVariables } from '../../adapters/template-variables.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
@@ -37,11 +38,14 @@ export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget 
     return undefined;
   }
   const { profiles, config } = loadProfileSet(options);
-  let port: { path?: string; profile: string; deviceId?: string } | undefined;
+  let port: ConfigPort | undefined;
   if (config) {
     const ports = config.adapters.flatMap((adapter) => (adapter.kind === 'serial' ? adapter.ports : []));
     if (options.port) {
-      port = ports.find((candidate) => candidate.path === options.port);
+      // A port found by its USB match is named by the match's name, as in logs and status.
+      port = ports.find(
+        (candidate) => candidate.path === options.port || (candidate.match && serialMatchName(candidate.match) === options.port),
+      );
       if (!port && !options.profile)
         throw new UsageError(`--port: ${options.config} has no serial port ${options.port}; it has ${listPorts(ports)}`);
     } else if (!options.profile) {
@@ -55,12 +59,19 @@ export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget 
   const vars: TemplateVars = {};
   /** The variables of a port nobody named: DEFAULT_PORT's. */
   let assumed: string[] = [];
+  /** Variables a USB match leaves unknown until the port is found (its device, and what the match does not pin). */
+  let unknown: string[] = [];
   if (profile.transport.kind === 'serial') {
-    const path = port?.path ?? options.port ?? DEFAULT_PORT;
-    const tcp = parseTcpPath(path);
-    const values = portVariables(path, tcp);
-    Object.assign(vars, values);
-    if (!port && !options.port) assumed = Object.keys(values);
+    if (port?.match) {
+      Object.assign(vars, matchVariables(port.match));
+      unknown = MATCHED_PORT_VARIABLES.filter((name) => vars[name] === undefined);
+    } else {
+      const path = port?.path ?? options.port ?? DEFAULT_PORT;
+      const tcp = parseTcpPath(path);
+      const values = portVariables(path, tcp);
+      Object.assign(vars, values);
+      if (!port && !options.port) assumed = Object.keys(values);
+    }
   }
   if (options.mac) {
     const address = compactAddress(options.mac);
@@ -79,9 +90,15 @@ export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget 
     profile,
     assumed.filter((name) => !given.has(name)),
   );
+  const missing = assumedIn(
+    profile,
+    unknown.filter((name) => !given.has(name)),
+  );
   const note = guessed
     ? `device ids assume the port is ${DEFAULT_PORT}; give --port PATH (or --var ${guessed}=…) for another`
-    : undefined;
+    : missing && port?.match
+      ? `device ids use {${missing}}, which the port found by USB match ${serialMatchName(port.match)} has only once it is open; give --var ${missing}=…`
+      : undefined;
   return {
     profile,
     vars,
@@ -96,6 +113,38 @@ function assumedIn(profile: HardwareProfile, names: readonly string[]): string |
   return used.find((name) => names.includes(name));
 }
 
-function listPorts(ports: Array<{ path?: string; profile: string }>): string {
-  return ports.map((port) => `${port.path ?? 'a USB match'} (${port.profile})`).join(', ') || 'none';
+/** A serial port of the config, as decode needs it. */
+interface ConfigPort {
+  path?: string;
+  match?: SerialMatch;
+  profile: string;
+  deviceId?: string;
+}
+
+/** The variables a port matched by USB ids gets when it opens (serialport-channel.ts), those a match cannot know included. */
+const MATCHED_PORT_VARIABLES = [
+  'port.path',
+  'port.device',
+  'port.serialNumber',
+  'port.manufacturer',
+  'port.vendorId',
+  'port.productId',
+];
+
+/** What a USB match tells before the port is found: its name, and the ids it pins (as the system lists them). */
+function matchVariables(match: SerialMatch): TemplateVars {
+  return {
+    'port.name': serialMatchName(match),
+    ...(match.serialNumber !== undefined ? { 'port.serialNumber': match.serialNumber } : {}),
+    ...(match.vendorId !== undefined ? { 'port.vendorId': normaliseUsbId(match.vendorId) } : {}),
+    ...(match.productId !== undefined ? { 'port.productId': normaliseUsbId(match.productId) } : {}),
+  };
+}
+
+function listPorts(ports: ConfigPort[]): string {
+  return (
+    ports
+      .map((port) => `${port.path ?? `USB match ${port.match ? serialMatchName(port.match) : '?'}`} (${port.profile})`)
+      .join(', ') || 'none'
+  );
 }

@@ -134,6 +134,14 @@ describe('the web console in a browser', () => {
     await row.getByText('idle, last update success').waitFor();
   });
 
+  it("says which of the store's queued events were delivered already and are only kept while their device settles", async () => {
+    // Every device here is new to the platform: its delivered events stay queued for admission's settleMs (60 s).
+    await page.goto(`${url()}#/overview`);
+    const store = page.locator('section').filter({ has: page.locator('#store-title') });
+    await store.getByText(/\d+ delivered, kept while their device settles/).waitFor({ timeout: 10_000 });
+    await store.getByText('yes', { exact: true }).waitFor();
+  });
+
   it('fits a phone-sized screen without sideways scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${url()}#/devices`);

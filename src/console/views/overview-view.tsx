@@ -1,3 +1,4 @@
+import { inMemoryNote, settlingNote } from '../../store/queued-event.js';
 import { ago, duration } from '../format.js';
 import type { LiveStore } from '../live-store.js';
 
@@ -57,11 +58,19 @@ export function OverviewView({ store }: { store: LiveStore }) {
           <dt>Queued</dt>
           <dd>
             {queue.depth} event(s), {queue.bytes} bytes
+            <span class="muted">{settlingNote(queue)}</span>
           </dd>
           <dt>Oldest</dt>
           <dd>{queue.oldestAgeSeconds === undefined ? '–' : duration(queue.oldestAgeSeconds)}</dd>
           <dt>Durable</dt>
-          <dd>{queue.durable ? 'yes' : <span class="error">no: in memory only</span>}</dd>
+          <dd>
+            {queue.durable ? (
+              'yes'
+            ) : (
+              // In memory by choice is said plainly; a store that failed is an error.
+              <span class={queue.fallbackReason === undefined ? 'muted' : 'error'}>no, {inMemoryNote(queue)}</span>
+            )}
+          </dd>
           <dt>Counters</dt>
           <dd>
             frames {pipeline.frames}, events {pipeline.events}, published {sender.published}, commands{' '}
