@@ -49,10 +49,14 @@ const MANY_RATE = 5000;
 const MANY_SECONDS = Number(process.env.BENCH_MANY_SECONDS ?? 10);
 // RSS after this many minutes at 1000 events/s (0 skips the phase).
 const LONG_MINUTES = Number(process.env.BENCH_LONG_MINUTES ?? 10);
-// BENCH_ONLY=console runs only the web console's phase.
+// BENCH_ONLY=console runs only the web console's phase; BENCH_ONLY=side-by-side only the 100 lines/s side-by-side one.
 const ONLY = process.env.BENCH_ONLY;
 // BENCH_PROFILE=dir writes V8 CPU profiles of the gateway runs there.
-const PROFILE_FLAGS = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+// BENCH_NODE_FLAGS="--flag …" adds Node/V8 flags to every gateway process (for trying one out).
+const PROFILE_FLAGS = [
+  ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+  ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+];
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('run `npm run build` first');
@@ -358,7 +362,7 @@ async function main() {
         gateway: identity,
         store: { path: mkdtempSync(join(workDir, 'state-')) },
       });
-      return [BIN, 'run', '--config', config];
+      return [...PROFILE_FLAGS, BIN, 'run', '--config', config];
     };
     const count = (slot) => sideCounts.get(ids[slot]) ?? 0;
     const waitFor = async (condition, ms) => {
@@ -469,6 +473,16 @@ async function main() {
     return { queued, received: run.received, rssGrowthMiB: rssAfter - rssBefore, drainRate };
   }
 
+  if (ONLY === 'side-by-side') {
+    const { rounds, gatewayUs, baselineUs, ratio } = await sideBySideSlow();
+    const per = rounds.map((r) => `${r.ratio.toFixed(2)} (${r.gatewayUs.toFixed(0)}/${r.baselineUs.toFixed(0)} µs)`);
+    process.stdout.write(
+      `100 lines/s side by side: gateway ${gatewayUs.toFixed(0)} µs, baseline ${baselineUs.toFixed(0)} µs per line, median ratio ${ratio.toFixed(2)}; rounds ${per.join(', ')}\n`,
+    );
+    await app.endAsync();
+    device.close();
+    return;
+  }
   const consoleCost = await measureConsole();
   process.stderr.write('console done\n');
   const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
