@@ -365,9 +365,13 @@ async function main() {
       return [...PROFILE_FLAGS, BIN, 'run', '--config', config];
     };
     const count = (slot) => sideCounts.get(ids[slot]) ?? 0;
-    const waitFor = async (condition, ms) => {
+    /** Waits until every line written has come through; a system that lost some fails the bench rather than skew it. */
+    const waitFor = async (condition, ms, what) => {
       const deadline = now() + ms;
-      while (!condition() && now() < deadline) await sleep(5);
+      while (!condition()) {
+        if (now() > deadline) throw new Error(`side by side: ${what} did not all arrive within ${ms} ms`);
+        await sleep(5);
+      }
     };
     /** `rate` lines/s to each slot for `seconds`, the second slot's lines `stagger` ms after the first's. */
     const paced = async (rate, seconds, stagger) => {
@@ -384,7 +388,7 @@ async function main() {
         }
         await sleep(1);
       }
-      await waitFor(() => count(0) >= targets[0] && count(1) >= targets[1], 10_000);
+      await waitFor(() => count(0) >= targets[0] && count(1) >= targets[1], 10_000, `${rate} lines/s`);
     };
     const rounds = [];
     for (let round = 0; round < SIDE_BY_SIDE_ROUNDS; round++) {
@@ -405,7 +409,7 @@ async function main() {
         let text = '';
         for (let seq = 0; seq < SATURATION_EVENTS; seq++) text += LINES.json(seq, ids[slot]);
         for (let at = 0; at < text.length; at += 20_000) await pairs[slot].write(text.slice(at, at + 20_000));
-        await waitFor(() => count(slot) >= target, 60_000);
+        await waitFor(() => count(slot) >= target, 60_000, `the ${SATURATION_EVENTS}-line burst`);
       }
       await sleep(500);
       await paced(STEADY_RATE, STEADY_SECONDS, 1000 / STEADY_RATE / 2);
