@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { monotonicNow } from '../clock.js';
+import { monotonicNow, sleepInclusiveNow } from '../clock.js';
 import type { Logger } from '../logging.js';
 import { ClockStepWatch, describeStep, readOnOldClock } from './clock-step.js';
 import { DropCounter } from './drop-counter.js';
@@ -32,10 +32,12 @@ export interface QueueOptions extends QueueFileOptions {
   /** The wall clock, which read times are on (default Date.now). */
   now?: () => number;
   /**
-   * Tests: the monotonic clock that tells a step of the wall clock, and paces the log lines about drops and errors
-   * (default src/clock.ts's monotonicNow).
+   * Tests: the monotonic clock that paces the log lines about drops and errors (default src/clock.ts's monotonicNow)
+   * and, unless `sleepInclusiveNow` is given, tells a step of the wall clock.
    */
   monotonicNow?: () => number;
+  /** Tests: the clock that tells a step of the wall clock, suspend included (default src/clock.ts's sleepInclusiveNow). */
+  sleepInclusiveNow?: () => number;
 }
 
 /** An event not committed yet, and what happened to it meanwhile. */
@@ -137,7 +139,12 @@ export class SqliteQueue {
     this.retainedCount = totals.r;
     this.committedMaxId = totals.m;
     this.nextId = totals.m + 1;
-    this.clockWatch = new ClockStepWatch(this.now, this.monotonicNow, this.nextId);
+    // Not the monotonic clock: it stops while the machine is suspended, so a laptop's hour asleep would read as a step.
+    this.clockWatch = new ClockStepWatch(
+      this.now,
+      options.sleepInclusiveNow ?? options.monotonicNow ?? sleepInclusiveNow,
+      this.nextId,
+    );
     this.expiryTimer = setInterval(() => this.expire(), Math.min(60_000, Math.max(1000, options.maxAgeMs / 10)));
     this.expiryTimer.unref();
     this.expire();

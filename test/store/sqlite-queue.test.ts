@@ -675,6 +675,33 @@ describe('SqliteQueue: a wall clock that is stepped (a Pi with no real-time cloc
     ]);
   });
 
+  it('takes a suspend (an hour asleep: the wall clock and the sleep-inclusive one moved, the monotonic one not) for no step', () => {
+    const { logger, records } = capturingLogger();
+    const clock = { wall: NTP_TIME, mono: 5_000, boot: 9_000 };
+    const queue = open({
+      maxAgeMs: 2 * HOUR,
+      logger,
+      now: () => clock.wall,
+      monotonicNow: () => clock.mono,
+      sleepInclusiveNow: () => clock.boot,
+    });
+    queue.append('sensor/a', topic('a'), '{"n":"before the lid closed"}', 1, clock.wall);
+    queue.commit();
+    expire(queue);
+    clock.wall += HOUR;
+    clock.boot += HOUR;
+    expire(queue);
+    expect(records(/wall clock was stepped/)).toHaveLength(0);
+    expect(queue.stats().oldestReadAt).toBe(NTP_TIME);
+    // Its age counts the hour asleep: another hour and a minute awake, and it expires at its 2 h.
+    clock.wall += HOUR + 60_000;
+    clock.boot += HOUR + 60_000;
+    clock.mono += HOUR + 60_000;
+    expire(queue);
+    expect(queue.stats().dropped.expired).toBe(1);
+    expect(queue.depth).toBe(0);
+  });
+
   it('still logs drops a minute after the wall clock was stepped back an hour (the minute is on the monotonic clock)', () => {
     const { logger, records } = capturingLogger();
     const clock = { wall: NTP_TIME, mono: 5_000 };
