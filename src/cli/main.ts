@@ -29,6 +29,8 @@ export function buildProgram(): Command {
     // Commander's usage errors (a missing or unknown option) exit 1 by default, which systemd restarts; they are
     // thrown instead, and end below with the usage code. Subcommands inherit this.
     .exitOverride()
+    // One prefix for every error the command line prints, commander's usage errors and the gateway's own alike.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'wiotp-gateway: ')) })
     // The daemons end start-up mode once they run (src/start-up.ts); every other command's work is its own.
     .hook('preAction', (_program, command) => {
       if (DAEMON_COMMANDS.has(command.name())) return;
