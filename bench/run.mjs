@@ -51,12 +51,10 @@ const MANY_SECONDS = Number(process.env.BENCH_MANY_SECONDS ?? 10);
 const LONG_MINUTES = Number(process.env.BENCH_LONG_MINUTES ?? 10);
 // BENCH_ONLY=console runs only the web console's phase; BENCH_ONLY=side-by-side only the 100 lines/s side-by-side one.
 const ONLY = process.env.BENCH_ONLY;
-// BENCH_PROFILE=dir writes V8 CPU profiles of the gateway runs there.
-// BENCH_NODE_FLAGS="--flag …" adds Node/V8 flags to every gateway process (for trying one out).
-const PROFILE_FLAGS = [
-  ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-  ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
-];
+// BENCH_PROFILE=dir writes V8 CPU profiles of the gateway and baseline runs there.
+const PROFILE_FLAGS = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+// BENCH_NODE_FLAGS="--flag …" adds Node/V8 flags to every gateway process (for trying one out), not the baseline's.
+const GATEWAY_NODE_FLAGS = [...PROFILE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('run `npm run build` first');
@@ -101,7 +99,7 @@ async function main() {
 
   const gatewaySystem = (format, store) => ({
     format,
-    args: () => [...PROFILE_FLAGS, BIN, 'run', '--config', configFor(format, store)],
+    args: () => [...GATEWAY_NODE_FLAGS, BIN, 'run', '--config', configFor(format, store)],
   });
   const baselineSystem = (format) => ({
     format,
@@ -257,7 +255,7 @@ async function main() {
       httpPort,
       store: { path: mkdtempSync(join(workDir, 'state-')) },
     });
-    const child = start([...PROFILE_FLAGS, BIN, 'run', '--config', config]);
+    const child = start([...GATEWAY_NODE_FLAGS, BIN, 'run', '--config', config]);
     await ready(child, 'json');
     // Warm-up: code compiled, heap at its working size, before either is measured.
     await steadyRun('json', 2);
@@ -362,7 +360,7 @@ async function main() {
         gateway: identity,
         store: { path: mkdtempSync(join(workDir, 'state-')) },
       });
-      return [...PROFILE_FLAGS, BIN, 'run', '--config', config];
+      return [...GATEWAY_NODE_FLAGS, BIN, 'run', '--config', config];
     };
     const count = (slot) => sideCounts.get(ids[slot]) ?? 0;
     /** Waits until every line written has come through; a system that lost some fails the bench rather than skew it. */

@@ -25,8 +25,10 @@ export function readUptimeSeconds(read: (path: string) => string = (path) => rea
  * telling a step of the wall clock from time spent asleep: after a laptop's hour in suspend the wall clock is an hour
  * ahead of monotonicNow, which stopped, and that is no step. Where there is no /proc (macOS) it is monotonicNow, and
  * a suspend reads as a step there. Reads a file each call: for looks a second apart or more, not for the hot path.
+ * Made at its first call, so that importing this module reads nothing.
  */
-export const sleepInclusiveNow = sleepInclusiveClock(readUptimeSeconds);
+export const sleepInclusiveNow = (): number => (sleepInclusive ??= sleepInclusiveClock(readUptimeSeconds))();
+let sleepInclusive: (() => number) | undefined;
 
 /** sleepInclusiveNow over `uptime`; a read that fails (it should not) goes on from the last one on the monotonic clock. */
 export function sleepInclusiveClock(uptime: () => number | undefined, monotonic = monotonicNow): () => number {

@@ -2,8 +2,9 @@ import { compactAddress } from '../../adapters/ble/ble-identifiers.js';
 import { normaliseUsbId, type SerialMatch, serialMatchName } from '../../adapters/serial/port-match.js';
 import { parseTcpPath } from '../../adapters/serial/tcp-channel.js';
 import { addressVariables, portVariables } from '../../adapters/template-variables.js';
+import type { AdapterConfig } from '../config/gateway-config.js';
 import type { HardwareProfile } from '../config/profile-schema.js';
-import { placeholdersOf, type TemplateVars } from '../config/template-variables.js';
+import { placeholdersOf, TEMPLATE_VARIABLES, type TemplateVars, type VariableValues } from '../config/template-variables.js';
 import { UsageError } from './arguments.js';
 import { loadProfileSet, type ProfileSetOptions, profileNamed } from './profile-set.js';
 
@@ -64,7 +65,8 @@ export function resolveDecodeTarget(options: DecodeTargetOptions): DecodeTarget 
   if (profile.transport.kind === 'serial') {
     if (port?.match) {
       Object.assign(vars, matchVariables(port.match));
-      unknown = MATCHED_PORT_VARIABLES.filter((name) => vars[name] === undefined);
+      // The serial adapter's variables the match leaves without a value until the port opens (serialport-channel.ts).
+      unknown = TEMPLATE_VARIABLES.serial.map(({ name }) => name).filter((name) => vars[name] === undefined);
     } else {
       const path = port?.path ?? options.port ?? DEFAULT_PORT;
       const tcp = parseTcpPath(path);
@@ -113,26 +115,11 @@ function assumedIn(profile: HardwareProfile, names: readonly string[]): string |
   return used.find((name) => names.includes(name));
 }
 
-/** A serial port of the config, as decode needs it. */
-interface ConfigPort {
-  path?: string;
-  match?: SerialMatch;
-  profile: string;
-  deviceId?: string;
-}
-
-/** The variables a port matched by USB ids gets when it opens (serialport-channel.ts), those a match cannot know included. */
-const MATCHED_PORT_VARIABLES = [
-  'port.path',
-  'port.device',
-  'port.serialNumber',
-  'port.manufacturer',
-  'port.vendorId',
-  'port.productId',
-];
+/** A serial port of the config. */
+type ConfigPort = Extract<AdapterConfig, { kind: 'serial' }>['ports'][number];
 
 /** What a USB match tells before the port is found: its name, and the ids it pins (as the system lists them). */
-function matchVariables(match: SerialMatch): TemplateVars {
+function matchVariables(match: SerialMatch): VariableValues<'serial'> {
   return {
     'port.name': serialMatchName(match),
     ...(match.serialNumber !== undefined ? { 'port.serialNumber': match.serialNumber } : {}),
