@@ -27,7 +27,10 @@ export function readUptimeSeconds(read: (path: string) => string = (path) => rea
  * a suspend reads as a step there. Reads a file each call: for looks a second apart or more, not for the hot path.
  * Made at its first call, so that importing this module reads nothing.
  */
-export const sleepInclusiveNow = (): number => (sleepInclusive ??= sleepInclusiveClock(readUptimeSeconds))();
+export function sleepInclusiveNow(): number {
+  sleepInclusive ??= sleepInclusiveClock(readUptimeSeconds);
+  return sleepInclusive();
+}
 let sleepInclusive: (() => number) | undefined;
 
 /** sleepInclusiveNow over `uptime`; a read that fails (it should not) goes on from the last one on the monotonic clock. */
