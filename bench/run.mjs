@@ -334,15 +334,6 @@ async function main() {
     };
   }
 
-  /**
-   * The gateway and the baseline running at the same time, each on its own pty and gateway identity, their lines half
-   * a period apart: CPU per line at 100 lines/s, and p50/p99 (and CPU) at 1000 lines/s. A change of the VM's speed
-   * (another tenant, a slow hour, a stall of tens of ms) hits both alike, where one system measured after the other saw
-   * it alone (one-at-a-time rounds here spread 0.45–0.90 at 100 lines/s, side by side 0.57–0.68 in the same hour; a
-   * round's p99 at 1000 lines/s moved from 4 to 31 ms with the VM). Each system warms up as in the rounds: 20,000
-   * lines at once (alone), then 1000 lines/s; then 1000 lines/s measured, then 100 lines/s. Per-thread scheduler time
-   * (ns) rather than /proc's 10-ms ticks; latency from the line's write to its arrival at the subscriber.
-   */
   /** Two ptys, two gateway identities and what the side-by-side phases share; made at their first use. */
   let sideKit;
   async function sideBySideKit() {
@@ -469,6 +460,15 @@ async function main() {
     return sideKit;
   }
 
+  /**
+   * The gateway and the baseline running at the same time, each on its own pty and gateway identity, their lines half
+   * a period apart: CPU per line at 100 lines/s, and p50/p99 (and CPU) at 1000 lines/s. A change of the VM's speed
+   * (another tenant, a slow hour, a stall of tens of ms) hits both alike, where one system measured after the other saw
+   * it alone (one-at-a-time rounds here spread 0.45–0.90 at 100 lines/s, side by side 0.57–0.68 in the same hour; a
+   * round's p99 at 1000 lines/s moved from 4 to 31 ms with the VM). Each system warms up as in the rounds: 20,000
+   * lines at once (alone), then 1000 lines/s; then 1000 lines/s measured, then 100 lines/s. Per-thread scheduler time
+   * (ns) rather than /proc's 10-ms ticks; latency from the line's write to its arrival at the subscriber.
+   */
   async function measureSideBySide() {
     const { paced, cpuPerLine, runRounds } = await sideBySideKit();
     const rounds = await runRounds(['gateway', 'baseline'], SIDE_BY_SIDE_ROUNDS, 'side by side', async (procs, kinds) => {
