@@ -581,11 +581,12 @@ async function main() {
     return { queued, received: run.received, rssGrowthMiB: rssAfter - rssBefore, drainRate };
   }
 
+  /** The store phase's figures, for the BENCH_ONLY runs. */
+  const describeStore = (store) =>
+    `store on / off, alternating bursts: ${store.ratio.toFixed(2)} (${store.onUs.toFixed(0)} / ${store.offUs.toFixed(0)} µs an event); rounds ${store.rounds.map((r) => r.ratio.toFixed(2)).join(', ')}\n`;
   if (ONLY === 'store') {
     const store = await measureStoreSideBySide();
-    process.stdout.write(
-      `store on / off: ${store.ratio.toFixed(2)} (${store.onUs.toFixed(0)} / ${store.offUs.toFixed(0)} µs an event); rounds ${store.rounds.map((r) => r.ratio.toFixed(2)).join(', ')}\n`,
-    );
+    process.stdout.write(describeStore(store));
     sideKit?.close();
     await app.endAsync();
     device.close();
@@ -603,9 +604,7 @@ async function main() {
       `100 lines/s side by side: gateway ${gatewayUs.toFixed(0)} µs, baseline ${baselineUs.toFixed(0)} µs per line, median ratio ${ratio.toFixed(2)}; rounds ${per.join(', ')}\n` +
         `1000 lines/s side by side: p50 ${steady.gateway.p50Ms.toFixed(2)} / ${steady.baseline.p50Ms.toFixed(2)} ms, p99 ${steady.gateway.p99Ms.toFixed(2)} / ${steady.baseline.p99Ms.toFixed(2)} ms (gateway / baseline), the gateway's p99 ${steady.p99MoreMs.toFixed(2)} ms more (median of the rounds'); rounds' p99 (CPU per line) ${perSteady.join(', ')}\n`,
     );
-    process.stdout.write(
-      `store on / off, alternating bursts: ${store.ratio.toFixed(2)} (${store.onUs.toFixed(0)} / ${store.offUs.toFixed(0)} µs an event); rounds ${store.rounds.map((r) => r.ratio.toFixed(2)).join(', ')}\n`,
-    );
+    process.stdout.write(describeStore(store));
     sideKit?.close();
     await app.endAsync();
     device.close();
