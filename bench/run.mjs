@@ -517,7 +517,7 @@ async function main() {
    * on both alike; CPU per event. One after the other (minutes apart) this ratio moved 0.83–1.25 with the VM's hour;
    * bursting both at once is not fair either: the one that finishes first leaves the other the CPU alone.
    */
-  async function measureStoreSideBySide() {
+  async function measureStoreOnOff() {
     const { cpuPerLine, burst, runRounds } = await sideBySideKit();
     const results = await runRounds(
       ['gateway', 'gateway-memory'],
@@ -585,7 +585,7 @@ async function main() {
   const describeStore = (store) =>
     `store on / off, alternating bursts: ${store.ratio.toFixed(2)} (${store.onUs.toFixed(0)} / ${store.offUs.toFixed(0)} µs an event); rounds ${store.rounds.map((r) => r.ratio.toFixed(2)).join(', ')}\n`;
   if (ONLY === 'store') {
-    const store = await measureStoreSideBySide();
+    const store = await measureStoreOnOff();
     process.stdout.write(describeStore(store));
     sideKit?.close();
     await app.endAsync();
@@ -594,7 +594,7 @@ async function main() {
   }
   if (ONLY === 'side-by-side') {
     const { rounds, gatewayUs, baselineUs, ratio, steady } = await measureSideBySide();
-    const store = await measureStoreSideBySide();
+    const store = await measureStoreOnOff();
     const per = rounds.map((r) => `${r.ratio.toFixed(2)} (${r.gatewayUs.toFixed(0)}/${r.baselineUs.toFixed(0)} µs)`);
     const perSteady = rounds.map(
       (r) =>
@@ -642,7 +642,7 @@ async function main() {
   }
 
   const sideBySide = await measureSideBySide();
-  const storeSideBySide = await measureStoreSideBySide();
+  const storeOnOff = await measureStoreOnOff();
   sideKit?.close();
   const outage = await measureOutage();
   process.stderr.write('outage done\n');
@@ -797,7 +797,7 @@ async function main() {
     '',
     '| durable queue (QoS 1, JSON) | figure | target |',
     '|---|---|---|',
-    `| CPU per event, store on / store off (in memory), both running, alternating bursts | ${fmt(storeSideBySide.ratio, 2)} (${fmt(storeSideBySide.onUs, 0)} / ${fmt(storeSideBySide.offUs, 0)} µs; rounds ${storeSideBySide.rounds.map((round) => fmt(round.ratio, 2)).join(', ')}) | ≤ 1.15 ${storeSideBySide.ratio <= 1.15 ? '✓' : '✗'} |`,
+    `| CPU per event, store on / store off (in memory), both running, alternating bursts | ${fmt(storeOnOff.ratio, 2)} (${fmt(storeOnOff.onUs, 0)} / ${fmt(storeOnOff.offUs, 0)} µs; rounds ${storeOnOff.rounds.map((round) => fmt(round.ratio, 2)).join(', ')}) | ≤ 1.15 ${storeOnOff.ratio <= 1.15 ? '✓' : '✗'} |`,
     `| the same, one at a time at saturation | ${fmt(disk.cpuUsPerEvent / memory.cpuUsPerEvent, 2)} (${fmt(disk.cpuUsPerEvent, 0)} / ${fmt(memory.cpuUsPerEvent, 0)} µs) | |`,
     `| RSS growth while ${OUTAGE_EVENTS} events queue offline | ${fmt(outage.rssGrowthMiB)} MiB (${outage.queued} queued) | ≤ 10 MiB |`,
     `| drain rate after reconnect | ${fmt(outage.drainRate, 0)} events/s (${outage.received} delivered) | |`,
@@ -808,7 +808,7 @@ async function main() {
   writeFileSync(
     join(ROOT, '.bench/results.json'),
     JSON.stringify(
-      { at: new Date().toISOString(), summary, sideBySide, storeSideBySide, outage, long, console: consoleCost, results },
+      { at: new Date().toISOString(), summary, sideBySide, storeOnOff, outage, long, console: consoleCost, results },
       null,
       2,
     ),

@@ -35,8 +35,9 @@ let sleepInclusive: (() => number) | undefined;
 
 /** sleepInclusiveNow over `uptime`; a read that fails (it should not) goes on from the last one on the monotonic clock. */
 export function sleepInclusiveClock(uptime: () => number | undefined, monotonic = monotonicNow): () => number {
-  if (uptime() === undefined) return monotonic;
-  let lastMs = 0;
+  const first = uptime();
+  if (first === undefined) return monotonic;
+  let lastMs = first * 1000;
   let lastMono = monotonic();
   return () => {
     const seconds = uptime();
