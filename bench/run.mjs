@@ -261,7 +261,7 @@ async function main() {
    * turn, and takes the geometric mean of the two ratios, so that a difference between the two processes (a pty, an
    * identity, what the JIT did) cancels out (A/A: 0.96–1.03 a round). The first seconds after a browser joins are
    * measured apart: they pay once for code run for the first time (the request, the tap's paths, the pipeline's hot
-   * code optimised again with a tap set), about as much again as the steady cost over those seconds. One gateway
+   * code optimised again with a tap set): ~1.4 over those 3 s against ~1.1 after them (2026-12-04). One gateway
    * watched and then not, seconds apart, moved 0.55–2.06 within an hour with the VM's speed.
    */
   async function measureConsole() {
@@ -479,7 +479,8 @@ async function main() {
    * (another tenant, a slow hour, a stall of tens of ms) hits both alike, where one system measured after the other saw
    * it alone (one-at-a-time rounds here spread 0.45–0.90 at 100 lines/s, side by side 0.57–0.68 in the same hour; a
    * round's p99 at 1000 lines/s moved from 4 to 31 ms with the VM). Each system warms up as in the rounds: 20,000
-   * lines at once (alone), then 1000 lines/s; then 1000 lines/s measured, then 100 lines/s. Per-thread scheduler time
+   * lines at once (alone), then 1000 lines/s; then 1000 lines/s measured, then 100 lines/s, then saturation (bursts
+   * in turn). Per-thread scheduler time
    * (ns) rather than /proc's 10-ms ticks; latency from the line's write to its arrival at the subscriber.
    */
   async function measureSideBySide() {
