@@ -1,10 +1,10 @@
 // The smallest hand-written program that does the gateway's job for one serial port:
 // serialport + ReadlineParser + parse + one mqtt.js publish per line. Used as the benchmark's baseline.
-// Usage: node bench/baseline.mjs <json|nmea> <pty path> <mqtt url> <org> <type> <id> <token> <qos>
+// Usage: node bench/baseline.mjs <json|nmea> <pty path> <mqtt url> <org> <type> <id> <token> <qos> [NMEA device id]
 import mqtt from 'mqtt';
 import { ReadlineParser, SerialPort } from 'serialport';
 
-const [format, path, url, org, type, id, token, qos] = process.argv.slice(2);
+const [format, path, url, org, type, id, token, qos, gpsId = 'gps-bench'] = process.argv.slice(2);
 const client = mqtt.connect(url, { clientId: `g:${org}:${type}:${id}`, username: 'use-token-auth', password: token });
 client.on('error', () => {});
 const port = new SerialPort({ path, baudRate: 115200 });
@@ -44,6 +44,6 @@ lines.on('data', (line) => {
     hdop: Number(f[8]),
     altitude: Number(f[9]),
   };
-  client.publish('iot-2/type/gps-receiver/id/gps-bench/evt/position/fmt/json', JSON.stringify(reading), { qos: Number(qos) });
+  client.publish(`iot-2/type/gps-receiver/id/${gpsId}/evt/position/fmt/json`, JSON.stringify(reading), { qos: Number(qos) });
 });
 process.on('SIGTERM', () => process.exit(0));

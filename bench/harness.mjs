@@ -191,7 +191,10 @@ export async function startProxy(targetPort) {
 }
 
 /** Writes a gateway config for one serial port and returns its path. */
-export function writeGatewayConfig(file, { mqttPort, gatewayPath, format, httpPort, store = {}, extra = [], gateway = GW }) {
+export function writeGatewayConfig(
+  file,
+  { mqttPort, gatewayPath, format, httpPort, store = {}, extra = [], gateway = GW, deviceId },
+) {
   writeFileSync(
     file,
     [
@@ -202,7 +205,7 @@ export function writeGatewayConfig(file, { mqttPort, gatewayPath, format, httpPo
       'publish: { qos: 1 }',
       `store: ${JSON.stringify(store)}`,
       `http: ${httpPort ? `{ listen: "127.0.0.1:${httpPort}" }` : 'false'}`,
-      `adapters: [{ kind: serial, ports: [{ path: ${gatewayPath}, profile: ${format === 'json' ? 'json-sensor' : 'nmea-gps'}, baudRate: 115200 }] }]`,
+      `adapters: [{ kind: serial, ports: [{ path: ${gatewayPath}, profile: ${format === 'json' ? 'json-sensor' : 'nmea-gps'}, baudRate: 115200${deviceId ? `, deviceId: ${deviceId}` : ''} }] }]`,
       'log: { level: error }',
       // The benchmark's 500 devices come from one port: let it name them, and register them quickly. And it measures
       // the steady state: a new device's delivered events are kept on disk for its first minute (settleMs), which

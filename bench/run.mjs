@@ -53,7 +53,8 @@ const MANY_SECONDS = Number(process.env.BENCH_MANY_SECONDS ?? 10);
 // RSS after this many minutes at 1000 events/s (0 skips the phase).
 const LONG_MINUTES = Number(process.env.BENCH_LONG_MINUTES ?? 10);
 // BENCH_ONLY=console runs only the web console's phase; BENCH_ONLY=side-by-side only the side-by-side ones (gateway and
-// baseline at 100 and 1000 lines/s, store on and off); BENCH_ONLY=store only the store's.
+// baseline at 100 and 1000 lines/s and at saturation, NMEA at saturation, store on and off); BENCH_ONLY=nmea and
+// BENCH_ONLY=store only NMEA's and the store's.
 const ONLY = process.env.BENCH_ONLY;
 // BENCH_PROFILE=dir writes V8 CPU profiles of the gateway and baseline runs there.
 const PROFILE_FLAGS = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
@@ -350,16 +351,21 @@ async function main() {
     const second = await startSerialPair(mkdtempSync(join(workDir, 'side-')));
     const pairs = [{ gatewayPath, write }, second];
     const identities = [GW, GW2];
-    const ids = ['side-a', 'side-b'];
+    /** Each slot's device, per format: the side counter (above) counts events by device. */
+    const devices = { json: ['side-a', 'side-b'], nmea: ['side-nmea-a', 'side-nmea-b'] };
+    /** The format of the rounds under way (`runRounds` sets it from the systems it runs). */
+    let format = 'json';
+    const idOf = (slot) => devices[format][slot];
+    const lineOf = (seq, slot) => (format === 'nmea' ? LINES.nmea(seq) : LINES.json(seq, idOf(slot)));
     /** Each slot's HTTP port, for the console's rounds ('gateway-http'). */
     const httpPorts = [await freePort(), await freePort()];
     const argsFor = (kind, slot) => {
       const gatewayPathOf = pairs[slot].gatewayPath;
       const identity = identities[slot];
-      if (kind === 'baseline') {
+      if (kind.startsWith('baseline')) {
         return [
           join(ROOT, 'bench/baseline.mjs'),
-          'json',
+          format,
           gatewayPathOf,
           url,
           ORG,
@@ -367,19 +373,21 @@ async function main() {
           identity.id,
           identity.token,
           String(QOS),
+          devices.nmea[slot],
         ];
       }
       const config = writeGatewayConfig(join(workDir, `gateway-side-${slot}.yaml`), {
         mqttPort: port,
         gatewayPath: gatewayPathOf,
-        format: 'json',
+        format,
+        deviceId: format === 'nmea' ? devices.nmea[slot] : undefined,
         gateway: identity,
         httpPort: kind === 'gateway-http' ? httpPorts[slot] : undefined,
         store: kind === 'gateway-memory' ? { enabled: false } : { path: mkdtempSync(join(workDir, 'state-')) },
       });
       return [...GATEWAY_NODE_FLAGS, BIN, 'run', '--config', config];
     };
-    const count = (slot) => sideCounts.get(ids[slot]) ?? 0;
+    const count = (slot) => sideCounts.get(idOf(slot)) ?? 0;
     /** Waits until every line written has come through; a system that lost some fails the bench rather than skew it. */
     const waitFor = async (condition, ms, what) => {
       const deadline = now() + ms;
@@ -397,8 +405,8 @@ async function main() {
       const total = Math.round(rate * seconds);
       const targets = [count(0) + total, count(1) + total];
       const sent = [0, 0];
-      const measured = ids.map(() => ({ sentAt: new Map(), latencies: [] }));
-      if (latencies) for (const [slot, id] of ids.entries()) sideLatency.set(id, measured[slot]);
+      const measured = [0, 1].map(() => ({ sentAt: new Map(), latencies: [] }));
+      if (latencies) for (const slot of [0, 1]) sideLatency.set(idOf(slot), measured[slot]);
       const t0 = now();
       while (sent[0] < total || sent[1] < total) {
         for (const slot of [0, 1]) {
@@ -406,7 +414,7 @@ async function main() {
           let text = '';
           const at = now();
           for (; sent[slot] < due; sent[slot]++) {
-            text += LINES.json(sent[slot], ids[slot]);
+            text += lineOf(sent[slot], slot);
             if (latencies) measured[slot].sentAt.set(sent[slot], at);
           }
           if (text) await pairs[slot].write(text);
@@ -436,7 +444,7 @@ async function main() {
       await Promise.all(
         slots.map(async (slot) => {
           let text = '';
-          for (let seq = 0; seq < SATURATION_EVENTS; seq++) text += LINES.json(seq, ids[slot]);
+          for (let seq = 0; seq < SATURATION_EVENTS; seq++) text += lineOf(seq, slot);
           for (let at = 0; at < text.length; at += 20_000) await pairs[slot].write(text.slice(at, at + 20_000));
         }),
       );
@@ -461,6 +469,7 @@ async function main() {
      * one-at-a-time rounds (a 20,000-line burst after its devices' registration window), then `measure(procs, kinds)`.
      */
     const runRounds = async (pair, roundCount, what, measure) => {
+      format = pair.some((kind) => kind.endsWith('-nmea')) ? 'nmea' : 'json';
       const results = [];
       for (let round = 0; round < roundCount; round++) {
         const kinds = round % 2 === 0 ? pair : [pair[1], pair[0]];
@@ -468,7 +477,7 @@ async function main() {
         for (const slot of [0, 1]) {
           const before = count(slot);
           for (let i = 0; i < 200 && count(slot) === before; i++) {
-            await pairs[slot].write(LINES.json(-1, ids[slot]));
+            await pairs[slot].write(lineOf(-1, slot));
             await sleep(50);
           }
           if (count(slot) === before) throw new Error(`${kinds[slot]} did not come up: ${procs[slot].stderrText()}`);
@@ -545,28 +554,44 @@ async function main() {
   }
 
   /**
+   * Rounds of two systems side by side, each taking 20,000-line bursts in turn in `order`: per round each system's CPU
+   * µs an event (`us`, in `pair`'s order) and their ratio; then the medians.
+   */
+  async function burstRounds(pair, order, what) {
+    const { burstsInTurn, runRounds } = await sideBySideKit();
+    const rounds = await runRounds(pair, SIDE_BY_SIDE_ROUNDS, what, async (procs, kinds) => {
+      const perSlot = await burstsInTurn(procs, order);
+      const us = pair.map((kind) => perSlot[kinds.indexOf(kind)]);
+      return { us, ratio: us[0] / us[1] };
+    });
+    return {
+      rounds,
+      us: [0, 1].map((index) => median(rounds.map((r) => r.us[index]))),
+      ratio: median(rounds.map((r) => r.ratio)),
+    };
+  }
+
+  /**
+   * NMEA at saturation side by side, as JSON's above: the gateway and the baseline both running, each its own device,
+   * A B B A twice a round. One system after the other this figure followed the VM's minute (0.93–1.25 over the runs,
+   * its bar 1.1).
+   */
+  async function measureNmeaSideBySide() {
+    const { rounds, us, ratio } = await burstRounds(
+      ['gateway-nmea', 'baseline-nmea'],
+      [0, 1, 1, 0, 0, 1, 1, 0],
+      'NMEA side by side',
+    );
+    return { rounds, gatewayUs: us[0], baselineUs: us[1], ratio };
+  }
+
+  /**
    * The durable queue's cost (issue 8's bar, 1.15): the gateway with its store on and with it off (in memory), both
-   * running, each taking a 20,000-line burst in turn, A B B A; CPU per event. One after the other (minutes apart) this
-   * ratio moved 0.83–1.25 with the VM's hour.
+   * running, bursts in turn, A B B A. One after the other (minutes apart) this ratio moved 0.83–1.25 with the VM's hour.
    */
   async function measureStoreOnOff() {
-    const { burstsInTurn, runRounds } = await sideBySideKit();
-    const results = await runRounds(
-      ['gateway', 'gateway-memory'],
-      SIDE_BY_SIDE_ROUNDS,
-      'store on / off',
-      async (procs, kinds) => {
-        const us = await burstsInTurn(procs, [0, 1, 1, 0]);
-        const [on, off] = [kinds.indexOf('gateway'), kinds.indexOf('gateway-memory')];
-        return { onUs: us[on], offUs: us[off], ratio: us[on] / us[off] };
-      },
-    );
-    return {
-      rounds: results,
-      onUs: median(results.map((r) => r.onUs)),
-      offUs: median(results.map((r) => r.offUs)),
-      ratio: median(results.map((r) => r.ratio)),
-    };
+    const { rounds, us, ratio } = await burstRounds(['gateway', 'gateway-memory'], [0, 1, 1, 0], 'store on / off');
+    return { rounds, onUs: us[0], offUs: us[1], ratio };
   }
 
   /** A long outage: events queued on disk while the service is cut off, RSS growth, then the drain rate. */
@@ -621,6 +646,13 @@ async function main() {
   /** The store phase's figures, for the BENCH_ONLY runs. */
   const describeStore = (store) =>
     `store on / off, alternating bursts: ${store.ratio.toFixed(2)} (${store.onUs.toFixed(0)} / ${store.offUs.toFixed(0)} µs an event); rounds ${store.rounds.map((r) => r.ratio.toFixed(2)).join(', ')}\n`;
+  /** The NMEA side-by-side figure, for the BENCH_ONLY runs. */
+  const describeNmea = (nmea) =>
+    `NMEA at saturation side by side (alternating bursts): gateway ${nmea.gatewayUs.toFixed(1)} µs, baseline ${nmea.baselineUs.toFixed(1)} µs an event, median ratio ${nmea.ratio.toFixed(2)}; rounds ${nmea.rounds.map((r) => r.ratio.toFixed(2)).join(', ')}\n`;
+  if (ONLY === 'nmea') {
+    process.stdout.write(describeNmea(await measureNmeaSideBySide()));
+    return finishEarly();
+  }
   if (ONLY === 'store') {
     const store = await measureStoreOnOff();
     process.stdout.write(describeStore(store));
@@ -628,6 +660,7 @@ async function main() {
   }
   if (ONLY === 'side-by-side') {
     const { rounds, gatewayUs, baselineUs, ratio, steady, saturation } = await measureSideBySide();
+    const nmea = await measureNmeaSideBySide();
     const store = await measureStoreOnOff();
     const per = rounds.map((r) => `${r.ratio.toFixed(2)} (${r.gatewayUs.toFixed(0)}/${r.baselineUs.toFixed(0)} µs)`);
     const perSteady = rounds.map(
@@ -639,7 +672,7 @@ async function main() {
         `saturation side by side (alternating bursts): gateway ${saturation.gatewayUs.toFixed(1)} µs, baseline ${saturation.baselineUs.toFixed(1)} µs an event, median ratio ${saturation.ratio.toFixed(2)}; rounds ${rounds.map((r) => r.saturation.ratio.toFixed(2)).join(', ')}\n` +
         `1000 lines/s side by side: p50 ${steady.gateway.p50Ms.toFixed(2)} / ${steady.baseline.p50Ms.toFixed(2)} ms, p99 ${steady.gateway.p99Ms.toFixed(2)} / ${steady.baseline.p99Ms.toFixed(2)} ms (gateway / baseline), the gateway's p99 ${steady.p99MoreMs.toFixed(2)} ms more (median of the rounds'); rounds' p99 (CPU per line) ${perSteady.join(', ')}\n`,
     );
-    process.stdout.write(describeStore(store));
+    process.stdout.write(describeNmea(nmea) + describeStore(store));
     return finishEarly();
   }
   const consoleCost = await measureConsole();
@@ -673,6 +706,7 @@ async function main() {
   }
 
   const sideBySide = await measureSideBySide();
+  const nmeaSideBySide = await measureNmeaSideBySide();
   const storeOnOff = await measureStoreOnOff();
   sideKit?.close();
   const outage = await measureOutage();
@@ -759,7 +793,8 @@ async function main() {
     pairedRow('CPU µs per event at saturation (side by side, alternating bursts)', sideBySide.saturation, 0.9),
     ratioRow('CPU µs per event at saturation (one system at a time)', g.cpuUsPerEvent, b.cpuUsPerEvent, { digits: 0 }),
     ratioRow('NMEA: CPU µs per event at 1000 lines/s', gn.cpuSteady, bn.cpuSteady, { digits: 0, max: 1.1 }),
-    ratioRow('NMEA: CPU µs per event at saturation', gn.cpuUsPerEvent, bn.cpuUsPerEvent, { digits: 0, max: 1.1 }),
+    pairedRow('NMEA: CPU µs per event at saturation (side by side, alternating bursts)', nmeaSideBySide, 1.1),
+    ratioRow('NMEA: CPU µs per event at saturation (one system at a time)', gn.cpuUsPerEvent, bn.cpuUsPerEvent, { digits: 0 }),
     latencyRow('p50 at 1000 lines/s (side by side)', sideBySide.steady.gateway.p50Ms, sideBySide.steady.baseline.p50Ms),
     latencyRow(
       'p99 at 1000 lines/s (side by side)',
@@ -820,6 +855,7 @@ async function main() {
     `a new device's first second, worst latency per round (gateway-json): ${firstSeconds.join(', ')}`,
     `100 lines/s side by side, gateway / baseline per round: ${sideBySide.rounds.map((round) => fmt(round.ratio, 2)).join(', ')} (median ${fmt(sideBySide.ratio, 2)})`,
     `saturation side by side (alternating bursts), gateway / baseline per round: ${sideBySide.rounds.map((round) => fmt(round.saturation.ratio, 2)).join(', ')}`,
+    `NMEA at saturation side by side (alternating bursts), gateway / baseline per round: ${nmeaSideBySide.rounds.map((round) => fmt(round.ratio, 2)).join(', ')}`,
     `1000 lines/s side by side, the gateway's p99 more than the baseline's per round: ${sideBySide.rounds.map((round) => `${fmt(round.steady.p99MoreMs, 2)} ms`).join(', ')}; CPU per line, gateway / baseline: ${sideBySide.rounds.map((round) => fmt(round.steady.gateway.cpuUsPerLine / round.steady.baseline.cpuUsPerLine, 2)).join(', ')}`,
     `broker ceiling (bare mqtt.js publisher): ${fmt(c.rate, 0)} events/s; gateway-json reaches ${fmt(disk.rate / c.rate, 2)} of it`,
     '',
@@ -836,7 +872,17 @@ async function main() {
   writeFileSync(
     join(ROOT, '.bench/results.json'),
     JSON.stringify(
-      { at: new Date().toISOString(), summary, sideBySide, storeOnOff, outage, long, console: consoleCost, results },
+      {
+        at: new Date().toISOString(),
+        summary,
+        sideBySide,
+        nmeaSideBySide,
+        storeOnOff,
+        outage,
+        long,
+        console: consoleCost,
+        results,
+      },
       null,
       2,
     ),
