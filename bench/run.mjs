@@ -573,7 +573,7 @@ async function main() {
 
   /**
    * NMEA at saturation side by side, as JSON's above: the gateway and the baseline both running, each its own device,
-   * A B B A twice a round. One system after the other this figure followed the VM's minute (0.93–1.25 over the runs,
+   * A B B A twice a round. One system after the other this figure followed the VM's minute (0.76–1.25 over the runs,
    * its bar 1.1).
    */
   async function measureNmeaSideBySide() {
