@@ -400,7 +400,8 @@ async function main() {
     };
     /**
      * `rate` lines/s to each slot for `seconds`, the second slot's lines half a period after the first's (two processes
-     * woken at the same instant cost the gateway more than the baseline). With `latencies`, each line's write time is kept (every earlier line has arrived: seqs restart at 0) for its latency.
+     * woken at the same instant cost the gateway more than the baseline). With `latencies`, each line's write time is
+     * kept for its latency (every earlier line has arrived: seqs restart at 0).
      */
     const paced = async (rate, seconds, { latencies = false } = {}) => {
       const stagger = 1000 / rate / 2;
@@ -505,8 +506,8 @@ async function main() {
    * it alone (one-at-a-time rounds here spread 0.45–0.90 at 100 lines/s, side by side 0.57–0.68 in the same hour; a
    * round's p99 at 1000 lines/s moved from 4 to 31 ms with the VM). Each system warms up as in the rounds: 20,000
    * lines at once (alone), then 1000 lines/s; then 1000 lines/s measured, then 100 lines/s, then saturation (bursts
-   * in turn). Per-thread scheduler time
-   * (ns) rather than /proc's 10-ms ticks; latency from the line's write to its arrival at the subscriber.
+   * in turn). Per-thread scheduler time (ns) rather than /proc's 10-ms ticks; latency from the line's write to its
+   * arrival at the subscriber.
    */
   async function measureSideBySide() {
     const { paced, cpuPerLine, burstsInTurn, runRounds } = await sideBySideKit();
