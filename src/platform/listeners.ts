@@ -49,6 +49,8 @@ export async function openListeners(options: ListenerOptions, handle: Handle) {
   const addresses: ListenerAddress[] = [];
   const track = (server: NetServer | HttpServer) => {
     server.on('connection', (socket: Socket) => {
+      // A PUBACK or a command written right after another small write must not wait for the client's delayed ACK.
+      socket.setNoDelay(true);
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     });

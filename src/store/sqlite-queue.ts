@@ -45,6 +45,8 @@ interface BufferedEvent extends Omit<QueuedEvent, 'payload' | 'readAt'> {
   payload: string;
   /** Moved by a step of the wall clock (see followClockStep). */
   readAt: number;
+  /** When it was appended (performance.now()): it must be on disk by this + commitIntervalMs unless delivered. */
+  appendedAt: number;
   state: 'queued' | 'retained' | 'gone';
 }
 
@@ -173,7 +175,8 @@ export class SqliteQueue {
       }
       this.makeRoom(bytes);
     }
-    const event: BufferedEvent = { id: this.nextId++, device, topic, payload, qos, readAt, bytes, state: 'queued' };
+    const appendedAt = performance.now();
+    const event: BufferedEvent = { id: this.nextId++, device, topic, payload, qos, readAt, bytes, appendedAt, state: 'queued' };
     this.buffer.push(event);
     this.live++;
     this.count++;
@@ -488,10 +491,12 @@ export class SqliteQueue {
     this.live = this.buffer.reduce((sum, event) => sum + (event.state === 'gone' ? 0 : 1), 0);
   }
 
-  private scheduleCommit(): void {
+  /** Asks for a commit one interval after `since` (when the oldest event waiting was appended; now by default). */
+  private scheduleCommit(since?: number): void {
     if (this.commitDue !== 0 || this.closed) return;
-    this.commitDue = performance.now() + this.options.commitIntervalMs;
-    this.timer ??= setTimeout(this.commitWhenDue, this.options.commitIntervalMs);
+    const now = performance.now();
+    this.commitDue = (since ?? now) + this.options.commitIntervalMs;
+    this.timer ??= setTimeout(this.commitWhenDue, this.commitDue - now);
   }
 
   private readonly commitWhenDue = (): void => {
@@ -499,8 +504,34 @@ export class SqliteQueue {
     if (this.commitDue === 0 || this.closed) return;
     const wait = this.commitDue - performance.now();
     if (wait >= 1) this.timer = setTimeout(this.commitWhenDue, wait);
-    else this.commit();
+    else this.commitWhatIsDue();
   };
+
+  /**
+   * The timer's commit. When an event buffered for the whole interval is still undelivered, everything buffered is
+   * written, as one transaction (at saturation, or offline). When none is (the deadline was an acknowledgement's, or
+   * its event was delivered meanwhile), only the acknowledgements are: the events sent a moment ago wait for their
+   * own deadline, and most are acknowledged before it and never written. At a steady rate the deadline falls in
+   * step with the lines (one interval after a line's append or acknowledgement): writing the whole buffer then
+   * caught the newest event in flight, wrote it and deleted it at the next commit, which caught the next one, for
+   * good: a commit and an fsync every interval at 100 lines/s once anything (a keepalive ping, a collection) had
+   * moved the timer just behind a line.
+   */
+  private commitWhatIsDue(): void {
+    const oldest = this.buffer.find((event) => event.state !== 'gone');
+    // The timer fires up to 1 ms early (commitWhenDue): an event is due from 1 ms before its deadline.
+    if (oldest === undefined || oldest.appendedAt + this.options.commitIntervalMs - performance.now() < 1) return this.commit();
+    // What was delivered before the oldest one waiting will never be written: let it go now.
+    const from = this.buffer.indexOf(oldest);
+    if (from > 0) this.committedMaxId = Math.max(this.committedMaxId, (this.buffer[from - 1] as BufferedEvent).id);
+    const buffer = from > 0 ? this.buffer.slice(from) : this.buffer;
+    const live = this.live;
+    this.buffer = [];
+    this.commit();
+    this.buffer = buffer;
+    this.live = live;
+    this.scheduleCommit(oldest.appendedAt);
+  }
 
   private buffered(id: number): BufferedEvent | undefined {
     const index = this.firstBufferedAfter(id - 1);

@@ -266,6 +266,34 @@ describe("GatewaySession.send (the durable queue's path)", () => {
   });
 
   it.each(['tcp', 'tls'] as const)(
+    'sends a publish made right after a QoS 0 one at once over %s, not after the service delays its ACK',
+    async (transport) => {
+      const certificate = await makeCertificate();
+      platform = await startPlatform({ listeners: { port: 0, tlsPort: 0, cert: certificate.cert, key: certificate.key } });
+      const gw = session(
+        transport === 'tls' ? { transport, port: portOf('mqtts'), caFile: certificate.certFile } : { transport: 'tcp' },
+      );
+      await gw.start();
+      const acknowledged = () =>
+        new Promise<number>((resolve) => {
+          const sentAt = performance.now();
+          gw.send('iot-2/type/t/id/d/evt/e/fmt/json', '{"n":1}', 1, () => resolve(performance.now() - sentAt));
+        });
+      // Past its first segments a connection's receiver ACKs one it does not answer (a QoS 0 PUBLISH) only when its
+      // delayed-ACK timer fires, 40 ms on Linux; with Nagle's algorithm the next small write waited for that ACK.
+      for (let i = 0; i < 50; i++) await acknowledged();
+      const latencies: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        gw.send(`iot-2/type/${GATEWAY.typeId}/id/${GATEWAY.deviceId}/evt/health/fmt/json`, '{"h":1}', 0, () => undefined);
+        await new Promise((resolve) => setImmediate(resolve));
+        latencies.push(await acknowledged());
+      }
+      latencies.sort((a, b) => a - b);
+      expect(latencies[2]).toBeLessThan(20);
+    },
+  );
+
+  it.each(['tcp', 'tls'] as const)(
     "takes send()'s PUBACKs before mqtt.js over %s, which still gets commands and its own publishes' acks",
     async (transport) => {
       const certificate = await makeCertificate();

@@ -108,6 +108,21 @@ const ioError = (): NodeJS.ErrnoException =>
 
 const payloads = (queue: SqliteQueue, after = 0, limit = 10_000) => queue.readAfter(after, limit).map((event) => event.payload);
 
+const appendOne = (queue: SqliteQueue, n: number) =>
+  queue.append('a', 'iot-2/type/t/id/a/evt/e/fmt/json', `{"n":${n}}`, 1, Date.now()) as NonNullable<
+    ReturnType<SqliteQueue['append']>
+  >;
+
+/** Runs `test` on a fake clock (timers and performance.now()). */
+function onFakeClock(test: () => void): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  try {
+    test();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 /** Queued, of those the delivered ones kept, and what is left to send (what a read returns: the count must agree). */
 function kept(queue: SqliteQueue) {
   const { depth, retained } = queue.stats();
@@ -167,6 +182,58 @@ describe('SqliteQueue: append, acknowledge, replay', () => {
       vi.useRealTimers();
     }
   });
+
+  it('leaves an event younger than the interval for its own deadline when the timer fires', () =>
+    onFakeClock(() => {
+      const queue = open({ commitIntervalMs: 50 });
+      // A is written at its deadline (50 ms) and acknowledged a moment later: its row goes at the next commit, due
+      // at 101 ms. B comes at 100 ms, in step with it, and is in flight when that commit runs.
+      const a = appendOne(queue, 0);
+      vi.advanceTimersByTime(50);
+      expect(queue.stats().commits).toBe(1);
+      vi.advanceTimersByTime(1);
+      queue.acknowledge(a.id);
+      vi.advanceTimersByTime(48);
+      // One delivered in between is let go then too: it will never be written.
+      queue.acknowledge(appendOne(queue, 9).id);
+      vi.advanceTimersByTime(1);
+      const b = appendOne(queue, 1);
+      vi.advanceTimersByTime(1);
+      expect(queue.stats()).toMatchObject({ commits: 2, uncommitted: 1, depth: 1 });
+      queue.acknowledge(b.id);
+      // B was delivered before its own deadline: never written, so no commit to delete it either.
+      vi.advanceTimersByTime(300);
+      expect(queue.stats()).toMatchObject({ commits: 2, uncommitted: 0, depth: 0 });
+      // One still undelivered at its deadline is written then, not an interval later.
+      const c = appendOne(queue, 2);
+      vi.advanceTimersByTime(49);
+      expect(queue.stats().commits).toBe(2);
+      vi.advanceTimersByTime(1);
+      expect(queue.stats().commits).toBe(3);
+      expect(queue.readAfter(0, 10).map((event) => event.id)).toEqual([c.id]);
+    }));
+
+  it('writes the young events with a due one, in one transaction, and an acknowledgement-only commit leaves them', () =>
+    onFakeClock(() => {
+      const queue = open({ commitIntervalMs: 50 });
+      const first = appendOne(queue, 0);
+      vi.advanceTimersByTime(30);
+      appendOne(queue, 1);
+      vi.advanceTimersByTime(20);
+      // At 50 ms the first is due: both go, together.
+      expect(queue.stats()).toMatchObject({ commits: 1, uncommitted: 0, depth: 2 });
+      queue.acknowledge(first.id);
+      vi.advanceTimersByTime(40);
+      appendOne(queue, 2);
+      vi.advanceTimersByTime(10);
+      // At 100 ms only the acknowledgement is due: the third waits for its own deadline (140 ms).
+      expect(queue.stats()).toMatchObject({ commits: 2, uncommitted: 1, depth: 2 });
+      vi.advanceTimersByTime(39);
+      expect(queue.stats().commits).toBe(2);
+      vi.advanceTimersByTime(1);
+      expect(queue.stats()).toMatchObject({ commits: 3, uncommitted: 0, depth: 2 });
+      expect(payloads(reopen(queue))).toEqual(['{"n":1}', '{"n":2}']);
+    }));
 
   it('flushes each commit to the disk in the background (synchronous: full), not inside the commit', () => {
     const disk = heldDisk();
