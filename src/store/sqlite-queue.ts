@@ -518,11 +518,13 @@ export class SqliteQueue {
    * moved the timer just behind a line.
    */
   private commitWhatIsDue(): void {
-    const oldest = this.buffer.find((event) => event.state !== 'gone');
-    // The timer fires up to 1 ms early (commitWhenDue): an event is due from 1 ms before its deadline.
-    if (oldest === undefined || oldest.appendedAt + this.options.commitIntervalMs - performance.now() < 1) return this.commit();
+    const from = this.buffer.findIndex((event) => event.state !== 'gone');
+    const oldest = this.buffer[from];
+    // The timer fires up to 1 ms early (commitWhenDue): an event is due from 1 ms before its deadline. While a
+    // checkpoint holds the file, commit() caps what waits in memory.
+    const due = oldest === undefined || oldest.appendedAt + this.options.commitIntervalMs - performance.now() < 1;
+    if (due || this.sync?.holds()) return this.commit();
     // What was delivered before the oldest one waiting will never be written: let it go now.
-    const from = this.buffer.indexOf(oldest);
     if (from > 0) this.committedMaxId = Math.max(this.committedMaxId, (this.buffer[from - 1] as BufferedEvent).id);
     const buffer = from > 0 ? this.buffer.slice(from) : this.buffer;
     const live = this.live;
