@@ -528,6 +528,7 @@ export class SqliteQueue {
     if (from > 0) this.committedMaxId = Math.max(this.committedMaxId, (this.buffer[from - 1] as BufferedEvent).id);
     const buffer = from > 0 ? this.buffer.slice(from) : this.buffer;
     const live = this.live;
+    // commit() with nothing buffered writes the acknowledgements alone; the events waiting are put back after it.
     this.buffer = [];
     this.commit();
     this.buffer = buffer;

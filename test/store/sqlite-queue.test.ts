@@ -156,15 +156,11 @@ describe('SqliteQueue: append, acknowledge, replay', () => {
     expect(Date.now() - started).toBeLessThan(100);
   });
 
-  it('arms no timer per event acknowledged before its commit, and still commits a later one within the interval', () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    try {
+  it('arms no timer per event acknowledged before its commit, and still commits a later one within the interval', () =>
+    onFakeClock(() => {
       const queue = open({ commitIntervalMs: 30 });
       const timers = vi.spyOn(globalThis, 'setTimeout');
-      for (let i = 0; i < 100; i++) {
-        const event = queue.append('a', 'iot-2/type/t/id/a/evt/e/fmt/json', `{"n":${i}}`, 1, Date.now());
-        queue.acknowledge(event!.id);
-      }
+      for (let i = 0; i < 100; i++) queue.acknowledge(appendOne(queue, i).id);
       expect(timers).toHaveBeenCalledTimes(1);
       vi.advanceTimersByTime(20);
       queue.append('a', 'iot-2/type/t/id/a/evt/e/fmt/json', '{"late":1}', 1, Date.now());
@@ -178,10 +174,7 @@ describe('SqliteQueue: append, acknowledge, replay', () => {
       vi.advanceTimersByTime(100);
       expect(vi.getTimerCount()).toBe(0);
       timers.mockRestore();
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    }));
 
   it('leaves an event younger than the interval for its own deadline when the timer fires', () =>
     onFakeClock(() => {
