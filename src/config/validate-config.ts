@@ -97,13 +97,19 @@ async function checkInto(report: ConfigReport, file: string, environment: Config
   const checked = checkSchema(gatewayConfigSchema, applyEnvOverrides(data.value, environment.env));
   if (!checked.ok) {
     for (const problem of checked.problems) error(problem.path, problem.message);
-    // Profile files are still worth reading: their problems are independent of the config's.
-    const paths = rawProfilePaths(data.value);
-    if (paths)
-      collectProfiles(
-        paths.map((path) => resolve(baseDir, path)),
-        report,
-      );
+    // Profile files are still worth reading, and the names the adapters use worth looking up: their problems are
+    // independent of the config's, and a user fixing the schema's should not find them only on the next run.
+    const paths = rawProfilePaths(data.value) ?? [];
+    const profiles = collectProfiles(
+      paths.map((path) => resolve(baseDir, path)),
+      report,
+    );
+    const reported = new Set(checked.problems.map((problem) => problem.path));
+    for (const { name, at, transport } of rawProfileReferences(data.value)) {
+      if (reported.has(at)) continue;
+      const problem = lookUpProfile(name, transport, profiles, paths.length > 0).problem;
+      if (problem) error(at, problem);
+    }
     return;
   }
   const config = checked.value;
@@ -136,6 +142,59 @@ async function checkInto(report: ConfigReport, file: string, environment: Config
 function splitPath(reason: string, fallback: string): [string, string] {
   const match = /^([A-Za-z0-9_.[\]]+): (.*)$/s.exec(reason);
   return match?.[1] && match[2] ? [match[1], match[2]] : [fallback, reason];
+}
+
+/** The profile names an adapter of a config that failed its schema uses, where they are strings, with their paths. */
+function rawProfileReferences(data: unknown): Array<{ name: string; at: string; transport?: 'serial' | 'ble' }> {
+  const references: Array<{ name: string; at: string; transport?: 'serial' | 'ble' }> = [];
+  const adapters = (data as { adapters?: unknown } | null)?.adapters;
+  if (!Array.isArray(adapters)) return references;
+  const entries = (list: unknown): unknown[] => (Array.isArray(list) ? list : []);
+  const nameOf = (entry: unknown): unknown => (entry as { profile?: unknown } | null)?.profile;
+  for (const [index, adapter] of adapters.entries()) {
+    const at = `adapters[${index}]`;
+    const { kind, ports, devices, profiles } = (adapter ?? {}) as Record<string, unknown>;
+    const found: Array<[unknown, string]> =
+      kind === 'serial'
+        ? entries(ports).map((port, i) => [nameOf(port), `${at}.ports[${i}].profile`])
+        : kind === 'simulated'
+          ? entries(devices).map((device, i) => [nameOf(device), `${at}.devices[${i}].profile`])
+          : kind === 'ble'
+            ? entries(profiles).map((name, i) => [name, `${at}.profiles[${i}]`])
+            : [];
+    const transport = kind === 'serial' || kind === 'ble' ? kind : undefined;
+    for (const [name, path] of found) if (typeof name === 'string') references.push({ name, at: path, transport });
+  }
+  return references;
+}
+
+/**
+ * Looks a profile up by name: the profile, or why there is none that fits (a file named so that declares another
+ * `name:`, a typo, a profile for the other transport).
+ */
+function lookUpProfile(
+  name: string,
+  transport: 'serial' | 'ble' | undefined,
+  profiles: { byName: ReadonlyMap<string, KnownProfile>; files: readonly ProfileFile[] },
+  profilePathsGiven: boolean,
+): { known?: KnownProfile; problem?: string } {
+  const known = profiles.byName.get(name);
+  if (known) {
+    if (!transport || known.profile.transport.kind === transport) return { known };
+    return { known, problem: `profile "${name}" is for ${known.profile.transport.kind} (its transport.kind), not ${transport}` };
+  }
+  const byFileName = profiles.files.find((entry) => basename(entry.file, extname(entry.file)) === name);
+  let why: string;
+  if (byFileName?.profile)
+    why = `${byFileName.file} declares name: ${byFileName.profile.name}; profiles are found by their name: field, not their file name`;
+  else if (byFileName) why = `${byFileName.file} did not load (see its errors)`;
+  else {
+    const names = [...profiles.byName.keys()];
+    const meant = likelyMeant(name, names);
+    why = meant ? `did you mean "${meant}"? Known: ${names.join(', ')}` : `known: ${names.join(', ')}`;
+    if (!profilePathsGiven) why += '; your own profiles need profilePaths';
+  }
+  return { problem: `no profile named "${name}"; ${why}` };
 }
 
 function rawProfilePaths(data: unknown): string[] | undefined {
@@ -269,28 +328,17 @@ class ReferenceCheck {
     }
   }
 
-  /** Looks a profile up by name; explains a miss (a file named so that declares another `name:`, a typo). */
+  /** Looks a profile up by name (lookUpProfile), reporting why when none fits. */
   private resolve(name: string, at: string, transport?: 'serial' | 'ble'): KnownProfile | undefined {
-    const known = this.profiles.get(name);
-    if (known) {
-      this.used.add(name);
-      if (!transport || known.profile.transport.kind === transport) return known;
-      this.error(at, `profile "${name}" is for ${known.profile.transport.kind} (its transport.kind), not ${transport}`);
-      return undefined;
-    }
-    const byFileName = this.files.find((entry) => basename(entry.file, extname(entry.file)) === name);
-    let why: string;
-    if (byFileName?.profile)
-      why = `${byFileName.file} declares name: ${byFileName.profile.name}; profiles are found by their name: field, not their file name`;
-    else if (byFileName) why = `${byFileName.file} did not load (see its errors)`;
-    else {
-      const names = [...this.profiles.keys()];
-      const meant = likelyMeant(name, names);
-      why = meant ? `did you mean "${meant}"? Known: ${names.join(', ')}` : `known: ${names.join(', ')}`;
-      if (this.config.profilePaths.length === 0) why += '; your own profiles need profilePaths';
-    }
-    this.error(at, `no profile named "${name}"; ${why}`);
-    return undefined;
+    const { known, problem } = lookUpProfile(
+      name,
+      transport,
+      { byName: this.profiles, files: this.files },
+      this.config.profilePaths.length > 0,
+    );
+    if (known) this.used.add(name);
+    if (problem) this.error(at, problem);
+    return problem ? undefined : known;
   }
 
   private error(path: string, message: string): void {

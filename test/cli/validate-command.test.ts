@@ -144,6 +144,35 @@ describe('wiotp-gateway validate', () => {
     expect(result.code).toBe(2);
   });
 
+  it('looks up the profiles the adapters name even when the schema fails elsewhere', async () => {
+    const file = write({
+      'schema-and-names/gateway.yaml': config(
+        `  - kind: serial\n    ports: [{ path: ${existingPort}, profile: nmea-gpss }, { path: ${existingPort}, profile: ruuvitag }, { path: ${existingPort}, profile: 7 }]\n` +
+          '  - kind: ble\n    profiles: [lab-sensorr, ruuvitag]\n',
+        'publish: { qos: 2 }\n',
+      ),
+      'schema-and-names/profiles/lab-sensor.yaml': LAB_PROFILE,
+    });
+    const result = await runCli(['validate', '--json', file]);
+    const report = JSON.parse(result.stdout) as ConfigReport;
+    expect(report.errors).toEqual([
+      { file, path: 'publish.qos', message: expect.stringMatching(/expected 0 or 1/) },
+      { file, path: 'adapters[0].ports[2].profile', message: expect.any(String) },
+      {
+        file,
+        path: 'adapters[0].ports[0].profile',
+        message: expect.stringMatching(/^no profile named "nmea-gpss"; did you mean "nmea-gps"\?/),
+      },
+      { file, path: 'adapters[0].ports[1].profile', message: 'profile "ruuvitag" is for ble (its transport.kind), not serial' },
+      {
+        file,
+        path: 'adapters[1].profiles[0]',
+        message: expect.stringMatching(/^no profile named "lab-sensorr"; did you mean "lab-sensor"\?/),
+      },
+    ]);
+    expect(result.code).toBe(2);
+  });
+
   it('refuses what run refuses beyond the config schema: an HTTP listener open to other machines without a token', async () => {
     const file = write({
       'http/gateway.yaml': config(
