@@ -5,16 +5,27 @@ import { userInfo } from 'node:os';
 // denied, cannot open /dev/ttyUSB0", "Error Resource temporarily unavailable Cannot lock port") name neither the
 // cause a Pi user meets most (the service user is not in the tty's group) nor who holds a locked port.
 
-/** Who the gateway runs as and which group owns the device, for a permission problem. */
+/** Who the gateway runs as, which group owns the device, and what the path is, for the words of a failed open. */
 export interface OpenContext {
   user: string;
   /** The group that owns the device file, when it can be told. */
   group?: string | undefined;
+  /** What the path names when it is not a device at all. */
+  kind?: 'file' | 'folder' | undefined;
 }
 
 /** The words for a failed open of `device`; anything not recognised keeps serialport's message. */
 export function describeOpenError(error: Error, device: string, context: OpenContext): string {
   const message = error.message;
+  // `echo … > /dev/ttyUSB0` while the adapter is unplugged leaves a regular file where the device appears next time.
+  if (context.kind === 'file')
+    return (
+      `${device} is a regular file, not a serial device: something wrote to it while no device was there ` +
+      `(remove it, sudo rm ${device}, and plug the adapter in again), or the path is not the port's`
+    );
+  if (context.kind === 'folder') return `${device} is a folder, not a serial device`;
+  if (/Inappropriate ioctl|ENOTTY/.test(message))
+    return `${device} is not a serial port: it takes no serial line settings (baud rate, parity)`;
   if (/Permission denied|EACCES/.test(message)) {
     const group = context.group ?? 'the group that owns it, usually dialout';
     return (
@@ -32,11 +43,14 @@ export function describeOpenError(error: Error, device: string, context: OpenCon
   return `${device}: ${message.replace(/^Error:? /, '')}`;
 }
 
-/** Who the gateway runs as and the group owning `device` (by /etc/group), for describeOpenError. */
+/** Who the gateway runs as, the group owning `device` (by /etc/group) and whether it is a file or a folder, for describeOpenError. */
 export function openContext(device: string): OpenContext {
   let group: string | undefined;
+  let kind: OpenContext['kind'];
   try {
-    const { gid } = statSync(device);
+    const stats = statSync(device);
+    kind = stats.isFile() ? 'file' : stats.isDirectory() ? 'folder' : undefined;
+    const { gid } = stats;
     group = readFileSync('/etc/group', 'utf8')
       .split('\n')
       .map((line) => line.split(':'))
@@ -45,5 +59,5 @@ export function openContext(device: string): OpenContext {
     // No /etc/group or no device: the words fall back to "usually dialout".
   }
   // A device only root's group may open is no group to join: the words then fall back to dialout's.
-  return { user: userInfo().username, group: group === 'root' ? undefined : group };
+  return { user: userInfo().username, group: group === 'root' ? undefined : group, kind };
 }
