@@ -294,6 +294,44 @@ export const managedGatewaySchema = z
   });
 
 /** The gateway configuration file (YAML or JSON). */
+/**
+ * A serial port named twice (a copied line) would be opened by two channels: the second finds the first's lock and
+ * would say "in use by another program" of the gateway itself. Paths and identical USB matches count; two names of
+ * one device (a by-id link and its tty) are only known once plugged in.
+ */
+function eachPortOnce(
+  adapters: ReadonlyArray<{ kind: string; ports?: ReadonlyArray<SerialPortConfig> }>,
+  ctx: z.RefinementCtx,
+): void {
+  const seen = new Map<string, string>();
+  for (const [index, adapter] of adapters.entries()) {
+    for (const [portIndex, port] of (adapter.kind === 'serial' ? (adapter.ports ?? []) : []).entries()) {
+      const at = `adapters[${index}].ports[${portIndex}]`;
+      const [key, field, shown] = port.path
+        ? [`path ${port.path}`, 'path', port.path]
+        : [`match ${matchKey(port.match)}`, 'match', 'this match'];
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, at);
+        continue;
+      }
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'ports', portIndex, field],
+        message: `${shown} is also ${first}'s: a port is read by one channel only (give each port once, with its profile)`,
+      });
+    }
+  }
+}
+
+/** A USB match's identity: the same adapter whatever the case of its hex ids or a 0x before them. */
+function matchKey(match: z.infer<typeof serialMatchSchema> | undefined): string {
+  const hex = (value: string | undefined) => value?.toLowerCase().replace(/^0x/, '') ?? '';
+  return `${hex(match?.vendorId)}:${hex(match?.productId)}:${match?.serialNumber ?? ''}`;
+}
+
+type SerialPortConfig = z.infer<typeof serialPortSchema>;
+
 export const gatewayConfigSchema = z
   .object({
     org: z.string().regex(/^[a-z0-9]{1,36}$/, 'lowercase letters and digits'),
@@ -328,7 +366,7 @@ export const gatewayConfigSchema = z
     health: healthSchema.prefault({}),
     /** Extra folders or files with hardware profiles, besides the built-in ones. */
     profilePaths: z.array(z.string()).default([]),
-    adapters: z.array(adapterConfigSchema).min(1),
+    adapters: z.array(adapterConfigSchema).min(1).superRefine(eachPortOnce),
     /** An adapter that fails (a stream error, a throw in start(), a plugin thread that dies) is restarted after this back-off, with jitter. */
     adapterRestart: z
       .object({ initialMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(60_000) })

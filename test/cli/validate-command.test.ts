@@ -43,6 +43,8 @@ export function createAdapter() { throw new Error('not started by validate'); }
 `;
 
 const existingPort = write({ 'dev/ttyLAB0': '' });
+/** One per port where a config names several: a port given twice is itself a mistake. */
+const existingPorts = [0, 1, 2, 3, 4].map((n) => write({ [`dev/ttyLAB${n}`]: '' }));
 
 function config(adapters: string, extra = ''): string {
   return `org: abc123\ngateway: { typeId: rpi, deviceId: gw1 }\nauth: { token: t }\nprofilePaths: [profiles]\n${extra}adapters:\n${adapters}`;
@@ -71,11 +73,11 @@ describe('wiotp-gateway validate', () => {
         [
           '  - kind: serial',
           '    ports:',
-          `      - { path: ${existingPort}, profile: lab-sensor }`, // the file is named so, but declares another name
-          `      - { path: ${existingPort}, profile: nmea-gsp }`, // a typo
-          `      - { path: ${existingPort}, profile: ruuvitag }`, // a BLE profile on a serial port
-          `      - { path: ${existingPort}, profile: typo-sensor }`, // {rat}: the file does not load
-          `      - { path: ${existingPort}, profile: var-sensor }`, // {port.serial}: no such variable, the file does not load
+          `      - { path: ${existingPorts[0]}, profile: lab-sensor }`, // the file is named so, but declares another name
+          `      - { path: ${existingPorts[1]}, profile: nmea-gsp }`, // a typo
+          `      - { path: ${existingPorts[2]}, profile: ruuvitag }`, // a BLE profile on a serial port
+          `      - { path: ${existingPorts[3]}, profile: typo-sensor }`, // {rat}: the file does not load
+          `      - { path: ${existingPorts[4]}, profile: var-sensor }`, // {port.serial}: no such variable, the file does not load
           '  - kind: plugin',
           '    module: ./no-such-plugin.mjs',
           '  - kind: plugin',
@@ -147,7 +149,7 @@ describe('wiotp-gateway validate', () => {
   it('looks up the profiles the adapters name even when the schema fails elsewhere', async () => {
     const file = write({
       'schema-and-names/gateway.yaml': config(
-        `  - kind: serial\n    ports: [{ path: ${existingPort}, profile: nmea-gpss }, { path: ${existingPort}, profile: ruuvitag }, { path: ${existingPort}, profile: 7 }]\n` +
+        `  - kind: serial\n    ports: [{ path: ${existingPorts[0]}, profile: nmea-gpss }, { path: ${existingPorts[1]}, profile: ruuvitag }, { path: ${existingPorts[2]}, profile: 7 }]\n` +
           '  - kind: ble\n    profiles: [lab-sensorr, ruuvitag]\n',
         'publish: { qos: 2 }\n',
       ),

@@ -23,6 +23,19 @@ adapters:
       - { path: /dev/ttyUSB0, profile: nmea-gps }
 `;
 
+/** A config with these adapters (the YAML lines under `adapters:`), loaded with no environment. */
+function withAdapters(adapters: string) {
+  return loadGatewayConfig(
+    file('adapters.yaml', `org: abc123\ngateway: { typeId: rpi, deviceId: gw1 }\nauth: { tokenEnv: T }\nadapters:\n${adapters}`),
+    {},
+  );
+}
+
+/** A failed load's problems, a line each (the first line of the reason names the file); none when it loaded. */
+function problemsOf(result: ReturnType<typeof loadGatewayConfig>): string[] {
+  return result.ok ? [] : result.reason.split('\n').slice(1);
+}
+
 describe('gateway config', () => {
   it('loads a good YAML config and fills defaults', () => {
     const config = loadGatewayConfig(file('gateway.yaml', GOOD), {});
@@ -57,14 +70,7 @@ adapters:
   });
 
   it('takes a serial port by path or by USB match, and says what is wrong with the entry otherwise', () => {
-    const ports = (entries: string) =>
-      loadGatewayConfig(
-        file(
-          'ports.yaml',
-          `org: abc123\ngateway: { typeId: rpi, deviceId: gw1 }\nauth: { tokenEnv: T }\nadapters:\n  - kind: serial\n    ports:\n${entries}`,
-        ),
-        {},
-      );
+    const ports = (entries: string) => withAdapters(`  - kind: serial\n    ports:\n${entries}`);
     const good = ports(
       '      - { path: /dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0, profile: nmea-gps }\n' +
         '      - { match: { vendorId: "0403", productId: "6001", serialNumber: A9M4KQ1X }, profile: nmea-gps }\n',
@@ -76,14 +82,36 @@ adapters:
         '      - { match: { vendorId: 0403 }, profile: nmea-gps }\n' +
         '      - { match: {}, profile: nmea-gps }\n',
     );
-    expect(bad.ok).toBe(false);
-    if (bad.ok) return;
-    expect(bad.reason.split('\n').slice(1)).toEqual([
+    expect(problemsOf(bad)).toEqual([
       '  adapters[0].ports[0].path: give path (e.g. /dev/serial/by-id/usb-FTDI_…-if00-port0) or match: { vendorId, productId, serialNumber }',
       '  adapters[0].ports[1].match: give path or match, not both',
       '  adapters[0].ports[2].match.vendorId: expected 4 hex digits in quotes, e.g. "0403" (unquoted, YAML reads 0403 as the number 403)',
       '  adapters[0].ports[3].match: give at least one of vendorId, productId, serialNumber',
     ]);
+  });
+
+  it('refuses a serial port given twice, by path or by the same USB match, in one adapter or two', () => {
+    const twice = withAdapters(
+      '  - kind: serial\n    ports:\n' +
+        '      - { path: /dev/ttyUSB0, profile: nmea-gps }\n' +
+        '      - { match: { vendorId: "0403", serialNumber: A1 }, profile: json-sensor }\n' +
+        '      - { path: /dev/ttyUSB0, profile: json-sensor }\n' +
+        '  - kind: serial\n    ports:\n' +
+        '      - { match: { vendorId: "0x0403", serialNumber: A1 }, profile: json-sensor }\n' +
+        '      - { path: /dev/ttyUSB1, profile: json-sensor }\n' +
+        '      - { match: { vendorId: "0403", serialNumber: A2 }, profile: json-sensor }\n',
+    );
+    const rule = 'a port is read by one channel only (give each port once, with its profile)';
+    expect(problemsOf(twice)).toEqual([
+      `  adapters[0].ports[2].path: /dev/ttyUSB0 is also adapters[0].ports[0]'s: ${rule}`,
+      `  adapters[1].ports[0].match: this match is also adapters[0].ports[1]'s: ${rule}`,
+    ]);
+    // A simulated or BLE adapter has no ports: nothing to compare.
+    expect(
+      withAdapters(
+        '  - kind: ble\n    profiles: [ruuvitag]\n  - kind: serial\n    ports: [{ path: /dev/ttyUSB0, profile: nmea-gps }]\n',
+      ).ok,
+    ).toBe(true);
   });
 
   it('lets the environment override the token, host, port and log level', () => {

@@ -27,10 +27,10 @@ describe('describeOpenError', () => {
     );
   });
 
-  it('says a locked port is held by another program, and how to find it', () => {
+  it('says a locked port is held by another program (or by the gateway under another name), and how to find it', () => {
     expect(describeOpenError(LOCKED, '/dev/ttyUSB0', { user: 'pi' })).toBe(
-      '/dev/ttyUSB0 is in use by another program, which holds its lock (screen, minicom, picocom, another gateway; ' +
-        'fuser -v /dev/ttyUSB0 names it)',
+      '/dev/ttyUSB0 is in use: another program holds its lock (screen, minicom, picocom, another gateway), or this gateway opened it under another name (a by-id link and its tty); ' +
+        'fuser -v /dev/ttyUSB0 names it',
     );
   });
 

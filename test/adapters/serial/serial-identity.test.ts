@@ -142,8 +142,8 @@ describe('a serial port named by a /dev/serial/by-id/… style symlink', () => {
       await adapter.start();
       const device = realpathSync(pair.gatewayPath);
       expect((await offline).reason?.replace(/in \d+ ms$/, 'in N ms')).toBe(
-        `${device} is in use by another program, which holds its lock (screen, minicom, picocom, another gateway; ` +
-          `fuser -v ${device} names it); retrying in N ms`,
+        `${device} is in use: another program holds its lock (screen, minicom, picocom, another gateway), or this gateway opened it under another name (a by-id link and its tty); ` +
+          `fuser -v ${device} names it; retrying in N ms`,
       );
       const online = nextMatching(adapter.status$, (status) => status.state === 'online', 8000);
       await new Promise<void>((resolve) => holder.close(() => resolve()));
