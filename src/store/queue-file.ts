@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from './store-errors.js';
@@ -53,13 +53,33 @@ export interface Statements {
 }
 
 /**
+ * Creates `folder` and the folders above it that are missing, one level at a time. Node 20's recursive mkdir
+ * never returns where the file system refuses a folder under one that exists (/proc, /sys: ENOENT): it spins at
+ * 100% CPU for good, deaf to SIGTERM. One level at a time, the refusal is an error naming the folder.
+ */
+function makeFolders(folder: string): void {
+  const missing: string[] = [];
+  for (let at = folder; !existsSync(at); at = dirname(at)) {
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const level of missing) {
+    try {
+      mkdirSync(level);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+/**
  * Opens (or creates) the queue's SQLite file: one writer (an exclusive lock, so a second process gets a clear
  * error instead of "database is locked" loops), WAL, a small page cache, the schema, and the gateway identity
  * it belongs to (a file of another gateway is refused with a StoreError naming both).
  */
 export function openQueueFile(options: QueueFileOptions): Database.Database {
   const { file } = options;
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') makeFolders(dirname(file));
   // No busy wait: the only other user of the file is another process, and that is an error, not a wait.
   const db = new Database(file, { timeout: 0 });
   try {

@@ -843,6 +843,19 @@ describe('SqliteQueue: a file that cannot be used', () => {
     expect(payloads(queue)).toHaveLength(2);
   });
 
+  it("is refused a folder under /proc at once, where Node's recursive mkdir spins for good", () => {
+    // In a child process: were it to spin again, the child is killed at the timeout and this test fails, rather than
+    // the test run hanging. The compiled queue file (npm test builds first).
+    const module = new URL('../../dist/src/store/queue-file.js', import.meta.url).href;
+    const file = `/proc/wiotp-no-such-${process.pid}/queue/queue.sqlite`;
+    const script =
+      `import { openQueueFile } from ${JSON.stringify(module)};` +
+      `try { openQueueFile({ file: ${JSON.stringify(file)}, identity: 'o/t/d' }); console.log('opened'); }` +
+      'catch (error) { console.log(error.code ?? error.message); }';
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000, encoding: 'utf8' });
+    expect(output.trim()).toBe('ENOENT');
+  });
+
   it('falls back to memory when the directory is read-only', () => {
     const { logger, records } = capturingLogger();
     const dir = readOnlyDirectory();
