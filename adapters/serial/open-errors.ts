@@ -35,8 +35,8 @@ export function describeOpenError(error: Error, device: string, context: OpenCon
   }
   if (/Cannot lock port|Resource temporarily unavailable|EBUSY/.test(message)) {
     return (
-      `${device} is in use: another program holds its lock (screen, minicom, picocom, another gateway), or this gateway opened it under another name (a by-id link and its tty); ` +
-      `fuser -v ${device} names it`
+      `${device} is in use: another program holds its lock (screen, minicom, picocom, another gateway), ` +
+      `or this gateway opened it under another name (a by-id link and its tty); fuser -v ${device} names it`
     );
   }
   if (/No such file or directory|ENOENT/.test(message)) return `${device} does not exist (unplugged?)`;

@@ -293,7 +293,6 @@ export const managedGatewaySchema = z
     path: ['remanageAheadSeconds'],
   });
 
-/** The gateway configuration file (YAML or JSON). */
 /**
  * A serial port named twice (a copied line) would be opened by two channels: the second finds the first's lock and
  * would say "in use by another program" of the gateway itself. Paths and identical USB matches count; two names of
@@ -332,6 +331,7 @@ function matchKey(match: z.infer<typeof serialMatchSchema> | undefined): string 
 
 type SerialPortConfig = z.infer<typeof serialPortSchema>;
 
+/** The gateway configuration file (YAML or JSON). */
 export const gatewayConfigSchema = z
   .object({
     org: z.string().regex(/^[a-z0-9]{1,36}$/, 'lowercase letters and digits'),
