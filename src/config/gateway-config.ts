@@ -298,13 +298,10 @@ export const managedGatewaySchema = z
  * would say "in use by another program" of the gateway itself. Paths and identical USB matches count; two names of
  * one device (a by-id link and its tty) are only known once plugged in.
  */
-function eachPortOnce(
-  adapters: ReadonlyArray<{ kind: string; ports?: ReadonlyArray<SerialPortConfig> }>,
-  ctx: z.RefinementCtx,
-): void {
+function eachPortOnce(adapters: readonly AdapterConfig[], ctx: z.RefinementCtx): void {
   const seen = new Map<string, string>();
   for (const [index, adapter] of adapters.entries()) {
-    for (const [portIndex, port] of (adapter.kind === 'serial' ? (adapter.ports ?? []) : []).entries()) {
+    for (const [portIndex, port] of (adapter.kind === 'serial' ? adapter.ports : []).entries()) {
       const at = `adapters[${index}].ports[${portIndex}]`;
       const [key, field, shown] = port.path
         ? [`path ${port.path}`, 'path', port.path]
@@ -328,8 +325,6 @@ function matchKey(match: z.infer<typeof serialMatchSchema> | undefined): string 
   const hex = (value: string | undefined) => value?.toLowerCase().replace(/^0x/, '') ?? '';
   return `${hex(match?.vendorId)}:${hex(match?.productId)}:${match?.serialNumber ?? ''}`;
 }
-
-type SerialPortConfig = z.infer<typeof serialPortSchema>;
 
 /** The gateway configuration file (YAML or JSON). */
 export const gatewayConfigSchema = z

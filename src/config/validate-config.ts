@@ -151,19 +151,17 @@ function rawProfileReferences(data: unknown): Array<{ name: string; at: string; 
   if (!Array.isArray(adapters)) return references;
   const entries = (list: unknown): unknown[] => (Array.isArray(list) ? list : []);
   const nameOf = (entry: unknown): unknown => (entry as { profile?: unknown } | null)?.profile;
+  const add = (name: unknown, at: string, transport?: 'serial' | 'ble') => {
+    if (typeof name === 'string') references.push({ name, at, transport });
+  };
   for (const [index, adapter] of adapters.entries()) {
     const at = `adapters[${index}]`;
     const { kind, ports, devices, profiles } = (adapter ?? {}) as Record<string, unknown>;
-    const found: Array<[unknown, string]> =
-      kind === 'serial'
-        ? entries(ports).map((port, i) => [nameOf(port), `${at}.ports[${i}].profile`])
-        : kind === 'simulated'
-          ? entries(devices).map((device, i) => [nameOf(device), `${at}.devices[${i}].profile`])
-          : kind === 'ble'
-            ? entries(profiles).map((name, i) => [name, `${at}.profiles[${i}]`])
-            : [];
-    const transport = kind === 'serial' || kind === 'ble' ? kind : undefined;
-    for (const [name, path] of found) if (typeof name === 'string') references.push({ name, at: path, transport });
+    if (kind === 'serial')
+      for (const [i, port] of entries(ports).entries()) add(nameOf(port), `${at}.ports[${i}].profile`, 'serial');
+    if (kind === 'simulated')
+      for (const [i, device] of entries(devices).entries()) add(nameOf(device), `${at}.devices[${i}].profile`);
+    if (kind === 'ble') for (const [i, name] of entries(profiles).entries()) add(name, `${at}.profiles[${i}]`, 'ble');
   }
   return references;
 }
