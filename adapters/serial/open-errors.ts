@@ -17,13 +17,8 @@ export interface OpenContext {
 /** The words for a failed open of `device`; anything not recognised keeps serialport's message. */
 export function describeOpenError(error: Error, device: string, context: OpenContext): string {
   const message = error.message;
-  // `echo … > /dev/ttyUSB0` while the adapter is unplugged leaves a regular file where the device appears next time.
-  if (context.kind === 'file')
-    return (
-      `${device} is a regular file, not a serial device: something wrote to it while no device was there ` +
-      `(remove it, sudo rm ${device}, and plug the adapter in again), or the path is not the port's`
-    );
-  if (context.kind === 'folder') return `${device} is a folder, not a serial device`;
+  const notADevice = describeNonDevice(device, context.kind);
+  if (notADevice) return notADevice;
   if (/Inappropriate ioctl|ENOTTY/.test(message))
     return `${device} is not a serial port: it takes no serial line settings (baud rate, parity)`;
   if (/Permission denied|EACCES/.test(message)) {
@@ -43,13 +38,30 @@ export function describeOpenError(error: Error, device: string, context: OpenCon
   return `${device}: ${message.replace(/^Error:? /, '')}`;
 }
 
+/** Why `path` cannot be a serial port when it names a regular file or a folder (`pathKind`); undefined otherwise. */
+export function describeNonDevice(path: string, kind: OpenContext['kind']): string | undefined {
+  // `echo … > /dev/ttyUSB0` while the adapter is unplugged leaves a regular file where the device appears next time.
+  if (kind === 'file')
+    return (
+      `${path} is a regular file, not a serial device: something wrote to it while no device was there ` +
+      `(remove it, sudo rm ${path}, and plug the adapter in again), or the path is not the port's`
+    );
+  if (kind === 'folder') return `${path} is a folder, not a serial device`;
+  return undefined;
+}
+
+/** What `stats` names when it is not a device: a regular file or a folder. */
+export function pathKind(stats: { isFile(): boolean; isDirectory(): boolean }): OpenContext['kind'] {
+  return stats.isFile() ? 'file' : stats.isDirectory() ? 'folder' : undefined;
+}
+
 /** Who the gateway runs as, the group owning `device` (by /etc/group) and whether it is a file or a folder, for describeOpenError. */
 export function openContext(device: string): OpenContext {
   let group: string | undefined;
   let kind: OpenContext['kind'];
   try {
     const stats = statSync(device);
-    kind = stats.isFile() ? 'file' : stats.isDirectory() ? 'folder' : undefined;
+    kind = pathKind(stats);
     const { gid } = stats;
     group = readFileSync('/etc/group', 'utf8')
       .split('\n')

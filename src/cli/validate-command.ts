@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ConfigCheckEnvironment } from '../config/validate-config.js';
 
@@ -8,6 +8,7 @@ export async function checkConfig(file: string, options: { json?: boolean } = {}
   const { EMULATORS } = await import('../../adapters/simulated/simulated-adapter.js');
   const { inspectPlugin } = await import('./adapter-catalog.js');
   const { resolveHttpToken } = await import('../config/load.js');
+  const { describeNonDevice, pathKind } = await import('../../adapters/serial/open-errors.js');
   const { parseListenAddress } = await import('../http/listen-address.js');
   const { checkExposure } = await import('../http/http-server.js');
   const environment: ConfigCheckEnvironment = {
@@ -15,6 +16,21 @@ export async function checkConfig(file: string, options: { json?: boolean } = {}
     emulators: Object.keys(EMULATORS),
     exists: existsSync,
     inspectPlugin,
+    serialPath(path) {
+      let device: string;
+      try {
+        device = realpathSync(path);
+      } catch {
+        return { exists: false };
+      }
+      let problem: string | undefined;
+      try {
+        problem = describeNonDevice(path, pathKind(statSync(device)));
+      } catch {
+        // Gone between the two looks: nothing more to say than that it resolves.
+      }
+      return problem ? { exists: true, device, problem } : { exists: true, device };
+    },
     // As `run` refuses them: an unreadable HTTP token file, a bad listen address, a listener beyond loopback without a token.
     checkParsed(config, baseDir) {
       if (!config.http) return [];

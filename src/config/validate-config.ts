@@ -48,6 +48,11 @@ export interface ConfigCheckEnvironment {
   /** Emulator names the simulated adapter knows. */
   emulators: readonly string[];
   exists(path: string): boolean;
+  /**
+   * What a serial port's path names now: nothing, or the file it resolves to (links followed: two names of one
+   * device resolve alike) and why that cannot be a serial port, if it cannot (a regular file, a folder).
+   */
+  serialPath?(path: string): { exists: false } | { exists: true; device: string; problem?: string };
   /** Imports a plugin module (a path is relative to the config's folder) and looks at its exports. */
   inspectPlugin(specifier: string, baseDir: string): Promise<PluginInspection>;
   /** Checks of other layers on the parsed config (the HTTP listener's exposure), by config path. */
@@ -238,6 +243,8 @@ class ReferenceCheck {
   readonly used = new Set<string>();
   /** Device templates already checked, by profile and variable set, so each problem is told once. */
   private readonly templatesChecked = new Set<string>();
+  /** The serial ports seen so far, by the file their path resolves to. */
+  private readonly devices = new Map<string, { path: string; at: string }>();
 
   constructor(
     private readonly config: GatewayConfig,
@@ -256,8 +263,7 @@ class ReferenceCheck {
           // A port may be named by a USB identity instead of a path (then there is no path to look at).
           const path: string | undefined = port.path;
           const isTcp = path?.startsWith('tcp://') ?? false;
-          if (path !== undefined && !isTcp && !this.environment.exists(path))
-            this.warning(`${portAt}.path`, `${path} does not exist now; the gateway keeps retrying until it appears`);
+          if (path !== undefined && !isTcp) this.checkSerialPath(path, portAt);
           const known = this.resolve(port.profile, `${portAt}.profile`, 'serial');
           if (!known) continue;
           const offered = offeredOn('serial', { ...(path ? { path } : {}), codec: known.profile.codec.kind });
@@ -298,6 +304,29 @@ class ReferenceCheck {
         return;
       }
     }
+  }
+
+  /**
+   * A serial path that does not exist now (a warning: it may be plugged in later), that names a regular file or a
+   * folder (a warning: the file must go before the device can appear there), or that names the same device as an
+   * earlier port under another name, a by-id link and its tty (an error: the second open would find the first's lock).
+   */
+  private checkSerialPath(path: string, portAt: string): void {
+    const at = `${portAt}.path`;
+    const facts = this.environment.serialPath?.(path) ?? (this.environment.exists(path) ? undefined : { exists: false });
+    if (facts?.exists === false) {
+      this.warning(at, `${path} does not exist now; the gateway keeps retrying until it appears`);
+      return;
+    }
+    if (!facts) return;
+    if (facts.problem) this.warning(at, facts.problem);
+    const earlier = this.devices.get(facts.device);
+    if (earlier)
+      this.error(
+        at,
+        `${path} is ${facts.device}, as is ${earlier.at}'s ${earlier.path}: a port is read by one channel only (name it once)`,
+      );
+    else this.devices.set(facts.device, { path, at: portAt });
   }
 
   /** Profile-file problems (commands, device templates), reported in the profile's own file. */

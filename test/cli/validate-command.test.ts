@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,9 +42,19 @@ export const optionsSchema = {
 export function createAdapter() { throw new Error('not started by validate'); }
 `;
 
-const existingPort = write({ 'dev/ttyLAB0': '' });
-/** One per port where a config names several: a port given twice is itself a mistake. */
-const existingPorts = [0, 1, 2, 3, 4].map((n) => write({ [`dev/ttyLAB${n}`]: '' }));
+/** A link under the test's folder to a character device, standing in for a serial port (validate never opens one). */
+function devicePath(name: string, target: string): string {
+  const path = join(dir, name);
+  mkdirSync(join(path, '..'), { recursive: true });
+  symlinkSync(target, path);
+  return path;
+}
+
+const existingPort = devicePath('dev/ttyLAB', '/dev/null');
+/** One per port where a config names several: two names of one device are themselves a mistake. */
+const existingPorts = ['/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty'].map((target, n) =>
+  devicePath(`dev/ttyLAB${n}`, target),
+);
 
 function config(adapters: string, extra = ''): string {
   return `org: abc123\ngateway: { typeId: rpi, deviceId: gw1 }\nauth: { token: t }\nprofilePaths: [profiles]\n${extra}adapters:\n${adapters}`;
@@ -188,6 +198,45 @@ describe('wiotp-gateway validate', () => {
       /^error {4}http\.listen: http\.listen http:\/\/0\.0\.0\.0:9464 is reachable from other machines: set http\.token/m,
     );
     expect(result.code).toBe(2);
+  });
+
+  it('refuses two names of one device, a by-id link and its tty, in two adapters', async () => {
+    const tty = devicePath('byid/dev/ttyUSB0', '/dev/full');
+    const byId = devicePath('byid/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0', '../../ttyUSB0');
+    const file = write({
+      'byid/gateway.yaml': config(
+        `  - kind: serial\n    ports: [{ path: ${byId}, profile: nmea-gps }]\n` +
+          `  - kind: serial\n    ports: [{ path: ${tty}, profile: json-sensor }]\n`,
+      ),
+      'byid/profiles/.keep': '',
+    });
+    const result = await runCli(['validate', file]);
+    expect(result.stdout).toBe(
+      `error    adapters[1].ports[0].path: ${tty} is /dev/full, as is adapters[0].ports[0]'s ${byId}: ` +
+        'a port is read by one channel only (name it once)\n' +
+        `${file}: 1 error\n`,
+    );
+    expect(result.code).toBe(2);
+  });
+
+  it('warns about a serial path that is a regular file (a write while nothing was plugged in) or a folder', async () => {
+    const file = write({
+      'notadevice/gateway.yaml': config(
+        `  - kind: serial\n    ports:\n      - { path: ${join(dir, 'notadevice/ttyUSB0')}, profile: nmea-gps }\n` +
+          `      - { path: ${join(dir, 'notadevice/profiles')}, profile: json-sensor }\n`,
+      ),
+      'notadevice/ttyUSB0': '$GPGGA,1\n',
+      'notadevice/profiles/.keep': '',
+    });
+    const result = await runCli(['validate', file]);
+    const file0 = join(dir, 'notadevice/ttyUSB0');
+    expect(result.stdout).toBe(
+      `warning  adapters[0].ports[0].path: ${file0} is a regular file, not a serial device: something wrote to it while ` +
+        `no device was there (remove it, sudo rm ${file0}, and plug the adapter in again), or the path is not the port's\n` +
+        `warning  adapters[0].ports[1].path: ${join(dir, 'notadevice/profiles')} is a folder, not a serial device\n` +
+        'config ok: gateway g:abc123:rpi:gw1, 1 adapter(s), 9 profile(s), 2 warnings\n',
+    );
+    expect(result.code).toBe(0);
   });
 
   it('warns about a serial path that does not exist now without failing', async () => {
