@@ -21,7 +21,8 @@ export async function checkConfig(file: string, options: { json?: boolean } = {}
       try {
         device = realpathSync(path);
       } catch {
-        return { exists: false };
+        // Missing, or a folder on the way that may not be searched: then the path is all there is to compare.
+        return existsSync(path) ? { exists: true, device: path } : { exists: false };
       }
       let problem: string | undefined;
       try {
