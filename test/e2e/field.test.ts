@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,22 @@ describe('a gateway in the field: health, metrics, status', () => {
     expect(metrics.value('process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
     // Never a device id as a label: series stay bounded whatever the devices behind the gateway.
     expect(body).not.toContain('esp-01');
+  });
+
+  it('once scraped, an idle gateway still sleeps: a few wake-ups a second, not the 100 of a 10-ms sampler', async () => {
+    // One quiet device (a reading a minute): after its first, the gateway has nothing to do but its timers.
+    const quiet = [{ ...SIMULATED[0], devices: [{ ...SIMULATED[0]!.devices[0]!, intervalMs: 60_000 }] }];
+    const gateway = await runningGateway({ adapters: quiet });
+    await gateway.waitFor((status) => status.sender.published >= 1, 'the first event published');
+    expect((await get(`${gateway.url}/metrics`)).status).toBe(200);
+    const pid = gateway.child!.pid!;
+    const wakeUps = () => Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    const before = wakeUps();
+    const windowMs = 1500;
+    // A rate over a window of time: there is no event to wait for.
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const perSecond = ((wakeUps() - before) * 1000) / windowMs;
+    expect(perSecond).toBeLessThan(30);
   });
 
   it('/readyz fails while the service is unreachable and passes again after; /livez passes throughout', async () => {
