@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { connectApplication, GATEWAY, messages$, ORG, startPlatform } from '../s
 import { parsePrometheusText } from '../support/prometheus.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { nextMatching, until } from '../support/wait.js';
+import { wakeUps } from '../support/wake-ups.js';
 
 let platform: EmbeddedPlatform | undefined;
 let proxy: TcpProxy | undefined;
@@ -112,12 +113,11 @@ describe('a gateway in the field: health, metrics, status', () => {
     await gateway.waitFor((status) => status.sender.published >= 1, 'the first event published');
     expect((await get(`${gateway.url}/metrics`)).status).toBe(200);
     const pid = gateway.child!.pid!;
-    const wakeUps = () => Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-    const before = wakeUps();
+    const before = wakeUps(`/proc/${pid}/status`);
     const windowMs = 1500;
     // A rate over a window of time: there is no event to wait for.
     await new Promise((resolve) => setTimeout(resolve, windowMs));
-    const perSecond = ((wakeUps() - before) * 1000) / windowMs;
+    const perSecond = ((wakeUps(`/proc/${pid}/status`) - before) * 1000) / windowMs;
     expect(perSecond).toBeLessThan(30);
   });
 

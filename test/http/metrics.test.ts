@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { setTimeout as wait } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createMetricsRegistry, delayAlone, LOOP_DELAY_SAMPLE_MS } from '../../src/http/metrics.js';
+import { wakeUps } from '../support/wake-ups.js';
 
 /** One registry for the file: each starts its own loop-delay sampler, for good. */
 const registry = createMetricsRegistry(() => {
@@ -20,12 +21,6 @@ async function loopDelay(): Promise<Record<string, number>> {
     read[stat] = (await metric?.get())?.values[0]?.value ?? Number.NaN;
   }
   return read;
-}
-
-/** The current thread's voluntary context switches: how often it went to sleep and was woken. */
-function wakeUps(): number {
-  const match = /voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync('/proc/thread-self/status', 'utf8'));
-  return Number(match?.[1]);
 }
 
 describe('delayAlone', () => {
@@ -57,10 +52,10 @@ describe('the process metrics', () => {
     'do not wake an idle process 100 times a second once scraped (prom-client samples every 10 ms by default)',
     async () => {
       await loopDelay();
-      const before = wakeUps();
+      const before = wakeUps('/proc/thread-self/status');
       const windowMs = 600;
       await wait(windowMs);
-      const perSecond = ((wakeUps() - before) * 1000) / windowMs;
+      const perSecond = ((wakeUps('/proc/thread-self/status') - before) * 1000) / windowMs;
       // The sampler's own 4 a second, the wait's timer and the test runner's messages; 100 at prom-client's default.
       expect(perSecond).toBeLessThan(25);
     },
