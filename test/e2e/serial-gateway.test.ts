@@ -124,9 +124,15 @@ describe('serial adapter end to end, over socat ptys and the real serialport', (
     await device.write(gga);
     await back;
     await again;
-    await until(() => platform!.activeDevices({ typeId: 'rpi', deviceId: 'gw1' }) >= 1, 3000, 'command subscription');
-    await app.publishAsync('iot-2/type/gps-receiver/id/gps-gps-gw/cmd/set-rate/fmt/json', '{"interval":1000}', { qos: 1 });
-    await device.waitFor('$PMTK220,1000*1F\r\n');
+    // It keeps talking now: a silence of 1 s would forget it again before the command's round trip on a loaded machine.
+    const talking = setInterval(() => void device.write(gga), 300);
+    try {
+      await until(() => platform!.activeDevices({ typeId: 'rpi', deviceId: 'gw1' }) >= 1, 3000, 'command subscription');
+      await app.publishAsync('iot-2/type/gps-receiver/id/gps-gps-gw/cmd/set-rate/fmt/json', '{"interval":1000}', { qos: 1 });
+      await device.waitFor('$PMTK220,1000*1F\r\n');
+    } finally {
+      clearInterval(talking);
+    }
   });
 
   it('decodes a SLIP-framed binary struct', async () => {
