@@ -5,8 +5,8 @@
 set -euo pipefail
 
 # command:Debian package, one per program the tests run (the C compiler for the fsync recorder, the serial ptys, USB listing, systemd's notify and
-# verify tools, the notify-socket stand-in, the browser the console's tests drive). WIOTP_TEST_TOOLS replaces the list.
-TEST_TOOLS="${WIOTP_TEST_TOOLS:-cc:build-essential socat:socat udevadm:udev systemd-notify:systemd systemd-analyze:systemd python3:python3 chromium:chromium}"
+# verify tools, the notify-socket stand-in, the browser the console's tests drive, the Redis a clustered platform shares). WIOTP_TEST_TOOLS replaces the list.
+TEST_TOOLS="${WIOTP_TEST_TOOLS:-cc:build-essential socat:socat udevadm:udev systemd-notify:systemd systemd-analyze:systemd python3:python3 chromium:chromium redis-server:redis-server}"
 
 commands=()
 packages=()

@@ -14,6 +14,9 @@ import {
 } from './platform-credentials.js';
 import { untilSignal } from './signals.js';
 
+/** The cluster's Redis URL, when not on the command line (a password in it stays out of `ps`). */
+export const REDIS_ENV = 'WIOTP_PLATFORM_REDIS';
+
 /** Registers `wiotp-gateway platform`: the embedded Watson IoT platform as a process. */
 export function registerPlatformCommand(program: Command): Command {
   const platform = program.command('platform');
@@ -36,6 +39,10 @@ export function registerPlatformCommand(program: Command): Command {
     .option('--registration-delay <ms>', 'simulated time a registration takes', parseInteger('--registration-delay'), 0)
     .option('--api-port <n>', 'REST API for device management requests (0 picks a free port)', parseInteger('--api-port'))
     .option('--api-host <address>', 'interface for the REST API (https when --cert and --key are given)', '127.0.0.1')
+    .option(
+      '--redis <url>',
+      `join the platforms started with this Redis as one service: redis://HOST:PORT (also $${REDIS_ENV}, which keeps a password out of ps)`,
+    )
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (options) => {
       const { EmbeddedPlatform } = await import('../platform/platform.js');
@@ -51,6 +58,15 @@ export function registerPlatformCommand(program: Command): Command {
       if (options.tlsPort !== undefined && (!options.cert || !options.key)) {
         throw new UsageError('--tls-port needs --cert FILE and --key FILE');
       }
+      const redisUrl: string | undefined = options.redis ?? process.env[REDIS_ENV];
+      if (redisUrl !== undefined) {
+        const { describeRedisUrl } = await import('../platform/cluster.js');
+        try {
+          describeRedisUrl(redisUrl);
+        } catch (error) {
+          throw new UsageError(`${options.redis === undefined ? `$${REDIS_ENV}` : '--redis'}: ${(error as Error).message}`);
+        }
+      }
       const logger = createLogger({ level: options.logLevel, name: 'platform' });
       const { gateways, applications, warnings } = gatherPlatformCredentials(options, process.env);
       for (const warning of warnings) logger.warn(warning);
@@ -62,6 +78,7 @@ export function registerPlatformCommand(program: Command): Command {
         applications,
         maxActiveDevices: options.maxActive,
         registration: { maxPending: options.maxPending, delayMs: options.registrationDelay },
+        ...(redisUrl === undefined ? {} : { cluster: { redisUrl } }),
         listeners: {
           host: options.host,
           port: options.port,

@@ -46,6 +46,14 @@ export interface ManagedDeviceState {
   diag: { logs: DmDiagLog[]; errorCodes: number[] };
 }
 
+/**
+ * What one node of a cluster tells the others: a device's state after every change (so any node's REST API reads it),
+ * and a device's response (it reaches the node of its gateway; the request may have come from another's).
+ */
+export type DmShared =
+  | { kind: 'state'; state: ManagedDeviceState }
+  | { kind: 'response'; device: DeviceRef; response: DmResponse };
+
 /** How to publish from the service side, and where device publishes come from. */
 export interface DmTransport {
   publishInternal(topic: string, payload: string, qos: 0 | 1): Promise<void>;
@@ -54,6 +62,10 @@ export interface DmTransport {
   onClientPublish(
     listener: (packet: { topic: string; payload: Buffer | string }, clientId: string, isGateway: boolean) => void,
   ): () => void;
+  /** In a cluster: tells the other nodes (absent for a platform on its own). */
+  share?(message: DmShared): void;
+  /** In a cluster: what the other nodes shared. */
+  onShared?(listener: (message: DmShared) => void): () => void;
 }
 
 const MAX_DIAG_LOGS = 100;
@@ -89,9 +101,14 @@ export class DeviceManagementService {
     private readonly responseTimeoutMs = 10_000,
   ) {
     this.changes$ = this.changes.asObservable();
-    this.detach = transport.onClientPublish((packet, clientId, isGateway) => {
+    const detachClients = transport.onClientPublish((packet, clientId, isGateway) => {
       if (isGateway && packet.topic.startsWith('iotdevice-1/')) this.handle(packet.topic, Buffer.from(packet.payload), clientId);
     });
+    const detachShared = transport.onShared?.((message) => this.adopt(message));
+    this.detach = () => {
+      detachClients();
+      detachShared?.();
+    };
   }
 
   /** The management state of a device, if the platform has heard of it. A lapsed lifetime reads as unmanaged. */
@@ -205,7 +222,15 @@ export class DeviceManagementService {
     }
     change(state);
     this.changes.next(state);
+    this.transport.share?.({ kind: 'state', state });
     return state;
+  }
+
+  /** What another node of the cluster shared: its state replaces this node's copy; a response may be awaited here. */
+  private adopt(message: DmShared): void {
+    if (message.kind === 'response') return this.responses.next({ device: message.device, response: message.response });
+    this.devices.set(deviceKey(message.state.device), message.state);
+    this.changes.next(message.state);
   }
 
   private handle(topic: string, payload: Buffer, clientId: string): void {
@@ -214,8 +239,10 @@ export class DeviceManagementService {
     const { device, operation } = parsed.value;
     if (operation === 'response') {
       const response = parseDmResponse(payload);
-      if (response.ok) this.responses.next({ device, response: response.value });
-      else this.logger.warn({ topic }, `unreadable device management response: ${response.reason}`);
+      if (response.ok) {
+        this.responses.next({ device, response: response.value });
+        this.transport.share?.({ kind: 'response', device, response: response.value });
+      } else this.logger.warn({ topic }, `unreadable device management response: ${response.reason}`);
       return;
     }
     const request = parseDmRequest(payload);

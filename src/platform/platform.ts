@@ -8,15 +8,19 @@ import { commandTopic, monitorTopic, notifyTopic, parseEventTopic, topicMatches 
 import { type Observable, Subject } from '../rx.js';
 import { authenticateClient } from './authentication.js';
 import { Authorization, type ConnectionState, type Refusal } from './authorization.js';
+import { type ClusterOptions, joinCluster, type PlatformCluster } from './cluster.js';
 import { connectionStatus } from './connection-status.js';
 import type { ApplicationCredentials, GatewayCredentials } from './credentials.js';
-import { DeviceManagementService } from './device-management.js';
+import { DeviceManagementService, type DmShared } from './device-management.js';
 import { dropMarkedPublishes } from './dropped-publishes.js';
 import { plainListenerWarning } from './exposure.js';
 import { type ListenerAddress, type ListenerOptions, openListeners } from './listeners.js';
 import { DEFAULT_REGISTRATION, DeviceRegistry, type RegistrationOptions } from './registration.js';
 
 export type { ApplicationCredentials, GatewayCredentials } from './credentials.js';
+
+/** Where a cluster's nodes share device management changes: `$` topics are out of reach of `#`, and of our clients. */
+const DM_SHARED_TOPIC = '$wiotp/dm';
 
 /** Everything the embedded platform needs to run. */
 export interface PlatformOptions {
@@ -29,6 +33,8 @@ export interface PlatformOptions {
   registration?: Partial<RegistrationOptions>;
   /** How long a device management request waits for the device's response (default 10 s). */
   dmResponseTimeoutMs?: number;
+  /** Platforms given the same Redis are one service: messages, sessions and the device registry are shared. */
+  cluster?: ClusterOptions;
   logger: Logger;
 }
 
@@ -67,14 +73,17 @@ export class EmbeddedPlatform {
   /** Live subscriptions by connection (aedes keeps those of clean sessions in its matcher only). */
   private readonly subscriptions = new Map<Client, Set<string>>();
   private listeners: Awaited<ReturnType<typeof openListeners>> | undefined;
+  /** Settles once this node hears the cluster's device management changes. */
+  private sharing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly options: PlatformOptions,
     private readonly broker: Aedes,
+    private readonly cluster: PlatformCluster | undefined,
   ) {
     this.events$ = this.events.asObservable();
     this.notifications$ = this.notifications.asObservable();
-    this.registry = new DeviceRegistry({ ...DEFAULT_REGISTRATION, ...options.registration });
+    this.registry = new DeviceRegistry({ ...DEFAULT_REGISTRATION, ...options.registration }, cluster?.registry);
     for (const gateway of options.gateways ?? []) this.registry.add(gateway);
     this.authorization = new Authorization({
       registry: this.registry,
@@ -88,6 +97,9 @@ export class EmbeddedPlatform {
         subscribersOf: (topic) => this.subscribersOf(topic),
         onClientPublish: (listener) =>
           this.onClientPublish((packet, identity, clientId) => listener(packet, clientId, identity.kind === 'gateway')),
+        ...(cluster
+          ? { share: (message: DmShared) => this.shareDm(message), onShared: (listener) => this.onSharedDm(listener) }
+          : {}),
       },
       options.logger,
       options.dmResponseTimeoutMs,
@@ -97,14 +109,35 @@ export class EmbeddedPlatform {
   /** Starts the broker and its listeners. */
   static async start(options: PlatformOptions): Promise<EmbeddedPlatform> {
     let platform: EmbeddedPlatform | undefined;
+    const cluster = options.cluster ? await joinCluster(options.cluster, options.orgId, options.logger) : undefined;
     const broker = await Aedes.createBroker({
+      ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence } : {}),
       authenticate: (client, username, password, done) => platform?.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => platform?.authorizePublish(client, packet, done),
       authorizeSubscribe: (client, subscription, done) => platform?.authorizeSubscribe(client, subscription, done),
+    }).catch(async (error: Error) => {
+      await cluster?.close();
+      throw error;
     });
-    platform = new EmbeddedPlatform(options, broker);
+    if (cluster) {
+      options.logger.info({ redis: cluster.target, brokerId: broker.id }, 'joined the cluster');
+      // Every message goes through Redis, even between two clients of this node: without it a PUBACK would be a lie,
+      // so the clients go (a gateway keeps its events and comes back, here or to another node). Their sockets are
+      // cut: aedes's own close would first wait on Redis for the session's bookkeeping.
+      cluster.onOutage(() => {
+        for (const client of Object.values(platform?.clients() ?? {})) (client.conn as { destroy(): void }).destroy();
+      });
+    }
+    platform = new EmbeddedPlatform(options, broker, cluster);
     platform.wire();
-    platform.listeners = await openListeners(options.listeners, (stream, request) => broker.handle(stream, request));
+    await platform.sharing;
+    // A listener that cannot open (a port in use) must not leave the broker and its Redis connections behind.
+    platform.listeners = await openListeners(options.listeners, (stream, request) => broker.handle(stream, request)).catch(
+      async (error: Error) => {
+        await platform?.close();
+        throw error;
+      },
+    );
     for (const address of platform.listeners.addresses) {
       const name = address.protocol.startsWith('ws') ? 'WebSocket' : 'MQTT';
       const warning = plainListenerWarning({ name, host: address.host, secure: address.protocol.endsWith('s') });
@@ -169,14 +202,41 @@ export class EmbeddedPlatform {
     this.dm.close();
     await this.listeners?.close();
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
+    await this.cluster?.close();
     this.events.complete();
     this.notifications.complete();
   }
 
+  /** Tells the cluster's other nodes of a device management change (a topic no client may publish or subscribe to). */
+  private shareDm(message: DmShared): void {
+    this.publishInternal(DM_SHARED_TOPIC, JSON.stringify({ from: this.broker.id, message }), 0).catch((error: Error) =>
+      this.options.logger.warn({ err: error.message }, 'device management change not shared with the cluster'),
+    );
+  }
+
+  /** Hears the other nodes' device management changes; start() waits until the subscription holds. */
+  private onSharedDm(listener: (message: DmShared) => void): () => void {
+    const deliver = (packet: AedesPublishPacket, done: () => void) => {
+      done();
+      try {
+        const { from, message } = JSON.parse(Buffer.from(packet.payload).toString()) as { from: string; message: DmShared };
+        if (from !== this.broker.id) listener(message);
+      } catch (error) {
+        this.options.logger.warn({ err: (error as Error).message }, 'unreadable device management change from the cluster');
+      }
+    };
+    this.sharing = new Promise((resolve) => this.broker.subscribe(DM_SHARED_TOPIC, deliver, resolve));
+    return () => this.broker.unsubscribe(DM_SHARED_TOPIC, deliver, () => undefined);
+  }
+
   private connectionOf(gateway: DeviceRef): ConnectionState | undefined {
-    const clientId = `g:${this.options.orgId}:${gateway.typeId}:${gateway.deviceId}`;
-    const client = (this.broker as unknown as { clients: Record<string, Client> }).clients[clientId];
+    const client = this.clients()[`g:${this.options.orgId}:${gateway.typeId}:${gateway.deviceId}`];
     return client ? this.authorization.stateOf(client) : undefined;
+  }
+
+  /** The clients connected to this node, by client id. */
+  private clients(): Record<string, Client> {
+    return (this.broker as unknown as { clients: Record<string, Client> }).clients;
   }
 
   private wire(): void {
@@ -228,6 +288,10 @@ export class EmbeddedPlatform {
     password: Buffer | undefined,
     done: (error: (Error & { returnCode: number }) | null, success: boolean | null) => void,
   ): void {
+    if (this.cluster && !this.cluster.reachable) {
+      this.options.logger.info({ clientId: client.id }, 'connection refused: Redis is unreachable');
+      return done(Object.assign(new Error('server unavailable: Redis is unreachable'), { returnCode: 3 }), false);
+    }
     const result = authenticateClient(this.options, client.id, username, password);
     if (!result.ok) {
       this.options.logger.info({ clientId: client.id }, `connection refused: ${result.reason}`);

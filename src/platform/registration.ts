@@ -25,6 +25,22 @@ export interface RegistrationOptions {
   retryAfterMs: number;
 }
 
+/**
+ * Where a cluster of platforms keeps the organization's registry (src/platform/cluster.ts, on Redis): what one node
+ * registered, every node knows, the organization's device limit counts them all, and a refusal after a failed
+ * registration holds wherever the gateway connects next.
+ */
+export interface SharedRegistry {
+  /** The device, if any node registered it. */
+  get(key: string): Promise<RegisteredDevice | undefined>;
+  /** Registers it unless a node did (the first registration is kept and returned), or refuses past `maxDevices`. */
+  register(key: string, device: RegisteredDevice, maxDevices: number): Promise<RegisteredDevice | 'org-device-limit'>;
+  /** Refuses the device everywhere for `ms`. */
+  refuse(key: string, ms: number): Promise<void>;
+  /** How much longer the device is refused, in ms (0 when it is not). */
+  refusedFor(key: string): Promise<number>;
+}
+
 export const DEFAULT_REGISTRATION: RegistrationOptions = {
   maxPending: MAX_PENDING_REGISTRATIONS,
   delayMs: 0,
@@ -46,11 +62,17 @@ export class DeviceRegistry {
   private readonly queues = new Map<string, PendingQueue>();
   private peakPending = 0;
 
-  constructor(private readonly options: RegistrationOptions) {}
+  /** `shared`: the cluster's registry; this one then keeps what it learnt of it (a device stays registered). */
+  constructor(
+    private readonly options: RegistrationOptions,
+    private readonly shared?: SharedRegistry,
+  ) {}
 
-  /** Registers a device directly (no gateway, no delay). */
+  /** Registers a device directly (no gateway, no delay); a node that cannot reach the cluster's registry still knows it. */
   add(device: DeviceRef): void {
-    this.devices.set(deviceKey(device), { ...device, registeredAt: isoTime(Date.now()) });
+    const registered = { ...device, registeredAt: isoTime(Date.now()) };
+    this.devices.set(deviceKey(device), registered);
+    this.shared?.register(deviceKey(device), registered, Number.POSITIVE_INFINITY).catch(() => undefined);
   }
 
   get(device: DeviceRef): RegisteredDevice | undefined {
@@ -89,7 +111,33 @@ export class DeviceRegistry {
     if (this.isBackingOff(device)) return Promise.resolve('registration-failed');
     const existing = this.inProgress.get(key);
     if (existing) return existing;
-    if (this.devices.size + this.inProgress.size >= this.options.maxOrgDevices) return Promise.resolve('org-device-limit');
+    // A cluster counts the organization's devices where it registers them (another node's are not in this.devices).
+    if (!this.shared && this.devices.size + this.inProgress.size >= this.options.maxOrgDevices)
+      return Promise.resolve('org-device-limit');
+    const registration = this.shared ? this.lookUpThenRegister(device, gatewayClientId) : this.queued(device, gatewayClientId);
+    this.inProgress.set(key, registration);
+    void registration.finally(() => this.inProgress.delete(key));
+    return registration;
+  }
+
+  /** A device another node registered, or refuses, takes no pending slot of the gateway's. */
+  private async lookUpThenRegister(device: DeviceRef, gatewayClientId: string): Promise<RegistrationFailure | undefined> {
+    const key = deviceKey(device);
+    const shared = this.shared as SharedRegistry;
+    const [known, refusedMs] = await Promise.all([shared.get(key), shared.refusedFor(key)]);
+    if (known) {
+      this.devices.set(key, known);
+      return undefined;
+    }
+    if (refusedMs > 0) {
+      this.failedUntil.set(key, monotonicNow() + refusedMs);
+      return 'registration-failed';
+    }
+    return this.queued(device, gatewayClientId);
+  }
+
+  /** Runs the registration in the gateway's queue of pending ones. */
+  private queued(device: DeviceRef, gatewayClientId: string): Promise<RegistrationFailure | undefined> {
     let queue = this.queues.get(gatewayClientId);
     if (!queue) {
       queue = new PendingQueue(this.options.maxPending, (running) => {
@@ -97,10 +145,7 @@ export class DeviceRegistry {
       });
       this.queues.set(gatewayClientId, queue);
     }
-    const registration = queue.run(() => this.register(device, gatewayClientId));
-    this.inProgress.set(key, registration);
-    void registration.finally(() => this.inProgress.delete(key));
-    return registration;
+    return queue.run(() => this.register(device, gatewayClientId));
   }
 
   private async register(device: DeviceRef, gatewayClientId: string): Promise<RegistrationFailure | undefined> {
@@ -110,9 +155,13 @@ export class DeviceRegistry {
     if (failures > 0) {
       this.injectedFailures.set(key, failures - 1);
       this.failedUntil.set(key, monotonicNow() + this.options.retryAfterMs);
+      await this.shared?.refuse(key, this.options.retryAfterMs);
       return 'registration-failed';
     }
-    this.devices.set(key, { ...device, registeredAt: isoTime(Date.now()), registeredBy: gatewayClientId });
+    const registered = { ...device, registeredAt: isoTime(Date.now()), registeredBy: gatewayClientId };
+    const outcome = this.shared ? await this.shared.register(key, registered, this.options.maxOrgDevices) : registered;
+    if (outcome === 'org-device-limit') return outcome;
+    this.devices.set(key, outcome);
     return undefined;
   }
 }
