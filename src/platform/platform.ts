@@ -306,6 +306,8 @@ export class EmbeddedPlatform {
     packet.retain = false;
     const state = client ? this.authorization.stateOf(client) : undefined;
     if (!client || !state) return done(null);
+    // aedes acknowledges a QoS 1 publish before it routes it: while Redis is lost, the client goes before its PUBACK.
+    if (this.cluster && !this.cluster.reachable) return done(new Error('Redis is unreachable'));
     if (packet.payload.length > MAX_PAYLOAD_BYTES) {
       this.options.logger.warn({ clientId: client.id, size: packet.payload.length }, 'payload over the cap: disconnecting');
       return done(new Error(`payload of ${packet.payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));

@@ -9,6 +9,8 @@ import { startTestGateway } from '../support/gateway.js';
 import { capturingLogger } from '../support/logger.js';
 import { connect, connectApplication, GATEWAY, messages$, ORG, startPlatform } from '../support/platform.js';
 import { RedisServer } from '../support/redis.js';
+import { VirtualSerialPair } from '../support/socat.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { nextMatching, once, until } from '../support/wait.js';
 
 const SECOND = { typeId: 'rpi', deviceId: 'gw2', token: 'gateway-token-2' };
@@ -18,6 +20,8 @@ let redis: RedisServer;
 const nodes: EmbeddedPlatform[] = [];
 const clients: MqttClient[] = [];
 let gateway: RunningGateway | undefined;
+let proxy: TcpProxy | undefined;
+const pairs: VirtualSerialPair[] = [];
 
 beforeAll(async () => {
   redis = await RedisServer.start();
@@ -28,6 +32,9 @@ afterAll(async () => {
 afterEach(async () => {
   await gateway?.close();
   gateway = undefined;
+  await Promise.all(pairs.splice(0).map((pair) => pair.stop()));
+  await proxy?.close();
+  proxy = undefined;
   for (const client of clients.splice(0)) client.end(true);
   await Promise.all(nodes.splice(0).map((node) => node.close()));
   // Every test begins with an empty Redis: sessions and registrations of the last one are gone.
@@ -49,6 +56,14 @@ async function node(overrides: Partial<PlatformOptions> = {}): Promise<EmbeddedP
   const platform = await startPlatform({ gateways: [GATEWAY, SECOND], cluster: { redisUrl: redis.url }, ...overrides });
   nodes.push(platform);
   return platform;
+}
+
+/** Two nodes on a Redis of the test's own (one it stops), each with a log the test reads. */
+async function twoNodesOn(own: RedisServer) {
+  const logs = [capturingLogger('info'), capturingLogger('info')] as const;
+  const a = await node({ cluster: { redisUrl: own.url }, logger: logs[0].logger });
+  const b = await node({ cluster: { redisUrl: own.url }, logger: logs[1].logger });
+  return { a, b, logs };
 }
 
 async function gatewayOn(platform: EmbeddedPlatform, gateway = GATEWAY, extra: IClientOptions = {}): Promise<MqttClient> {
@@ -199,14 +214,56 @@ describe('embedded platform clustered on Redis', () => {
     }
   });
 
+  it("loses none of a gateway's events through an outage: turned away, it keeps them, and sends them all once let back in", async () => {
+    const own = await RedisServer.start();
+    try {
+      const { a, b, logs } = await twoNodesOn(own);
+      proxy = await TcpProxy.start(Number(b.url().split(':').pop()));
+      const pair = new VirtualSerialPair();
+      pairs.push(pair);
+      await pair.start();
+      const device = await pair.openDevice();
+      const serial = [{ kind: 'serial', ports: [{ path: pair.gatewayPath, profile: 'json-sensor' }] }];
+      gateway = await startTestGateway(proxy.port, serial, { admission: { confirmWindowMs: 50 } });
+      const seen: number[] = [];
+      const listen = async () => {
+        const app = await applicationOn(a);
+        app.on('message', (_topic, payload: Buffer) => seen.push((JSON.parse(payload.toString()) as { uptime: number }).uptime));
+        await app.subscribeAsync('iot-2/type/mcu-sensor/id/esp-7/evt/+/fmt/json', { qos: 1 });
+      };
+      const line = (n: number) => device.write(`{"id":"esp-7","temperature":20,"uptime":${n}}\n`);
+      await listen();
+      await line(1);
+      await until(() => seen.includes(1), 5000, 'the first event');
+
+      const offline = nextMatching(gateway.session.status$, (status) => status.state !== 'online');
+      await own.stop();
+      await offline;
+      for (let n = 2; n <= 6; n++) await line(n);
+      await until(() => gateway!.queue.stats().depth >= 5, 5000, 'five events queued');
+      const refusals = logs[1].records(/^connection refused: Redis is unreachable/);
+      await until(() => logs[1].records(/^connection refused: Redis is unreachable/).length > refusals.length, 5000, 'a refusal');
+
+      // The gateway waits behind the proxy until an application listens again (the restarted Redis is empty).
+      proxy.cut();
+      await own.restart();
+      for (const { records } of logs) await until(() => records(/^Redis reachable again/).length > 0, 10_000, 'Redis back');
+      await listen();
+      proxy.restore();
+      await until(() => [2, 3, 4, 5, 6].every((n) => seen.includes(n)), 10_000, 'the events of the outage');
+      expect(seen.filter((n) => n >= 2)).toEqual([2, 3, 4, 5, 6]);
+    } finally {
+      await gateway?.close();
+      gateway = undefined;
+      await Promise.all(nodes.splice(0).map((platform) => platform.close()));
+      await own.remove();
+    }
+  });
+
   it('takes clients again once Redis is back, and carries their messages between nodes', async () => {
     const own = await RedisServer.start();
     try {
-      const logs = [capturingLogger('info'), capturingLogger('info')];
-      const [a, b] = [
-        await node({ cluster: { redisUrl: own.url }, logger: logs[0]!.logger }),
-        await node({ cluster: { redisUrl: own.url }, logger: logs[1]!.logger }),
-      ];
+      const { a, b, logs } = await twoNodesOn(own);
       const before = await gatewayOn(b);
       const dropped = once(before, 'close');
       await own.stop();
