@@ -116,7 +116,9 @@ export class DeviceRegistry {
       return Promise.resolve('org-device-limit');
     const registration = this.shared ? this.lookUpThenRegister(device, gatewayClientId) : this.queued(device, gatewayClientId);
     this.inProgress.set(key, registration);
-    void registration.finally(() => this.inProgress.delete(key));
+    // A shared registry's failure (Redis lost) rejects the registration for its caller; the bookkeeping goes either way.
+    const settled = () => this.inProgress.delete(key);
+    registration.then(settled, settled);
     return registration;
   }
 

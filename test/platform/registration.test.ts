@@ -71,6 +71,20 @@ describe('DeviceRegistry with a shared registry', () => {
     expect(shared.refused.get('sensor/other')).toBe(5000);
   });
 
+  it("passes a failure of the cluster's registry to its caller, and asks again next time", async () => {
+    const shared = new MapRegistry();
+    const lost = new Error('Connection is closed.');
+    const get = shared.get.bind(shared);
+    shared.get = async () => {
+      throw lost;
+    };
+    const registry = new DeviceRegistry(DEFAULT_REGISTRATION, shared);
+    await expect(registry.ensureRegistered(sensor('s1'), 'g:abc123:rpi:gw1')).rejects.toBe(lost);
+    shared.get = get;
+    expect(await registry.ensureRegistered(sensor('s1'), 'g:abc123:rpi:gw1')).toBeUndefined();
+    expect(shared.devices.has('sensor/s1')).toBe(true);
+  });
+
   it('shares a device added directly (a gateway from the command line)', async () => {
     const shared = new MapRegistry();
     new DeviceRegistry(DEFAULT_REGISTRATION, shared).add({ typeId: 'rpi', deviceId: 'gw1' });
