@@ -112,11 +112,18 @@ export class Authorization {
     if (under) return under;
     // Reserve the slot now: packets from one socket read are authorized concurrently.
     if (state.active.size + state.admitting.size >= this.inputs.maxActive) return Promise.resolve('gateway-device-limit');
-    const admission = this.inputs.registry.ensureRegistered(device, client.id).then((failure) => {
-      state.admitting.delete(key);
-      if (!failure) state.active.add(key);
-      return failure;
-    });
+    const admission = this.inputs.registry.ensureRegistered(device, client.id).then(
+      (failure) => {
+        state.admitting.delete(key);
+        if (!failure) state.active.add(key);
+        return failure;
+      },
+      (error: Error) => {
+        // A fault (the cluster's registry lost) refuses this request; the device's next one tries again.
+        state.admitting.delete(key);
+        throw error;
+      },
+    );
     state.admitting.set(key, admission);
     return admission;
   }
