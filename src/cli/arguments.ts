@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 
 /** A mistake in how the command was called: printed as one line, exit code 2, no stack trace. */
@@ -22,4 +23,13 @@ export function repeatable<T>(parse: (value: string) => T) {
       throw new InvalidArgumentError((error as Error).message);
     }
   };
+}
+
+/** The bytes of a file an option names, or a usage error naming the option, the file and why. */
+export function readOptionFile(option: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`${option} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
 }

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { monotonicNow } from '../clock.js';
 import type { ApplicationCredentials } from '../platform/credentials.js';
 import type { DeviceStatus } from '../platform/mgmt-requests.js';
-import { repeatable, UsageError } from './arguments.js';
+import { readOptionFile, repeatable, UsageError } from './arguments.js';
 import { DM_EXIT, describeDmOutcome } from './dm-outcome.js';
 import { parseAppOption } from './platform-credentials.js';
 import { requestJson } from './rest-client.js';
@@ -88,7 +87,7 @@ export function registerDmCommand(platform: Command): Command {
       const credentials =
         options.auth ?? (process.env.WIOTP_API_AUTH ? parseAppOption(process.env.WIOTP_API_AUTH, 'WIOTP_API_AUTH') : undefined);
       if (!credentials) throw new UsageError('give --auth APIKEY:TOKEN (or set WIOTP_API_AUTH)');
-      const ca = options.ca ? readCa(options.ca) : undefined;
+      const ca = options.ca ? readOptionFile('--ca', options.ca) : undefined;
       const basic = `Basic ${Buffer.from(`${credentials.apiKey}:${credentials.token}`).toString('base64')}`;
       const call = (path: string, body?: unknown) =>
         requestJson(`${api}${path}`, {
@@ -131,12 +130,4 @@ export function registerDmCommand(platform: Command): Command {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     });
-}
-
-function readCa(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new UsageError(`--ca ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
 }

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { validateOrgId } from '../protocol/ids.js';
 import { endStartUp } from '../start-up.js';
-import { parseInteger, UsageError } from './arguments.js';
+import { parseInteger, readOptionFile, UsageError } from './arguments.js';
 import { registerDmCommand } from './dm-command.js';
 import {
   APPS_ENV,
@@ -43,6 +42,7 @@ export function registerPlatformCommand(program: Command): Command {
       '--redis <url>',
       `join the platforms started with this Redis as one service: redis://HOST:PORT (also $${REDIS_ENV}, which keeps a password out of ps)`,
     )
+    .option('--redis-ca <file>', 'PEM certificates to trust for a rediss:// Redis (a self-signed one)')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (options) => {
       const { EmbeddedPlatform } = await import('../platform/platform.js');
@@ -67,18 +67,20 @@ export function registerPlatformCommand(program: Command): Command {
           throw new UsageError(`${options.redis === undefined ? `$${REDIS_ENV}` : '--redis'}: ${(error as Error).message}`);
         }
       }
+      if (options.redisCa !== undefined && redisUrl === undefined) throw new UsageError('--redis-ca goes with --redis');
+      const redisCa = options.redisCa === undefined ? undefined : readOptionFile('--redis-ca', options.redisCa);
       const logger = createLogger({ level: options.logLevel, name: 'platform' });
       const { gateways, applications, warnings } = gatherPlatformCredentials(options, process.env);
       for (const warning of warnings) logger.warn(warning);
-      const cert = options.cert ? readFileSync(options.cert) : undefined;
-      const key = options.key ? readFileSync(options.key) : undefined;
+      const cert = options.cert ? readOptionFile('--cert', options.cert) : undefined;
+      const key = options.key ? readOptionFile('--key', options.key) : undefined;
       const platform = await EmbeddedPlatform.start({
         orgId: options.org,
         gateways,
         applications,
         maxActiveDevices: options.maxActive,
         registration: { maxPending: options.maxPending, delayMs: options.registrationDelay },
-        ...(redisUrl === undefined ? {} : { cluster: { redisUrl } }),
+        ...(redisUrl === undefined ? {} : { cluster: { redisUrl, ...(redisCa === undefined ? {} : { ca: redisCa }) } }),
         listeners: {
           host: options.host,
           port: options.port,

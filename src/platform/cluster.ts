@@ -11,6 +11,8 @@ export interface ClusterOptions {
   redisUrl: string;
   /** How long a connection attempt to Redis may take (default 5 s). */
   connectTimeoutMs?: number;
+  /** PEM certificates to trust for a `rediss://` Redis (a self-signed one); the system's CAs otherwise. */
+  ca?: string | Buffer;
 }
 
 /** What a platform node needs of the cluster: aedes's emitter and persistence, and the shared registry. */
@@ -63,6 +65,8 @@ export async function joinCluster(options: ClusterOptions, orgId: string, logger
       throw new Error(`cluster.redisUrl: ${(error as Error).message}`);
     }
   })();
+  if (options.ca !== undefined && !target.startsWith('rediss:'))
+    throw new Error(`cluster.ca: a CA is for a rediss:// Redis (TLS), and ${target} is not one`);
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   // Until start ends, a failure is thrown, not logged. After it, an outage is logged when the first connection
   // loses Redis and its end when the last one has it back.
@@ -74,6 +78,8 @@ export async function joinCluster(options: ClusterOptions, orgId: string, logger
     const connection = new Redis(options.redisUrl, {
       lazyConnect: true,
       connectTimeout: timeoutMs,
+      // rediss:// checks the certificate as Node does, against this CA when one is given.
+      ...(options.ca === undefined ? {} : { tls: { ca: options.ca } }),
       // How long a dropped connection's socket may take to end (ioredis waits 2 s, even for one closed long ago).
       disconnectTimeout: 200,
       // At start a failure is final (start throws); after it, ioredis tries again until Redis is back.

@@ -50,6 +50,18 @@ describe('wiotp-gateway platform --redis', () => {
     );
   });
 
+  it.each([
+    [['--redis-ca', '/dev/null'], '--redis-ca goes with --redis'],
+    [
+      ['--redis', 'rediss://127.0.0.1:1', '--redis-ca', '/nonexistent/ca.pem'],
+      '--redis-ca /nonexistent/ca.pem: cannot read it (ENOENT)',
+    ],
+  ])('refuses %j as a usage error: %s', async (args, error) => {
+    const { code, stderr } = await runCli([...PLATFORM, ...args]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`wiotp-gateway: ${error}\n`);
+  });
+
   it('refuses a URL that is not redis:// as a usage error', async () => {
     const { code, stderr } = await runCli([...PLATFORM, '--redis', 'localhost:6379']);
     expect(code).toBe(2);

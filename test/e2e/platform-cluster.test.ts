@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatedAdapter } from '../../adapters/simulated/simulated-adapter.js';
@@ -5,6 +6,7 @@ import { runningAdapter } from '../../src/pipeline/adapter-boundary.js';
 import type { RunningGateway } from '../../src/pipeline/gateway.js';
 import type { EmbeddedPlatform, PlatformOptions } from '../../src/platform/platform.js';
 import { DM_RC } from '../../src/protocol/device-management.js';
+import { makeCertificate } from '../support/certificates.js';
 import { startTestGateway } from '../support/gateway.js';
 import { capturingLogger } from '../support/logger.js';
 import { connect, connectApplication, GATEWAY, messages$, ORG, startPlatform } from '../support/platform.js';
@@ -185,6 +187,28 @@ describe('embedded platform clustered on Redis', () => {
     const rebooting = nextMatching(actions$, (action) => action.action === 'rebooting');
     expect((await a.dm.request(esp, 'mgmt/initiate/device/reboot')).rc).toBe(DM_RC.ACCEPTED);
     await rebooting;
+  });
+
+  it('joins a Redis over TLS, checking its certificate: trusted with --redis-ca, refused without', async () => {
+    const certificate = await makeCertificate();
+    const tls = await RedisServer.start(certificate);
+    try {
+      const refused = startPlatform({ cluster: { redisUrl: tls.url } });
+      await expect(refused).rejects.toThrow(`cannot reach Redis at ${tls.url}: self-signed certificate`);
+      const [a, b] = [
+        await node({ cluster: { redisUrl: tls.url, ca: certificate.cert } }),
+        await node({ cluster: { redisUrl: tls.url, ca: certificate.cert } }),
+      ];
+      const app = await applicationOn(a);
+      await app.subscribeAsync(EVENTS, { qos: 1 });
+      const event = nextMatching(messages$(app), (m) => m.topic.includes('/evt/'));
+      await (await gatewayOn(b)).publishAsync('iot-2/type/rpi/id/gw1/evt/tls/fmt/txt', 'over TLS', { qos: 1 });
+      expect((await event).payload.toString()).toBe('over TLS');
+    } finally {
+      await Promise.all(nodes.splice(0).map((platform) => platform.close()));
+      await tls.remove();
+      rmSync(certificate.dir, { recursive: true, force: true });
+    }
   });
 
   it('will not start without its Redis, and says where it looked', async () => {

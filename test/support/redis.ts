@@ -22,27 +22,35 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A certificate and key for a TLS-only redis-server (test/support/certificates.ts makes one). */
+export interface RedisTls {
+  certFile: string;
+  keyFile: string;
+}
+
 /** A real redis-server on a loopback port, in memory (no dump, no append-only file), in a folder of its own. */
 export class RedisServer {
   private constructor(
     private process: ChildProcess,
     readonly port: number,
     private readonly dir: string,
+    private readonly tls: RedisTls | undefined,
   ) {}
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
+  /** `tls`: TLS only (no plain port), with this certificate, clients not asked for one. */
+  static async start(tls?: RedisTls): Promise<RedisServer> {
     requireRedis();
     let failure = '';
     // Another process may take the port between freePort() and redis-server's bind: a few tries.
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort();
       const dir = mkdtempSync(join(tmpdir(), 'wiotp-redis-'));
-      const started = await launch(port, dir);
-      if (typeof started !== 'string') return new RedisServer(started, port, dir);
+      const started = await launch(port, dir, tls);
+      if (typeof started !== 'string') return new RedisServer(started, port, dir, tls);
       failure = started;
       rmSync(dir, { recursive: true, force: true });
     }
@@ -51,7 +59,7 @@ export class RedisServer {
 
   /** Starts it again on the same port after stop(), empty (it keeps nothing on disk). */
   async restart(): Promise<void> {
-    const started = await launch(this.port, this.dir);
+    const started = await launch(this.port, this.dir, this.tls);
     if (typeof started === 'string') throw new Error(`redis-server did not start again: ${started}`);
     this.process = started;
   }
@@ -74,14 +82,24 @@ export class RedisServer {
 }
 
 /** Runs redis-server on a port until it is ready; its last lines of output if it exits first. */
-async function launch(port: number, dir: string): Promise<ChildProcess | string> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+async function launch(port: number, dir: string, tls: RedisTls | undefined): Promise<ChildProcess | string> {
+  const listen = tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        tls.certFile,
+        '--tls-key-file',
+        tls.keyFile,
+        '--tls-auth-clients',
+        'no',
+      ]
+    : ['--port', String(port)];
+  const child = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const ready = await new Promise<boolean>((resolve) => {
     const onData = (chunk: Buffer) => {
