@@ -105,12 +105,15 @@ export async function joinCluster(options: ClusterOptions, orgId: string, logger
   };
   const connections = [open(), open(), open()] as const;
   const [publisher, subscriber, store] = connections;
-  try {
-    // connect() rejects at the first failure ("Connection is closed"); the error event said why.
-    await Promise.all(connections.map((connection) => connection.connect()));
-  } catch (error) {
-    for (const connection of connections) if (connection.status !== 'end') connection.disconnect();
-    throw new Error(`cannot reach Redis at ${target}: ${lastError ?? (error as Error).message} (is redis-server running there?)`);
+  // Every attempt is let finish: one dropped mid-handshake (TLS) gets Redis's alert on a socket nobody listens to any
+  // more, an uncaught exception. A failed one ends by itself (no retries before start); connect() then rejects with
+  // "Connection is closed", and the error event said why.
+  const attempts = await Promise.allSettled(connections.map((connection) => connection.connect()));
+  const failed = attempts.find((attempt) => attempt.status === 'rejected');
+  if (failed) {
+    await Promise.all(connections.map(end));
+    const why = lastError ?? String((failed as PromiseRejectedResult).reason);
+    throw new Error(`cannot reach Redis at ${target}: ${why} (is redis-server running there?)`);
   }
   started = true;
   const mq = mqemitterRedis({ pubConn: publisher, subConn: subscriber });

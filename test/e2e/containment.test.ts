@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import type { EmbeddedPlatform } from '../../src/platform/platform.js';
 import { runCli } from '../support/cli.js';
 import { GatewayProcess } from '../support/gateway-process.js';
 import { connectApplication, startPlatform } from '../support/platform.js';
+import { freePort } from '../support/ports.js';
 import { type DeviceEnd, VirtualSerialPair } from '../support/socat.js';
 import { until } from '../support/wait.js';
 
@@ -201,7 +201,7 @@ describe('containment: a bug in the gateway’s own thread ends the process, wit
       const trigger = triggerFile();
       const serial = await serialDevice();
       gateway = new GatewayProcess({
-        mqttPort: await closedPort(),
+        mqttPort: await freePort(),
         adapters: [serial, { kind: 'plugin', module: PLUGIN, isolate: false, options: { id: 'fs-1', fault, trigger } }],
         extra: { profilePaths: [PROFILE] },
       });
@@ -238,12 +238,3 @@ describe('containment: a bug in the gateway’s own thread ends the process, wit
     },
   );
 });
-
-/** A loopback port nothing listens on (the service is down). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -8,6 +8,7 @@ import type { EmbeddedPlatform } from '../../src/platform/platform.js';
 import { runCli } from '../support/cli.js';
 import { GatewayProcess } from '../support/gateway-process.js';
 import { connectApplication, GATEWAY, messages$, ORG, startPlatform } from '../support/platform.js';
+import { freePort } from '../support/ports.js';
 import { parsePrometheusText } from '../support/prometheus.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { nextMatching, until } from '../support/wait.js';
@@ -56,15 +57,6 @@ async function takenPort(): Promise<number> {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as { port: number }).port;
-}
-
-/** A loopback port nothing listens on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function writeConfig(config: Record<string, unknown>): string {

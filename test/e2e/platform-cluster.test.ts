@@ -10,6 +10,7 @@ import { makeCertificate } from '../support/certificates.js';
 import { startTestGateway } from '../support/gateway.js';
 import { capturingLogger } from '../support/logger.js';
 import { connect, connectApplication, GATEWAY, messages$, ORG, startPlatform } from '../support/platform.js';
+import { freePort } from '../support/ports.js';
 import { RedisServer } from '../support/redis.js';
 import { VirtualSerialPair } from '../support/socat.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -212,7 +213,7 @@ describe('embedded platform clustered on Redis', () => {
   });
 
   it('will not start without its Redis, and says where it looked', async () => {
-    const gone = `redis://user:secret@127.0.0.1:${await closedPort()}`;
+    const gone = `redis://user:secret@127.0.0.1:${await freePort()}`;
     const start = startPlatform({ cluster: { redisUrl: gone } });
     await expect(start).rejects.toThrow(/^cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
     await expect(start).rejects.not.toThrow(/secret/);
@@ -306,13 +307,3 @@ describe('embedded platform clustered on Redis', () => {
     }
   });
 });
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

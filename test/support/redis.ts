@@ -1,8 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 /** Fails with a clear message when redis-server is missing, instead of a confusing timeout. */
 function requireRedis(): void {
@@ -11,15 +11,6 @@ function requireRedis(): void {
   } catch {
     throw new Error('the cluster tests need redis-server: `npm test` installs it when it can, else apt-get install redis-server');
   }
-}
-
-/** A loopback port free a moment ago (redis-server cannot pick its own and say which). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A certificate and key for a TLS-only redis-server (test/support/certificates.ts makes one). */

@@ -32,13 +32,15 @@ function channel(port: number, timings = { connectTimeoutMs: 10_000, keepAliveMs
 }
 
 /** This machine's view of a loopback connection from `localPort`: /proc/net/tcp's timer column ("tr:when"). */
-function tcpTimer(localPort: number): { kind: number; seconds: number } {
-  const local = `0100007F:${localPort.toString(16).toUpperCase().padStart(4, '0')}`;
+function tcpTimer(localPort: number, remotePort: number): { kind: number; seconds: number } {
+  const address = (port: number) => `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const [local, remote] = [address(localPort), address(remotePort)];
+  // Both ends: an earlier connection from the same local port may linger in TIME_WAIT (timer 3) on a busy machine.
   const row = readFileSync('/proc/net/tcp', 'utf8')
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .find((fields) => fields[1] === local);
-  if (!row?.[5]) throw new Error(`no connection from ${local} in /proc/net/tcp`);
+    .find((fields) => fields[1] === local && fields[2] === remote);
+  if (!row?.[5]) throw new Error(`no connection from ${local} to ${remote} in /proc/net/tcp`);
   const [kind, when] = row[5].split(':') as [string, string];
   return { kind: Number.parseInt(kind, 16), seconds: Number.parseInt(when, 16) / 100 };
 }
@@ -88,7 +90,7 @@ describe('TcpChannel (serial over TCP, a ser2net-style server)', () => {
     const peer = peers[0];
     if (!peer?.remotePort) throw new Error('no connection at the server');
     // The kernel's timer for the channel's end: 2 = keep-alive, due within keepAliveMs.
-    const timer = tcpTimer(peer.remotePort);
+    const timer = tcpTimer(peer.remotePort, port);
     expect(timer.kind).toBe(2);
     expect(timer.seconds).toBeGreaterThan(40);
     expect(timer.seconds).toBeLessThanOrEqual(45);
