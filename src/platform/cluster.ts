@@ -158,8 +158,14 @@ export async function joinCluster(options: ClusterOptions, orgId: string, logger
 /** QUIT where Redis answers (what was sent first is answered first), else drops the connection. */
 async function end(connection: Redis): Promise<void> {
   if (connection.status === 'end') return;
-  if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
-  else connection.disconnect();
+  if (connection.status === 'ready') await connection.quit().catch(() => drop(connection));
+  else drop(connection);
+}
+
+/** Drops a connection; a TLS socket dropped mid-handshake may yet get the server's alert, heard here rather than thrown. */
+function drop(connection: Redis): void {
+  (connection as unknown as { stream?: EventEmitter }).stream?.on('error', () => undefined);
+  connection.disconnect();
 }
 
 interface RegisterCommand {
