@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatedAdapter } from '../../adapters/simulated/simulated-adapter.js';
+import { runningAdapter } from '../../src/pipeline/adapter-boundary.js';
 import { CliProcess, runCli } from '../support/cli.js';
-import { connect, messages$ } from '../support/platform.js';
+import { startTestGateway } from '../support/gateway.js';
+import { connect, GATEWAY, messages$ } from '../support/platform.js';
 import { RedisServer } from '../support/redis.js';
 import { nextMatching } from '../support/wait.js';
 
@@ -19,9 +22,9 @@ afterEach(async () => {
 const PLATFORM = ['platform', '--org', 'abc123', '--port', '0'];
 
 /** A `platform` process in the cluster (its Redis from the environment); resolves with its MQTT URL. */
-async function node(): Promise<string> {
-  const args = [...PLATFORM, '--gateway', 'rpi:gw1:gwtok', '--app', 'a-abc123-k:apptok'];
-  const platform = new CliProcess([...args, '--log-level', 'silent'], { WIOTP_PLATFORM_REDIS: redis.url });
+async function node(extra: string[] = []): Promise<string> {
+  const args = [...PLATFORM, '--gateway', `${GATEWAY.typeId}:${GATEWAY.deviceId}:${GATEWAY.token}`, '--app', 'a-abc123-k:apptok'];
+  const platform = new CliProcess([...args, ...extra, '--log-level', 'silent'], { WIOTP_PLATFORM_REDIS: redis.url });
   running.push(platform);
   return (await platform.waitForLine(/^listening on mqtt:\/\//)).replace('listening on ', '');
 }
@@ -30,7 +33,7 @@ describe('wiotp-gateway platform --redis', () => {
   it('two processes on one Redis are one service: an event published on one reaches an application on the other', async () => {
     const [first, second] = await Promise.all([node(), node()]);
     const app = await connect(first, { clientId: 'a:abc123:app1', username: 'a-abc123-k', password: 'apptok' });
-    const gateway = await connect(second, { clientId: 'g:abc123:rpi:gw1', username: 'use-token-auth', password: 'gwtok' });
+    const gateway = await connect(second, { clientId: 'g:abc123:rpi:gw1', username: 'use-token-auth', password: GATEWAY.token });
     try {
       await app.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 1 });
       const event = nextMatching(messages$(app), (m) => m.topic.includes('/evt/'));
@@ -39,6 +42,40 @@ describe('wiotp-gateway platform --redis', () => {
     } finally {
       app.end(true);
       gateway.end(true);
+    }
+  });
+
+  it("platform dm through one node's REST API reboots a device whose gateway is connected to the other", async () => {
+    const apiNode = new CliProcess([...PLATFORM, '--app', 'a-abc123-k:apptok', '--api-port', '0', '--log-level', 'silent'], {
+      WIOTP_PLATFORM_REDIS: redis.url,
+    });
+    running.push(apiNode);
+    const api = (await apiNode.waitForLine(/REST API/)).replace('listening on ', '').replace(' (REST API)', '');
+    const other = await node();
+    const devices = [
+      { emulator: 'json-sensor', profile: 'json-sensor', channel: 'ttyACM0', intervalMs: 100, options: { id: 'esp-01' } },
+    ];
+    const gateway = await startTestGateway(Number(other.split(':').pop()), [{ kind: 'simulated', devices }], {
+      managed: { enabled: true, lifetime: 3600 },
+      admission: { confirmWindowMs: 50 },
+    });
+    try {
+      const rebooting = nextMatching(
+        (runningAdapter(gateway.adapters[0]!) as SimulatedAdapter).actions$,
+        (a) => a.action === 'rebooting',
+        15_000,
+      );
+      const reboot = () =>
+        runCli(['platform', 'dm', 'reboot', '--type', 'mcu-sensor', '--id', 'esp-01', '--api', api, '--timeout', '10'], 15_000, {
+          WIOTP_API_AUTH: 'a-abc123-k:apptok',
+        });
+      // The device may not be managed yet when the first request goes out (404): again until it is.
+      let result = await reboot();
+      for (let i = 0; i < 10 && result.code !== 0; i++) result = await reboot();
+      expect(result).toMatchObject({ code: 0, stdout: 'mcu-sensor:esp-01 reboot: accepted (202)\n' });
+      await rebooting;
+    } finally {
+      await gateway.close();
     }
   });
 
