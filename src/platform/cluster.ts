@@ -22,6 +22,11 @@ export interface PlatformCluster {
   /** Sessions, subscriptions, QoS 1 messages for offline clients, retained messages (aedes-persistence-redis). */
   readonly persistence: unknown;
   readonly registry: SharedRegistry;
+  /** Each device's management state as last changed on any node (JSON by device key), for a node that starts later. */
+  readonly dmStates: {
+    save(key: string, state: string): Promise<void>;
+    load(): Promise<string[]>;
+  };
   /** The Redis address without its credentials, for logs. */
   readonly target: string;
   /** False while a connection to Redis is lost: nothing published now would reach anyone, not even on this node. */
@@ -142,10 +147,17 @@ export async function joinCluster(options: ClusterOptions, orgId: string, logger
     },
     refusedFor: async (key) => Math.max(0, await store.pttl(refusedKey(key))),
   };
+  const dmKey = `wiotp:${orgId}:dm`;
   return {
     mq,
     persistence: persistence({ conn: store }),
     registry,
+    dmStates: {
+      save: async (key, state) => {
+        await store.hset(dmKey, key, state);
+      },
+      load: async () => Object.values(await store.hgetall(dmKey)),
+    },
     target,
     get reachable() {
       return away.size === 0;

@@ -226,6 +226,14 @@ export class DeviceManagementService {
     return state;
   }
 
+  /** A state kept by the cluster from before this node started; one this node heard of since wins. */
+  seed(state: ManagedDeviceState): void {
+    const key = deviceKey(state.device);
+    if (this.devices.has(key)) return;
+    this.devices.set(key, state);
+    this.changes.next(state);
+  }
+
   /** What another node of the cluster shared: its state replaces this node's copy; a response may be awaited here. */
   private adopt(message: DmShared): void {
     if (message.kind === 'response') return this.responses.next({ device: message.device, response: message.response });

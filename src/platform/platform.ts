@@ -1,7 +1,7 @@
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from '../logging.js';
 import type { ClientIdentity } from '../protocol/client-id.js';
-import type { DeviceRef } from '../protocol/ids.js';
+import { type DeviceRef, deviceKey } from '../protocol/ids.js';
 import { MAX_ACTIVE_DEVICES, MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
 import { buildNotification, type NotificationMessage } from '../protocol/notification.js';
 import { commandTopic, monitorTopic, notifyTopic, parseEventTopic, topicMatches } from '../protocol/topics.js';
@@ -11,7 +11,7 @@ import { Authorization, type ConnectionState, type Refusal } from './authorizati
 import { type ClusterOptions, joinCluster, type PlatformCluster } from './cluster.js';
 import { connectionStatus } from './connection-status.js';
 import type { ApplicationCredentials, GatewayCredentials } from './credentials.js';
-import { DeviceManagementService, type DmShared } from './device-management.js';
+import { DeviceManagementService, type DmShared, type ManagedDeviceState } from './device-management.js';
 import { dropMarkedPublishes } from './dropped-publishes.js';
 import { plainListenerWarning } from './exposure.js';
 import { type ListenerAddress, type ListenerOptions, openListeners } from './listeners.js';
@@ -131,6 +131,10 @@ export class EmbeddedPlatform {
     platform = new EmbeddedPlatform(options, broker, cluster);
     platform.wire();
     await platform.sharing;
+    await platform.seedDm().catch(async (error: Error) => {
+      await platform?.close();
+      throw new Error(`cannot read the cluster's device management states: ${error.message}`);
+    });
     // A listener that cannot open (a port in use) must not leave the broker and its Redis connections behind.
     platform.listeners = await openListeners(options.listeners, (stream, request) => broker.handle(stream, request)).catch(
       async (error: Error) => {
@@ -209,9 +213,22 @@ export class EmbeddedPlatform {
 
   /** Tells the cluster's other nodes of a device management change (a topic no client may publish or subscribe to). */
   private shareDm(message: DmShared): void {
-    this.publishInternal(DM_SHARED_TOPIC, JSON.stringify({ from: this.broker.id, message }), 0).catch((error: Error) =>
-      this.options.logger.warn({ err: error.message }, 'device management change not shared with the cluster'),
-    );
+    const unshared = (error: Error) =>
+      this.options.logger.warn({ err: error.message }, 'device management change not shared with the cluster');
+    this.publishInternal(DM_SHARED_TOPIC, JSON.stringify({ from: this.broker.id, message }), 0).catch(unshared);
+    if (message.kind === 'state')
+      this.cluster?.dmStates.save(deviceKey(message.state.device), JSON.stringify(message.state)).catch(unshared);
+  }
+
+  /** Takes the states the cluster kept from before this node started (after subscribing: nothing falls between). */
+  private async seedDm(): Promise<void> {
+    for (const text of (await this.cluster?.dmStates.load()) ?? []) {
+      try {
+        this.dm.seed(JSON.parse(text) as ManagedDeviceState);
+      } catch (error) {
+        this.options.logger.warn({ err: (error as Error).message }, 'unreadable device management state in the cluster');
+      }
+    }
   }
 
   /** Hears the other nodes' device management changes; start() waits until the subscription holds. */

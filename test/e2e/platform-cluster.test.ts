@@ -172,7 +172,7 @@ describe('embedded platform clustered on Redis', () => {
     expect(b.registry.isBackingOff({ typeId: 'sensor', deviceId: 'flaky' })).toBe(true);
   });
 
-  it("manages a device from any node: one node reads the state another's gateway reported, and asks for a reboot", async () => {
+  it("manages a device from any node, one started later too: it reads the state another's gateway reported, and asks for a reboot", async () => {
     const [a, b] = [await node(), await node()];
     const esp = { typeId: 'mcu-sensor', deviceId: 'esp-01' };
     const devices = [
@@ -184,6 +184,9 @@ describe('embedded platform clustered on Redis', () => {
     });
     const state = await a.dm.until(esp, (s) => s.managed);
     expect(state).toMatchObject({ managedBy: `g:${ORG}:rpi:gw1`, deviceInfo: { deviceClass: 'microcontroller' } });
+    // A node that starts later knows it too: the cluster keeps each device's last state.
+    const later = await node();
+    expect(later.dm.state(esp)).toMatchObject({ managed: true, managedBy: `g:${ORG}:rpi:gw1` });
     const actions$ = (runningAdapter(gateway.adapters[0]!) as SimulatedAdapter).actions$;
     const rebooting = nextMatching(actions$, (action) => action.action === 'rebooting');
     expect((await a.dm.request(esp, 'mgmt/initiate/device/reboot')).rc).toBe(DM_RC.ACCEPTED);
