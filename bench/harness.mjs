@@ -1,7 +1,7 @@
 // What the benchmark and the soak share: child processes measured from /proc, the platform, a socat pty with
 // the test's device end, a TCP proxy to cut the network, gateway configs.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,7 +118,7 @@ export async function freePort() {
 }
 
 /** The embedded platform as its own process; resolves with its URL and port. */
-export async function startPlatform() {
+export async function startPlatform(extraArgs = []) {
   const platform = start([
     BIN,
     'platform',
@@ -134,9 +134,27 @@ export async function startPlatform() {
     `${APP.key}:${APP.token}`,
     '--log-level',
     'error',
+    ...extraArgs,
   ]);
   const url = (await waitForLine(platform, /^listening on mqtt:/)).replace('listening on ', '').trim();
   return { platform, url, port: Number(url.split(':').pop()) };
+}
+
+/** A redis-server on a free loopback port, in memory, its folder in `workDir`; resolves with its process and URL. */
+export async function startRedis(workDir) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(workDir, 'redis-'));
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  children.add(redis);
+  redis.stderrText = () => '(its output is on stderr above)';
+  await waitForLine(redis, /Ready to accept connections/);
+  return { redis, url: `redis://127.0.0.1:${port}` };
 }
 
 /** A socat pty pair; the device end opened with serialport. */

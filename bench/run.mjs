@@ -25,6 +25,7 @@ import {
   start,
   startPlatform,
   startProxy,
+  startRedis,
   startSerialPair,
   stop,
   waitForLine,
@@ -50,6 +51,8 @@ const SLOW_SECONDS = Number(process.env.BENCH_SLOW_SECONDS ?? 10);
 const SIDE_BY_SIDE_ROUNDS = Number(process.env.BENCH_SIDE_BY_SIDE_ROUNDS ?? 6);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 const IDLE_SETTLE_SECONDS = Number(process.env.BENCH_IDLE_SETTLE_SECONDS ?? 30);
+// Rounds of the cluster phase (each: the one platform and the cluster, in turn).
+const CLUSTER_ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 4);
 const MANY_DEVICES = 500;
 const MANY_RATE = 5000;
 const MANY_SECONDS = Number(process.env.BENCH_MANY_SECONDS ?? 10);
@@ -57,17 +60,20 @@ const MANY_SECONDS = Number(process.env.BENCH_MANY_SECONDS ?? 10);
 const LONG_MINUTES = Number(process.env.BENCH_LONG_MINUTES ?? 10);
 // BENCH_ONLY=console runs only the web console's phase; BENCH_ONLY=side-by-side only the side-by-side ones (gateway and
 // baseline at 100 and 1000 lines/s and at saturation, NMEA at saturation, store on and off); BENCH_ONLY=nmea and
-// BENCH_ONLY=store only NMEA's and the store's.
+// BENCH_ONLY=store only NMEA's and the store's; BENCH_ONLY=cluster only the platform clustered on Redis against one.
 const ONLY = process.env.BENCH_ONLY;
 // BENCH_PROFILE=dir writes V8 CPU profiles of the gateway and baseline runs there.
 const PROFILE_FLAGS = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
 // BENCH_NODE_FLAGS="--flag …" adds Node/V8 flags to every gateway process (for trying one out), not the baseline's.
 const GATEWAY_NODE_FLAGS = [...PROFILE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
 
+/** A figure with `d` decimals, or n/a. */
+const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
 async function main() {
   if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('run `npm run build` first');
   const workDir = mkdtempSync(join(tmpdir(), 'wiotp-bench-'));
-  const { url, port } = await startPlatform();
+  const { platform, url, port } = await startPlatform();
   const { gatewayPath, device, write } = await startSerialPair(workDir);
 
   const app = await mqtt.connectAsync(url, { clientId: `a:${ORG}:bench`, username: APP.key, password: APP.token });
@@ -77,7 +83,7 @@ async function main() {
   const sideCounts = new Map();
   /** While the side-by-side phase measures latency: per device, when each line (by seq) was written, and the latencies. */
   const sideLatency = new Map();
-  app.on('message', (topic, payload) => {
+  const onEvent = (topic, payload) => {
     if (topic.includes('/id/side-')) {
       const id = topic.split('/')[4];
       sideCounts.set(id, (sideCounts.get(id) ?? 0) + 1);
@@ -102,7 +108,8 @@ async function main() {
     run.received++;
     run.last = at;
     run.onMessage?.();
-  });
+  };
+  app.on('message', onEvent);
 
   const configFor = (format, store = {}, httpPort = undefined) =>
     writeGatewayConfig(join(workDir, `gateway-${format}-${store.enabled === false ? 'memory' : 'disk'}.yaml`), {
@@ -334,14 +341,20 @@ async function main() {
     };
   }
 
-  async function measureCeiling() {
-    const args = (mode) => [join(ROOT, 'bench/bare-publisher.mjs'), url, ORG, GW.type, GW.id, GW.token, String(QOS), ...mode];
+  /**
+   * The bare publisher into the broker at `target` (the platform by default): its rate at saturation and latency at
+   * 1000 events/s, and the CPU the broker's processes (`brokerPids`) spent an event at saturation.
+   */
+  async function measureCeiling(target = url, brokerPids = [platform.pid]) {
+    const args = (mode) => [join(ROOT, 'bench/bare-publisher.mjs'), target, ORG, GW.type, GW.id, GW.token, String(QOS), ...mode];
     let child = start(args(['saturate', String(SATURATION_EVENTS)]));
     await waitForLine(child, /^ready$/);
     const rss = rssMiB(child.pid);
     run = { received: 0, latencies: [], sendTimes: [], first: 0, last: 0, onMessage: null };
     let done = new Promise((resolve) => (run.onMessage = () => run.received >= SATURATION_EVENTS && resolve()));
+    const brokerCpu = () => brokerPids.reduce((sum, pid) => sum + cpuSecondsPrecise(pid), 0);
     const cpu0 = cpuSeconds(child.pid);
+    const broker0 = brokerCpu();
     const t0 = now();
     child.stdin.write('go\n');
     await Promise.race([done, sleep(60_000)]);
@@ -349,6 +362,7 @@ async function main() {
       events: run.received,
       rate: run.received / ((run.last - t0) / 1000),
       cpuUsPerEvent: ((cpuSeconds(child.pid) - cpu0) * 1e6) / run.received,
+      brokerCpuUsPerEvent: ((brokerCpu() - broker0) * 1e6) / run.received,
     };
     await stop(child);
     child = start(args(['steady', String(STEADY_RATE), String(STEADY_SECONDS)]));
@@ -668,6 +682,51 @@ async function main() {
     return { queued, received: run.received, rssGrowthMiB: rssAfter - rssBefore, drainRate };
   }
 
+  /**
+   * Two platform nodes on one Redis against the one platform, the bare publisher into either in turn (A B B A): the
+   * cluster's rate at saturation, its latency from a publisher on one node to an application on the other, and the
+   * CPU of its processes (both nodes and Redis) an event, each as a ratio to the one platform's.
+   */
+  async function measureCluster() {
+    const { redis, url: redisUrl } = await startRedis(workDir);
+    const nodes = [await startPlatform(['--redis', redisUrl]), await startPlatform(['--redis', redisUrl])];
+    const listener = await mqtt.connectAsync(nodes[0].url, {
+      clientId: `a:${ORG}:bench-cluster`,
+      username: APP.key,
+      password: APP.token,
+    });
+    listener.on('message', onEvent);
+    await listener.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 0 });
+    const clusterPids = [...nodes.map((node) => node.platform.pid), redis.pid];
+    const rounds = [];
+    for (let round = 0; round < CLUSTER_ROUNDS; round++) {
+      const measured = {};
+      for (const system of round % 2 === 0 ? ['single', 'cluster'] : ['cluster', 'single']) {
+        measured[system] = system === 'single' ? await measureCeiling() : await measureCeiling(nodes[1].url, clusterPids);
+      }
+      rounds.push(measured);
+      process.stderr.write(`cluster round ${round + 1}/${CLUSTER_ROUNDS} done\n`);
+    }
+    await listener.endAsync();
+    for (const node of nodes) await stop(node.platform);
+    await stop(redis);
+    const ratio = (pick) => median(rounds.map((round) => pick(round.cluster) / pick(round.single)));
+    const both = (pick) => ({
+      single: median(rounds.map((round) => pick(round.single))),
+      cluster: median(rounds.map((round) => pick(round.cluster))),
+    });
+    return {
+      rounds,
+      rate: { ...both((m) => m.rate), ratio: ratio((m) => m.rate) },
+      brokerCpuUsPerEvent: { ...both((m) => m.brokerCpuUsPerEvent), ratio: ratio((m) => m.brokerCpuUsPerEvent) },
+      p50Ms: both((m) => m.steady.p50Ms),
+      p99Ms: both((m) => m.steady.p99Ms),
+    };
+  }
+  /** The cluster's figures, one line. */
+  const describeCluster = (cluster) =>
+    `platform clustered on Redis (2 nodes, publisher on one, application on the other) / one platform: saturation ${fmt(cluster.rate.cluster, 0)} / ${fmt(cluster.rate.single, 0)} events/s (${fmt(cluster.rate.ratio, 2)}), broker CPU ${fmt(cluster.brokerCpuUsPerEvent.cluster, 0)} / ${fmt(cluster.brokerCpuUsPerEvent.single, 0)} µs an event (${fmt(cluster.brokerCpuUsPerEvent.ratio, 2)}), latency at ${STEADY_RATE} events/s p50 ${fmt(cluster.p50Ms.cluster, 2)} / ${fmt(cluster.p50Ms.single, 2)} ms, p99 ${fmt(cluster.p99Ms.cluster, 2)} / ${fmt(cluster.p99Ms.single, 2)} ms\n`;
+
   /** Ends a BENCH_ONLY run: what the phases opened. */
   const finishEarly = async () => {
     sideKit?.close();
@@ -680,6 +739,10 @@ async function main() {
   /** The NMEA side-by-side figure, for the BENCH_ONLY runs. */
   const describeNmea = (nmea) =>
     `NMEA at saturation side by side (alternating bursts): gateway ${nmea.gatewayUs.toFixed(1)} µs, baseline ${nmea.baselineUs.toFixed(1)} µs an event, median ratio ${nmea.ratio.toFixed(2)}; rounds ${nmea.rounds.map((r) => r.ratio.toFixed(2)).join(', ')}\n`;
+  if (ONLY === 'cluster') {
+    process.stdout.write(describeCluster(await measureCluster()));
+    return finishEarly();
+  }
   if (ONLY === 'nmea') {
     process.stdout.write(describeNmea(await measureNmeaSideBySide()));
     return finishEarly();
@@ -708,7 +771,6 @@ async function main() {
   }
   const consoleCost = await measureConsole();
   process.stderr.write('console done\n');
-  const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const consoleLines = [
     '',
     '| web console (two gateways side by side, 1000 events/s each) | figure | target |',
@@ -743,6 +805,7 @@ async function main() {
   sideKit?.close();
   const outage = await measureOutage();
   process.stderr.write('outage done\n');
+  const cluster = await measureCluster();
   const long =
     LONG_MINUTES > 0
       ? { gateway: await longRss(systems['gateway-json']), baseline: await longRss(systems['baseline-json']) }
@@ -898,6 +961,8 @@ async function main() {
     `| RSS growth while ${OUTAGE_EVENTS} events queue offline | ${fmt(outage.rssGrowthMiB)} MiB (${outage.queued} queued) | ≤ 10 MiB |`,
     `| drain rate after reconnect | ${fmt(outage.drainRate, 0)} events/s (${outage.received} delivered) | |`,
     ...consoleLines,
+    '',
+    describeCluster(cluster).trimEnd(),
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
@@ -911,6 +976,7 @@ async function main() {
         nmeaSideBySide,
         storeOnOff,
         outage,
+        cluster,
         long,
         console: consoleCost,
         results,
@@ -931,4 +997,6 @@ try {
   process.exitCode = 1;
 } finally {
   for (const child of children) child.kill('SIGKILL');
+  // The phases' give-up timers (up to two minutes) would keep a finished run waiting.
+  process.exit();
 }
