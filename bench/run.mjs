@@ -1,5 +1,6 @@
 // npm run bench: the gateway against a hand-written baseline and the broker's ceiling, on the same
 // platform and the same socat pty, in one run. Prints figures and ratios; writes .bench/results.json.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +73,15 @@ const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('run `npm run build` first');
+  // Found missing now, not after the 50 minutes of phases before the one that needs it.
+  for (const [program, version] of [
+    ['socat', '-V'],
+    ['redis-server', '--version'],
+  ]) {
+    if (spawnSync(program, [version], { stdio: 'ignore' }).error) {
+      throw new Error(`the bench needs ${program}: \`bash scripts/ensure-test-tools.sh\` installs it (npm run bench runs it)`);
+    }
+  }
   const workDir = mkdtempSync(join(tmpdir(), 'wiotp-bench-'));
   const { platform, url, port } = await startPlatform();
   const { gatewayPath, device, write } = await startSerialPair(workDir);
