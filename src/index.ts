@@ -8,6 +8,7 @@ export { loadGatewayConfig, loadProfile, loadProfiles, resolveToken } from './co
 export { type HardwareProfile, type HardwareProfileInput, hardwareProfileSchema } from './config/profile-schema.js';
 export { createLogger, type Logger, silentLogger } from './logging.js';
 export { type AdapterCatalog, type RunningGateway, startGateway } from './pipeline/gateway.js';
+export type { ClusterOptions } from './platform/cluster.js';
 export {
   type ApplicationCredentials,
   EmbeddedPlatform,

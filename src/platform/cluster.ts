@@ -1,7 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import persistence from 'aedes-persistence-redis';
-import { Redis } from 'ioredis';
-import mqemitterRedis from 'mqemitter-redis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logging.js';
 import type { RegisteredDevice, SharedRegistry } from './registration.js';
 
@@ -72,6 +70,12 @@ export async function joinCluster(options: ClusterOptions, orgId: string, logger
   })();
   if (options.ca !== undefined && !target.startsWith('rediss:'))
     throw new Error(`cluster.ca: a CA is for a rediss:// Redis (TLS), and ${target} is not one`);
+  // Loaded here: a platform on its own never loads the Redis client (as prom-client waits for the first scrape).
+  const [{ Redis }, { default: mqemitterRedis }, { default: persistence }] = await Promise.all([
+    import('ioredis'),
+    import('mqemitter-redis'),
+    import('aedes-persistence-redis'),
+  ]);
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   // Until start ends, a failure is thrown, not logged. After it, an outage is logged when the first connection
   // loses Redis and its end when the last one has it back.
