@@ -31,7 +31,7 @@ export interface PlatformCluster {
   readonly reachable: boolean;
   /** Calls `listener` when Redis is lost (once an outage). */
   onOutage(listener: () => void): void;
-  /** Ends the connection the broker leaves open (sessions and registry): call after the broker closed. */
+  /** Ends the connections to Redis (call after the broker closed: it ends the emitter's first). */
   close(): Promise<void>;
 }
 
@@ -167,7 +167,10 @@ export async function joinCluster(options: ClusterOptions, orgId: string, logger
       return away.size === 0;
     },
     onOutage: (listener) => outageListeners.push(listener),
-    close: () => end(store),
+    // The emitter's two are ended by the broker's close already, unless the broker never started.
+    close: async () => {
+      await Promise.all(connections.map(end));
+    },
   };
 }
 
