@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatedAdapter } from '../../adapters/simulated/simulated-adapter.js';
@@ -41,18 +42,14 @@ afterEach(async () => {
   for (const client of clients.splice(0)) client.end(true);
   await Promise.all(nodes.splice(0).map((node) => node.close()));
   // Every test begins with an empty Redis: sessions and registrations of the last one are gone.
-  const flush = await connectRedisCli();
-  await flush();
+  await flushRedis();
 });
 
 /** FLUSHALL through a short-lived connection (the nodes' own are closed by now). */
-async function connectRedisCli(): Promise<() => Promise<void>> {
-  const { Redis } = await import('ioredis');
-  return async () => {
-    const connection = new Redis(redis.url);
-    await connection.flushall();
-    connection.disconnect();
-  };
+async function flushRedis(): Promise<void> {
+  const connection = new Redis(redis.url);
+  await connection.flushall();
+  connection.disconnect();
 }
 
 async function node(overrides: Partial<PlatformOptions> = {}): Promise<EmbeddedPlatform> {
